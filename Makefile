@@ -1,0 +1,108 @@
+# migc - build-time migration compiler. Plain make; outputs under $(BUILD).
+#
+#   make                 build/migc, build/libmigc.a
+#   make test            unit + end-to-end tests ("N passed, N failed" last)
+#   make test SANITIZE=1 the same under ASan+UBSan (outputs in build/asan)
+#   make demo            compile templates/example into a binary, run it on SQLite
+#   make lint            banned functions, cppcheck
+#   make format          clang-format every C file
+#   make install PREFIX=/usr/local DESTDIR=
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PREFIX  ?= /usr/local
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(SANITIZE),1)
+BUILD   ?= build/asan
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD   ?= build
+SANFLAGS =
+endif
+
+WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags sqlite3 libxxhash)
+RT_LIBS    := $(shell $(PKG_CONFIG) --libs sqlite3)
+GIT_CFLAGS := $(shell $(PKG_CONFIG) --cflags libgit2)
+GIT_LIBS   := $(shell $(PKG_CONFIG) --libs libgit2)
+ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -Iruntime $(DEP_CFLAGS)
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+
+RT_SRC   := $(sort $(wildcard runtime/*.c))
+RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/%.o)
+CC_SRC   := $(sort $(wildcard compiler/*.c))
+CC_OBJ   := $(CC_SRC:%.c=$(BUILD)/%.o)
+# Everything of the compiler but main(): unit tests link it to test the
+# emitter and the sources directly.
+CC_LIBOBJ := $(filter-out $(BUILD)/compiler/main.o,$(CC_OBJ))
+CCLIB    = $(BUILD)/libmigc_compiler.a
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+UNIT_LIB := $(BUILD)/tests/unit_main.o
+
+LIB   = $(BUILD)/libmigc.a
+MIGC  = $(BUILD)/migc
+
+# What a release binary links besides libmigc.a; the compiler records it so
+# `migc build --binary` links the same way in-tree and installed.
+LINK_LIBS = $(RT_LIBS)
+
+.PHONY: all test unit e2e demo lint format install clean headertest
+all: $(LIB) $(MIGC)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/compiler/%.o: ALL_CFLAGS += $(GIT_CFLAGS) \
+	-DMIGC_LINK_LIBS='"$(LINK_LIBS)"' -DMIGC_PREFIX='"$(PREFIX)"'
+
+$(LIB): $(RT_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CCLIB): $(CC_LIBOBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(MIGC): $(BUILD)/compiler/main.o $(CCLIB) $(LIB)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/compiler/main.o $(CCLIB) $(LIB) $(GIT_LIBS) $(RT_LIBS)
+	@mkdir -p $(BUILD)/include && cp include/*.h $(BUILD)/include/
+
+$(BUILD)/tests/unit_main.o: tests/unit/unit.c tests/unit/unit.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -c $< -o $@
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_LIB) $(CCLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(GIT_CFLAGS) -Icompiler -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(UNIT_LIB) $(CCLIB) $(LIB) $(GIT_LIBS) $(RT_LIBS)
+
+test: all $(UNIT_BIN)
+	@BUILD=$(BUILD) CC="$(CC)" SANITIZE=$(SANITIZE) bash tests/run.sh
+
+unit: all $(UNIT_BIN)
+	@BUILD=$(BUILD) ONLY=unit bash tests/run.sh
+
+e2e: all
+	@BUILD=$(BUILD) CC="$(CC)" ONLY=e2e bash tests/run.sh
+
+demo: all
+	@BUILD=$(BUILD) bash templates/example/demo.sh
+
+lint:
+	@bash tests/lint.sh
+
+format:
+	clang-format -i $(RT_SRC) $(CC_SRC) include/*.h runtime/*.h compiler/*.h tests/unit/*.c tests/unit/*.h
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(MIGC) $(DESTDIR)$(PREFIX)/bin/migc
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libmigc.a
+	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/
+
+clean:
+	rm -rf build
+
+-include $(RT_OBJ:.o=.d) $(CC_OBJ:.o=.d)

@@ -1,0 +1,434 @@
+/*
+ * migc.h - the public face of libmigc.
+ *
+ * libmigc is the migration model (file names, versions, directives,
+ * checksums), the verify rules, the apply loop and the database drivers.
+ * The `migc` compiler and the `migrate` release binary are both clients of
+ * this library; an application can be one too, embedding its own bundle and
+ * calling migc_run() at start-up.
+ *
+ * Conventions (libgit2's):
+ *  - every fallible function returns an int: 0 (MIGC_OK) on success or a
+ *    negative MIGC_E* code, and fills the caller-owned `migc_error` (which
+ *    may be NULL when the caller does not want the message);
+ *  - out-parameters come first;
+ *  - every opaque type has a matching _free that accepts NULL;
+ *  - strings returned through `const char *` are owned by the object they
+ *    came from and live as long as it does.
+ *
+ * Thread safety: objects are not shared between threads; distinct objects
+ * may be used from distinct threads.
+ */
+#ifndef MIGC_H
+#define MIGC_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MIGC_VERSION "0.1.0"
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                              */
+/* ------------------------------------------------------------------ */
+
+/* Error codes. 0 is success; every error is negative. */
+enum {
+	MIGC_OK = 0,
+	MIGC_ERROR = -1,     /* unclassified failure */
+	MIGC_ENOMEM = -2,    /* out of memory */
+	MIGC_EUSAGE = -3,    /* bad option, bad URL, bad configuration */
+	MIGC_EINVALID = -4,  /* an invalid migration file, name or directive */
+	MIGC_EIO = -5,       /* reading or writing a file failed */
+	MIGC_EFAILED = -6,   /* a migration's SQL failed (rolled back) */
+	MIGC_EDRIFT = -7,    /* an applied migration's checksum differs */
+	MIGC_EMISSING = -8,  /* an applied migration is absent from the bundle */
+	MIGC_EORDER = -9,    /* a pending migration sorts before an applied one */
+	MIGC_EFUTURE = -10,  /* applied versions newer than the bundle (--strict) */
+	MIGC_ECONNECT = -11, /* could not connect to the database */
+	MIGC_ELOCKED = -12,  /* could not take the migration lock in time */
+	MIGC_EDIRTY = -13,   /* an earlier run left a migration failed/running */
+	MIGC_ECORRUPT = -14, /* the bundle does not match its own checksums */
+	MIGC_ENOTFOUND = -15, /* a named version is not there */
+	MIGC_EDB = -16,      /* a database error outside a migration's SQL */
+	MIGC_EINTR = -17     /* interrupted by a signal */
+};
+
+/*
+ * Exit codes of the `migrate` release binary (DESIGN.md). Scripts depend
+ * on these numbers: never renumber them.
+ */
+enum {
+	MIGC_EXIT_OK = 0,
+	MIGC_EXIT_FAILED = 1,
+	MIGC_EXIT_USAGE = 2,
+	MIGC_EXIT_DRIFT = 3,
+	MIGC_EXIT_ORDER = 4,
+	MIGC_EXIT_CONNECT = 5,
+	MIGC_EXIT_DIRTY = 6,
+	MIGC_EXIT_CORRUPT = 7,
+	MIGC_EXIT_INTERRUPTED = 8
+};
+
+/*
+ * A caller-owned error. Functions fill it on failure; it needs no freeing.
+ * `message` is one line that already says what failed and where
+ * ("0042_add_index.sql:3: ..."); `hint` (possibly empty) says what to do.
+ */
+typedef struct migc_error {
+	int code;          /* the MIGC_E* code, 0 when no error */
+	int line;          /* 1-based line in `file`, 0 when not applicable */
+	char file[256];    /* migration file name, "" when not applicable */
+	char version[256]; /* migration version, "" when not applicable */
+	char message[1024];
+	char hint[512];
+} migc_error;
+
+/* Reset an error to "no error". */
+void migc_error_clear(migc_error *err);
+
+/* A short, static description of an error code ("drift", "lock timeout"). */
+const char *migc_strerror(int code);
+
+/* The release binary's exit code for an error code (0 for MIGC_OK). */
+int migc_exit_code(int code);
+
+/* ------------------------------------------------------------------ */
+/* The migration model                                                 */
+/* ------------------------------------------------------------------ */
+
+typedef enum migc_kind {
+	MIGC_KIND_VERSIONED = 1, /* <version>_<name>.sql, applied once */
+	MIGC_KIND_REPEATABLE = 2 /* R__<name>.sql, re-applied when changed */
+} migc_kind;
+
+/* Flags set by `-- migc:` directives. */
+#define MIGC_FLAG_NO_TRANSACTION 0x1u /* -- migc:no-transaction */
+#define MIGC_FLAG_PHASE_POST 0x2u     /* -- migc:phase post */
+
+/*
+ * Checksums: XXH3-128 of the canonical form of a file (a leading UTF-8 BOM
+ * removed, every CRLF turned into LF; nothing else: trailing whitespace and
+ * comments are content). Written as 32 lowercase hex digits; stored in the
+ * history table with the algorithm tag in front ("xxh3-128:<hex>") so the
+ * algorithm can change without every database looking drifted.
+ */
+#define MIGC_CHECKSUM_HEX_LEN 32
+#define MIGC_CHECKSUM_TAG "xxh3-128:"
+
+/*
+ * Turn `buf[0..len)` into its canonical form in place and return the new
+ * length (never larger than `len`).
+ */
+size_t migc_normalize(char *buf, size_t len);
+
+/* XXH3-128 of `data` (already canonical) as 32 hex digits and a NUL. */
+void migc_checksum(char out[MIGC_CHECKSUM_HEX_LEN + 1], const void *data,
+		   size_t len);
+
+/*
+ * Versions are digits ("0001", "20261124093000") compared as numbers of any
+ * length, or dotted ("1.2.3") compared part by part. migc_version_valid()
+ * returns 1 for a well-formed version, 0 otherwise. migc_version_compare()
+ * returns <0, 0 or >0; "001" and "1" compare equal.
+ */
+int migc_version_valid(const char *version);
+int migc_version_compare(const char *a, const char *b);
+
+/* A file name taken apart. */
+typedef struct migc_filename {
+	migc_kind kind;
+	char version[256]; /* "" for repeatable migrations */
+	char name[256];    /* the descriptive part, without ".sql" */
+} migc_filename;
+
+/*
+ * Parse a migration file name (the base name, no directory). Fails with
+ * MIGC_EINVALID and a message naming the file when it is not
+ * `<version>_<name>.sql` or `R__<name>.sql`.
+ */
+int migc_filename_parse(migc_filename *out, const char *filename,
+			migc_error *err);
+
+/*
+ * One migration. Read-only: the strings belong to the set it came from.
+ * `sql` is the canonical content, NUL-terminated, `sql_len` bytes long.
+ */
+typedef struct migc_migration {
+	migc_kind kind;
+	const char *version;  /* "" for repeatable migrations */
+	const char *name;     /* descriptive part of the file name */
+	const char *filename; /* base name, e.g. "0001_create_users.sql" */
+	unsigned flags;       /* MIGC_FLAG_* */
+	const char *checksum; /* 32 hex digits, no tag */
+	const char *sql;
+	size_t sql_len;
+	const char *added_commit; /* provenance: commit that added it, or NULL */
+	long long added_time;     /* its author time (Unix seconds), or 0 */
+} migc_migration;
+
+/*
+ * An ordered, validated set of migrations: versioned ones by version, then
+ * repeatable ones by name. Built from files by the compiler, or loaded from
+ * a bundle by the runtime.
+ */
+typedef struct migc_set migc_set;
+
+int migc_set_new(migc_set **out, migc_error *err);
+
+/*
+ * Add one file: parse its name, canonicalise and validate its content (not
+ * empty, no NUL byte, valid UTF-8), read its directives, checksum it. The
+ * content is copied. `filename` is the base name; `display` (may be NULL)
+ * is what messages call the file (e.g. "migrations/0001_a.sql").
+ */
+int migc_set_add(migc_set *set, const char *filename, const char *display,
+		 const char *data, size_t len, migc_error *err);
+
+/*
+ * Sort the set and refuse duplicate versions, duplicate repeatable names and
+ * names that differ only in case. Must be called once, after the last add.
+ */
+int migc_set_finish(migc_set *set, migc_error *err);
+
+/* Record provenance for the migration at `index` (copies `commit`). */
+int migc_set_set_provenance(migc_set *set, size_t index, const char *commit,
+			    long long author_time, migc_error *err);
+
+/*
+ * Where the set came from: the source commit ("" when unknown) and whether
+ * the working tree was dirty (1), clean (0) or unknown (-1). Recorded in the
+ * bundle and in every history row.
+ */
+int migc_set_set_source(migc_set *set, const char *commit, int dirty,
+			migc_error *err);
+const char *migc_set_source_commit(const migc_set *set);
+int migc_set_source_dirty(const migc_set *set);
+
+size_t migc_set_count(const migc_set *set);
+const migc_migration *migc_set_get(const migc_set *set, size_t index);
+
+/* Index of the versioned migration with `version`, or -1. */
+long migc_set_find_version(const migc_set *set, const char *version);
+
+/*
+ * The bundle id: XXH3-128 over every migration's kind, version, name,
+ * flags and checksum, in order. 32 hex digits.
+ */
+void migc_set_bundle_id(const migc_set *set,
+			char out[MIGC_CHECKSUM_HEX_LEN + 1]);
+
+void migc_set_free(migc_set *set);
+
+/* ------------------------------------------------------------------ */
+/* The bundle: what `migc build` generates. A stable ABI.              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Bump MIGC_BUNDLE_ABI whenever the layout of the structs below changes;
+ * the runtime refuses a bundle with another ABI number.
+ *
+ * A migration's SQL is stored as rows of 4096 chars: row i holds bytes
+ * [i*4095, (i+1)*4095) of the canonical content, NUL-terminated (each row is
+ * one string literal of at most 4095 bytes, which keeps the generated file
+ * ISO C under -pedantic and quick to compile).
+ */
+#define MIGC_BUNDLE_ABI 1
+#define MIGC_BUNDLE_ROW 4096
+#define MIGC_BUNDLE_ROW_BYTES (MIGC_BUNDLE_ROW - 1)
+
+struct migc_bundle_entry {
+	int kind;             /* migc_kind */
+	unsigned flags;       /* MIGC_FLAG_* */
+	const char *version;  /* "" for repeatable */
+	const char *name;
+	const char *filename;
+	const char *checksum; /* 32 hex digits */
+	size_t sql_len;
+	const char (*sql)[MIGC_BUNDLE_ROW];
+	const char *added_commit; /* NULL unless built with --provenance */
+	long long added_time;
+};
+
+struct migc_bundle {
+	unsigned abi;                 /* MIGC_BUNDLE_ABI */
+	const char *compiler_version; /* MIGC_VERSION of the compiler */
+	const char *bundle_id;        /* migc_set_bundle_id() of the content */
+	const char *source_commit;    /* "" when unknown */
+	int source_dirty;             /* 1 dirty, 0 clean, -1 unknown */
+	size_t count;
+	const struct migc_bundle_entry *entries;
+};
+
+/*
+ * Load a bundle into a set: check its ABI, re-hash every migration and its
+ * bundle id, and refuse (MIGC_ECORRUPT) anything that does not match.
+ */
+int migc_bundle_load(migc_set **out, const struct migc_bundle *bundle,
+		     migc_error *err);
+
+/* ------------------------------------------------------------------ */
+/* The runtime: connecting, verifying, applying                        */
+/* ------------------------------------------------------------------ */
+
+typedef enum migc_phase {
+	MIGC_PHASE_PRE = 1,  /* migrations without `phase post` */
+	MIGC_PHASE_POST = 2, /* everything (post-deploy: after the code is live) */
+	MIGC_PHASE_ALL = 3
+} migc_phase;
+
+/* The state of one migration, as status and verify see it. */
+typedef enum migc_state {
+	MIGC_STATE_APPLIED = 1,  /* applied, checksum matches */
+	MIGC_STATE_PENDING,      /* in the bundle, not applied */
+	MIGC_STATE_DRIFTED,      /* applied, checksum differs from the bundle */
+	MIGC_STATE_MISSING,      /* applied, not in the bundle, older than its newest */
+	MIGC_STATE_FUTURE,       /* applied, newer than anything in the bundle */
+	MIGC_STATE_FAILED,       /* left failed by an earlier run */
+	MIGC_STATE_RUNNING,      /* left running by an earlier run */
+	MIGC_STATE_BASELINE,     /* marked applied by `baseline`, never run */
+	MIGC_STATE_OUT_OF_ORDER, /* pending, but older than the newest applied */
+	MIGC_STATE_CHANGED,      /* repeatable whose checksum changed: re-applied */
+	MIGC_STATE_DEFERRED      /* pending post-phase migration, not run in --phase pre */
+} migc_state;
+
+/* Lower-case name of a state ("applied", "out-of-order", ...). */
+const char *migc_state_name(migc_state state);
+
+/* What happened, for a caller that reports progress (the CLI prints it). */
+typedef enum migc_event_type {
+	MIGC_EVENT_START = 1, /* a migration is about to run */
+	MIGC_EVENT_DONE,      /* it committed; duration_ms is set */
+	MIGC_EVENT_FAILED,    /* it failed; message is set */
+	MIGC_EVENT_WARNING,   /* something to tell the user; message is set */
+	MIGC_EVENT_INFO       /* a plain message (waiting for the lock, ...) */
+} migc_event_type;
+
+typedef struct migc_event {
+	migc_event_type type;
+	const migc_migration *migration; /* NULL for WARNING/INFO without one */
+	long long duration_ms;
+	const char *message; /* NULL unless the type says otherwise */
+} migc_event;
+
+typedef void (*migc_event_cb)(const migc_event *event, void *ctx);
+
+/* Options shared by every runtime call. Initialise with migc_options_init. */
+#define MIGC_OPTIONS_VERSION 1
+typedef struct migc_options {
+	unsigned version;          /* MIGC_OPTIONS_VERSION */
+	const char *history_table; /* default "migc_history"; an identifier */
+	int wait_ms;               /* how long to retry connecting (default 5000) */
+	int lock_timeout_ms;       /* how long to wait for the lock (default 60000) */
+	int busy_timeout_ms;       /* SQLite busy timeout (default 5000) */
+	int allow_out_of_order;    /* apply pending versions older than applied ones */
+	int strict;                /* refuse future versions instead of warning */
+	migc_phase phase;          /* default MIGC_PHASE_PRE for up, ALL elsewhere */
+	const char *target;        /* up: stop after this version (NULL: all) */
+	const char *applied_by;    /* recorded in history (default: user@host) */
+	migc_event_cb on_event;    /* may be NULL */
+	void *event_ctx;
+} migc_options;
+
+/* Fill `opts` with the defaults above. Returns MIGC_EUSAGE on a version
+ * this library does not know. */
+int migc_options_init(migc_options *opts, unsigned version);
+
+/* A database connection with its driver (SQLite, PostgreSQL). */
+typedef struct migc_db migc_db;
+
+/*
+ * Connect to `url`: "sqlite:path", "sqlite:///abs/path", "file:path?uri=params"
+ * or (with the PostgreSQL driver) "postgres://..." and libpq key=value
+ * strings. Retries with backoff for opts->wait_ms. Messages never contain
+ * the password.
+ */
+int migc_db_open(migc_db **out, const char *url, const migc_options *opts,
+		 migc_error *err);
+void migc_db_free(migc_db *db);
+
+/* The driver's name: "sqlite" or "postgres". */
+const char *migc_db_driver(const migc_db *db);
+
+/*
+ * A report: every migration of the bundle and of the history, merged, in
+ * order, with its state. Produced by migc_status(); verify and up use the
+ * same rules.
+ */
+typedef struct migc_report migc_report;
+
+typedef struct migc_report_row {
+	migc_state state;
+	migc_kind kind;
+	const char *version;          /* "" for repeatable */
+	const char *name;
+	const migc_migration *migration; /* NULL when only in the history */
+	const char *checksum_applied; /* hex as recorded (tag removed), or NULL */
+	const char *applied_at;       /* ISO-8601 UTC, or NULL */
+	long long duration_ms;        /* -1 when unknown */
+	const char *applied_by;       /* or NULL */
+	const char *note;             /* e.g. how it was resolved, or NULL */
+} migc_report_row;
+
+int migc_status(migc_report **out, migc_db *db, const migc_set *set,
+		const migc_options *opts, migc_error *err);
+size_t migc_report_count(const migc_report *report);
+const migc_report_row *migc_report_get(const migc_report *report, size_t i);
+void migc_report_free(migc_report *report);
+
+/*
+ * Check the database against the set without changing anything: drift,
+ * missing, out of order (unless allowed), future (under strict), failed or
+ * running. Returns the first problem's code; warnings go to on_event.
+ */
+int migc_verify(migc_db *db, const migc_set *set, const migc_options *opts,
+		migc_error *err);
+
+/*
+ * Verify, then apply every pending migration of the phase in order, each in
+ * its own transaction with its history row, holding the migration lock.
+ * `*applied` (may be NULL) receives how many were applied.
+ */
+int migc_up(migc_db *db, const migc_set *set, const migc_options *opts,
+	    size_t *applied, migc_error *err);
+
+/*
+ * Mark every versioned migration up to and including `version` as applied
+ * (state "baseline") without running it, for adopting an existing database.
+ * Refuses when the history already has rows.
+ */
+int migc_baseline(migc_db *db, const migc_set *set, const char *version,
+		  const migc_options *opts, migc_error *err);
+
+/* How a human resolved a failed or running migration. */
+typedef enum migc_resolution {
+	MIGC_RESOLVE_APPLIED = 1, /* the change is in place: mark it applied */
+	MIGC_RESOLVE_PENDING = 2  /* it was undone: run it again next time */
+} migc_resolution;
+
+/* Clear the failed/running state of `version` (a repeatable's name works
+ * too), recording who resolved it and how. */
+int migc_resolve(migc_db *db, const migc_set *set, const char *version,
+		 migc_resolution how, const migc_options *opts, migc_error *err);
+
+/*
+ * The one-call entry point for applications: load `bundle`, connect to
+ * `url`, run `up`, disconnect. `opts` may be NULL for the defaults.
+ */
+int migc_run(const struct migc_bundle *bundle, const char *url,
+	     const migc_options *opts, migc_error *err);
+
+/*
+ * The `migrate` command line (up, status, verify, plan, baseline, resolve,
+ * info, wait) over an embedded bundle. Returns the process exit code.
+ * A release binary's main() is `return migc_cli_main(argc, argv, &b);`.
+ */
+int migc_cli_main(int argc, char **argv, const struct migc_bundle *bundle);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MIGC_H */

@@ -1,0 +1,175 @@
+/*
+ * bundle.c - loading an embedded bundle into a set, refusing a corrupted
+ * one.
+ *
+ * A bundle is data compiled into the release binary (include/migc.h
+ * describes the layout). Before anything connects to a database, the whole
+ * bundle is checked: the ABI number, every field's shape, every migration's
+ * SQL re-hashed against its recorded checksum, and the bundle id recomputed.
+ * A binary whose bytes were damaged (a bad copy, a patched image) is
+ * refused with MIGC_ECORRUPT instead of running something nobody reviewed.
+ *
+ * A migration's SQL is used in place when it fits one row (the row is
+ * already NUL-terminated); longer ones are copied into one buffer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "set_internal.h"
+#include "util.h"
+
+static int corrupt(migc_error *err, const char *what, const char *file)
+{
+	if (file)
+		migc_err(err, MIGC_ECORRUPT, "corrupted bundle: %s: %s", file, what);
+	else
+		migc_err(err, MIGC_ECORRUPT, "corrupted bundle: %s", what);
+	migc_err_where(err, file, 0);
+	migc_err_hint(err, "rebuild the release binary with 'migc build --binary'; "
+			   "do not patch or truncate it");
+	return MIGC_ECORRUPT;
+}
+
+static int is_hex32(const char *s)
+{
+	size_t i;
+
+	if (!s)
+		return 0;
+	for (i = 0; i < MIGC_CHECKSUM_HEX_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[MIGC_CHECKSUM_HEX_LEN] == '\0';
+}
+
+/* Re-hash an entry's rows; on success `*sql` is contiguous NUL-terminated
+ * SQL and `*owned` the buffer to free with the set (or NULL). */
+static int load_sql(const struct migc_bundle_entry *e, const char **sql,
+		    char **owned, migc_error *err)
+{
+	size_t rows = e->sql_len / MIGC_BUNDLE_ROW_BYTES + 1, i, off = 0;
+	char sum[MIGC_CHECKSUM_HEX_LEN + 1];
+	char *buf;
+
+	*owned = NULL;
+	if (e->sql_len && !e->sql)
+		return corrupt(err, "SQL rows are missing", e->filename);
+	if (e->sql_len < MIGC_BUNDLE_ROW_BYTES) {
+		*sql = e->sql_len ? e->sql[0] : "";
+		if (e->sql_len && (*sql)[e->sql_len] != '\0')
+			return corrupt(err, "SQL length does not match its row", e->filename);
+		migc_checksum(sum, *sql, e->sql_len);
+	} else {
+		buf = malloc(e->sql_len + 1);
+		if (!buf)
+			return migc_err(err, MIGC_ENOMEM, "%s: out of memory", e->filename);
+		for (i = 0; i < rows && off < e->sql_len; i++) {
+			size_t n = e->sql_len - off;
+
+			if (n > MIGC_BUNDLE_ROW_BYTES)
+				n = MIGC_BUNDLE_ROW_BYTES;
+			memcpy(buf + off, e->sql[i], n);
+			off += n;
+		}
+		buf[e->sql_len] = '\0';
+		migc_checksum(sum, buf, e->sql_len);
+		*sql = *owned = buf;
+	}
+	if (strcmp(sum, e->checksum) != 0) {
+		free(*owned);
+		*owned = NULL;
+		return corrupt(err, "embedded SQL does not match its checksum", e->filename);
+	}
+	return 0;
+}
+
+static int check_entry(const struct migc_bundle_entry *e, size_t i,
+		       migc_error *err)
+{
+	char where[64];
+	migc_filename fn;
+	migc_error perr;
+
+	snprintf(where, sizeof(where), "migration #%zu", i + 1);
+	if (!e->version || !e->name || !e->filename || !is_hex32(e->checksum))
+		return corrupt(err, "a field is missing or malformed", where);
+	if (e->kind != MIGC_KIND_VERSIONED && e->kind != MIGC_KIND_REPEATABLE)
+		return corrupt(err, "unknown kind", e->filename);
+	if (e->flags & ~(MIGC_FLAG_NO_TRANSACTION | MIGC_FLAG_PHASE_POST))
+		return corrupt(err, "unknown flags", e->filename);
+	if (migc_filename_parse(&fn, e->filename, &perr) || (int)fn.kind != e->kind ||
+	    strcmp(fn.version, e->version) != 0 || strcmp(fn.name, e->name) != 0)
+		return corrupt(err, "name, version and file name disagree", e->filename);
+	return 0;
+}
+
+int migc_bundle_load(migc_set **out, const struct migc_bundle *b,
+		     migc_error *err)
+{
+	char id[MIGC_CHECKSUM_HEX_LEN + 1];
+	migc_set *set = NULL;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	if (!b)
+		return corrupt(err, "no bundle", NULL);
+	if (b->abi != MIGC_BUNDLE_ABI) {
+		migc_err(err, MIGC_ECORRUPT,
+			 "bundle ABI %u is not the runtime's ABI %d", b->abi, MIGC_BUNDLE_ABI);
+		migc_err_hint(err, "build the bundle and the runtime with the same migc version");
+		return MIGC_ECORRUPT;
+	}
+	if (!b->compiler_version || !is_hex32(b->bundle_id) ||
+	    (b->count && !b->entries))
+		return corrupt(err, "bundle header is malformed", NULL);
+	rc = migc_set_new(&set, err);
+	if (rc)
+		return rc;
+	rc = migc_set_set_source(set, b->source_commit, b->source_dirty, err);
+	for (i = 0; !rc && i < b->count; i++) {
+		const struct migc_bundle_entry *e = &b->entries[i];
+		struct set_entry_in in;
+
+		rc = check_entry(e, i, err);
+		if (rc)
+			break;
+		memset(&in, 0, sizeof(in));
+		in.kind = (migc_kind)e->kind;
+		in.flags = e->flags;
+		in.version = e->version;
+		in.name = e->name;
+		in.filename = e->filename;
+		migc_strlcpy(in.checksum, e->checksum, sizeof(in.checksum));
+		in.sql_len = e->sql_len;
+		rc = load_sql(e, &in.sql, &in.sql_owned, err);
+		if (rc)
+			break;
+		rc = set_add_entry(set, &in, err);
+		if (rc) {
+			free(in.sql_owned);
+			break;
+		}
+		if (e->added_commit)
+			rc = migc_set_set_provenance(set, migc_set_count(set) - 1,
+						     e->added_commit, e->added_time, err);
+	}
+	if (!rc) {
+		rc = migc_set_finish(set, err);
+		if (rc)
+			rc = corrupt(err, err ? err->message : "invalid set", NULL);
+	}
+	if (!rc) {
+		migc_set_bundle_id(set, id);
+		if (strcmp(id, b->bundle_id) != 0)
+			rc = corrupt(err, "bundle id does not match its migrations", NULL);
+	}
+	if (rc) {
+		migc_set_free(set);
+		return rc;
+	}
+	*out = set;
+	return 0;
+}

@@ -1,0 +1,185 @@
+/*
+ * checksum.c - the canonical form of a migration file and its checksum, and
+ * the content rules every migration must meet.
+ *
+ * Canonical form (a format users keep for years; pinned by golden vectors in
+ * tests/unit/test_model.c):
+ *   - a UTF-8 byte order mark (EF BB BF) at the very start is removed;
+ *   - every CR LF pair becomes LF (a lone CR stays);
+ *   - nothing else changes: trailing whitespace, blank lines, comments and
+ *     the final newline (or its absence) are content.
+ * Checksum: XXH3-128 of the canonical bytes, written as the canonical
+ * (big-endian) 16 bytes in 32 lowercase hex digits, as `xxhsum -H2` does.
+ *
+ * xxhash is compiled in (XXH_INLINE_ALL), so neither libmigc nor a release
+ * binary needs libxxhash at run time.
+ */
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "util.h"
+
+size_t migc_normalize(char *buf, size_t len)
+{
+	size_t r = 0, w = 0;
+
+	if (len >= 3 && (unsigned char)buf[0] == 0xEF &&
+	    (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF)
+		r = 3;
+	for (; r < len; r++) {
+		if (buf[r] == '\r' && r + 1 < len && buf[r + 1] == '\n')
+			continue;
+		buf[w++] = buf[r];
+	}
+	return w;
+}
+
+static void hex128(char out[MIGC_CHECKSUM_HEX_LEN + 1], XXH128_hash_t h)
+{
+	static const char digits[] = "0123456789abcdef";
+	XXH128_canonical_t c;
+	int i;
+
+	XXH128_canonicalFromHash(&c, h);
+	for (i = 0; i < 16; i++) {
+		out[2 * i] = digits[c.digest[i] >> 4];
+		out[2 * i + 1] = digits[c.digest[i] & 15];
+	}
+	out[MIGC_CHECKSUM_HEX_LEN] = '\0';
+}
+
+void migc_checksum(char out[MIGC_CHECKSUM_HEX_LEN + 1], const void *data,
+		   size_t len)
+{
+	hex128(out, XXH3_128bits(data, len));
+}
+
+struct migc_hash {
+	XXH3_state_t *state;
+};
+
+migc_hash *migc_hash_new(void)
+{
+	migc_hash *h = malloc(sizeof(*h));
+
+	if (!h)
+		return NULL;
+	h->state = XXH3_createState();
+	if (!h->state) {
+		free(h);
+		return NULL;
+	}
+	XXH3_128bits_reset(h->state);
+	return h;
+}
+
+void migc_hash_update(migc_hash *h, const void *data, size_t len)
+{
+	XXH3_128bits_update(h->state, data, len);
+}
+
+void migc_hash_final(migc_hash *h, char out[MIGC_CHECKSUM_HEX_LEN + 1])
+{
+	hex128(out, XXH3_128bits_digest(h->state));
+	XXH3_freeState(h->state);
+	free(h);
+}
+
+int migc_line_of(const char *data, size_t off)
+{
+	int line = 1;
+	const char *p = data, *end = data + off;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		line++;
+		p++;
+	}
+	return line;
+}
+
+/*
+ * Length of the UTF-8 sequence at s[0..n), or 0 when it is not valid
+ * (overlong forms, surrogates and code points past U+10FFFF are invalid).
+ */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xE0 && s[1] < 0xA0)
+			return 0; /* overlong */
+		if (c == 0xED && s[1] >= 0xA0)
+			return 0; /* surrogate */
+		return 3;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
+		    (s[3] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xF0 && s[1] < 0x90)
+			return 0; /* overlong */
+		if (c == 0xF4 && s[1] >= 0x90)
+			return 0; /* past U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+static int content_fail(migc_error *err, const char *file, const char *data,
+			size_t off, const char *why, const char *hint)
+{
+	int line = migc_line_of(data, off);
+
+	migc_err(err, MIGC_EINVALID, "%s:%d: %s", file, line, why);
+	migc_err_where(err, file, line);
+	if (hint)
+		migc_err_hint(err, "%s", hint);
+	return MIGC_EINVALID;
+}
+
+int migc_content_check(const char *file, const char *data, size_t len,
+		       migc_error *err)
+{
+	const unsigned char *s = (const unsigned char *)data;
+	size_t i = 0;
+	int blank = 1;
+
+	while (i < len) {
+		size_t n;
+
+		if (s[i] == 0)
+			return content_fail(err, file, data, i,
+					    "NUL byte in a migration file",
+					    "migrations are text; is this a binary file?");
+		if (s[i] < 0x80) {
+			if (!strchr(" \t\r\n\f\v", s[i]))
+				blank = 0;
+			i++;
+			continue;
+		}
+		n = utf8_seq(s + i, len - i);
+		if (!n)
+			return content_fail(err, file, data, i,
+					    "invalid UTF-8",
+					    "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)");
+		blank = 0;
+		i += n;
+	}
+	if (blank) {
+		migc_err(err, MIGC_EINVALID, "%s: empty migration file", file);
+		migc_err_where(err, file, 0);
+		migc_err_hint(err, "write the migration's SQL, or delete the file");
+		return MIGC_EINVALID;
+	}
+	return 0;
+}

@@ -1,0 +1,154 @@
+/*
+ * directives.c - `-- migc:` directives in a migration's leading comments.
+ *
+ * Directives live in the leading comment block: the lines before the first
+ * line that is neither blank nor a `--` comment. A line there of the form
+ *
+ *     -- migc:<name> [argument]
+ *
+ * is a directive (spaces after `--` are optional). Known directives:
+ *
+ *     -- migc:no-transaction     run outside a transaction (CREATE INDEX
+ *                                CONCURRENTLY and the like)
+ *     -- migc:phase pre|post     pre-deploy (default) or post-deploy
+ *
+ * Everything else is refused rather than ignored: a misspelt directive, a
+ * repeated one, a bad argument, and a `-- migc:` line further down the file
+ * (it would look like it took effect when it did not).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+#include "util.h"
+
+struct line {
+	const char *p;
+	size_t len;
+	int no;
+};
+
+static int directive_fail(migc_error *err, const char *file, int line,
+			  const char *hint, const char *fmt, const char *arg,
+			  size_t arglen)
+{
+	char what[256];
+
+	snprintf(what, sizeof(what), fmt, (int)(arglen > 80 ? 80 : arglen), arg);
+	migc_err(err, MIGC_EINVALID, "%s:%d: %s", file, line, what);
+	migc_err_where(err, file, line);
+	if (hint)
+		migc_err_hint(err, "%s", hint);
+	return MIGC_EINVALID;
+}
+
+static void trim(const char **p, size_t *len)
+{
+	while (*len && (**p == ' ' || **p == '\t')) {
+		(*p)++;
+		(*len)--;
+	}
+	while (*len && strchr(" \t\r", (*p)[*len - 1]))
+		(*len)--;
+}
+
+/* If the comment text (after `--`) is a directive, return its start. */
+static const char *directive_start(const char *p, size_t len, size_t *rest)
+{
+	trim(&p, &len);
+	if (len < 5 || memcmp(p, "migc:", 5) != 0)
+		return NULL;
+	*rest = len - 5;
+	return p + 5;
+}
+
+static int word_is(const char *p, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(p, word, len) == 0;
+}
+
+static int apply_directive(unsigned *flags, unsigned *seen, const char *file,
+			   int line, const char *p, size_t len,
+			   migc_error *err)
+{
+	static const char known[] =
+		"known directives: -- migc:no-transaction, -- migc:phase pre|post";
+	const char *arg;
+	size_t name_len, arg_len;
+
+	trim(&p, &len);
+	for (name_len = 0; name_len < len && p[name_len] != ' ' && p[name_len] != '\t'; name_len++)
+		;
+	arg = p + name_len;
+	arg_len = len - name_len;
+	trim(&arg, &arg_len);
+
+	if (word_is(p, name_len, "no-transaction")) {
+		if (arg_len)
+			return directive_fail(err, file, line, known,
+					      "migc:no-transaction takes no argument, got '%.*s'",
+					      arg, arg_len);
+		if (*seen & MIGC_FLAG_NO_TRANSACTION)
+			return directive_fail(err, file, line, NULL,
+					      "migc:no-transaction is given twice%.*s", "", 0);
+		*seen |= MIGC_FLAG_NO_TRANSACTION;
+		*flags |= MIGC_FLAG_NO_TRANSACTION;
+		return 0;
+	}
+	if (word_is(p, name_len, "phase")) {
+		if (*seen & MIGC_FLAG_PHASE_POST)
+			return directive_fail(err, file, line, NULL,
+					      "migc:phase is given twice%.*s", "", 0);
+		*seen |= MIGC_FLAG_PHASE_POST;
+		if (word_is(arg, arg_len, "post"))
+			*flags |= MIGC_FLAG_PHASE_POST;
+		else if (!word_is(arg, arg_len, "pre"))
+			return directive_fail(err, file, line,
+					      "write -- migc:phase pre or -- migc:phase post",
+					      "migc:phase wants pre or post, got '%.*s'",
+					      arg, arg_len);
+		return 0;
+	}
+	return directive_fail(err, file, line, known,
+			      "unknown directive 'migc:%.*s'", p, name_len);
+}
+
+int migc_directives_parse(unsigned *flags, const char *file, const char *sql,
+			  size_t len, migc_error *err)
+{
+	unsigned seen = 0;
+	int in_header = 1, no = 0;
+	size_t off = 0;
+
+	*flags = 0;
+	while (off < len) {
+		const char *nl = memchr(sql + off, '\n', len - off);
+		size_t end = nl ? (size_t)(nl - sql) : len;
+		const char *p = sql + off, *d;
+		size_t l = end - off, rest;
+		int rc;
+
+		no++;
+		off = end + 1;
+		trim(&p, &l);
+		if (!l)
+			continue;
+		if (l < 2 || p[0] != '-' || p[1] != '-') {
+			in_header = 0;
+			/* A directive below the first statement must start a line. */
+			continue;
+		}
+		d = directive_start(p + 2, l - 2, &rest);
+		if (!d)
+			continue;
+		if (!in_header)
+			return directive_fail(err, file, no,
+					      "move it to the comment block at the top of the file",
+					      "directive 'migc:%.*s' below the first statement is not read",
+					      d, rest);
+		rc = apply_directive(flags, &seen, file, no, d, rest, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

@@ -1,0 +1,85 @@
+/*
+ * driver.h - the interface every database backend implements.
+ *
+ * The engine (verify rules, apply loop) never knows which database it talks
+ * to: it calls through a `struct migc_driver`, the way SQLite's core calls
+ * through a `sqlite3_vfs`. A driver owns its connection type; the engine
+ * only holds a `struct migc_conn *`.
+ *
+ * Versioning: `version` says which fields a driver fills. Fields are only
+ * ever added at the end; the engine checks `version` before calling a field
+ * newer than MIGC_DRIVER_VERSION 1, so a driver written against an older
+ * layout keeps working.
+ *
+ * Every function returns 0 or a negative MIGC_E* code and fills `err`.
+ * Error messages never contain a password.
+ */
+#ifndef MIGC_DRIVER_H
+#define MIGC_DRIVER_H
+
+#include "migc.h"
+#include "history.h"
+
+#define MIGC_DRIVER_VERSION 1
+
+struct migc_conn; /* defined by each driver */
+
+struct migc_driver {
+	int version;      /* MIGC_DRIVER_VERSION the driver was written for */
+	const char *name; /* "sqlite", "postgres" */
+
+	/* 1 when this driver handles `url` (by its scheme or form). */
+	int (*accepts)(const char *url);
+
+	/* Open one connection (one attempt: the engine retries for --wait).
+	 * Returns MIGC_ECONNECT when the server is not (yet) reachable and
+	 * MIGC_EUSAGE when the URL itself is wrong. */
+	int (*connect)(struct migc_conn **out, const char *url,
+		       const migc_options *opts, migc_error *err);
+	void (*close)(struct migc_conn *conn);
+
+	/* Take the migration lock, polling with backoff for up to
+	 * `timeout_ms`; MIGC_ELOCKED (naming the holder where the database
+	 * can say) when it is not free in time. Held until unlock or close.
+	 * While waiting the driver holds no transaction open. */
+	int (*lock)(struct migc_conn *conn, const char *table, int timeout_ms,
+		    migc_error *err);
+	int (*unlock)(struct migc_conn *conn, migc_error *err);
+
+	/* Create the history table and its indexes when missing; safe when
+	 * several runners do it at once. */
+	int (*history_ensure)(struct migc_conn *conn, const char *table,
+			      migc_error *err);
+
+	/* Read the whole history table in one query, ordered by id. A
+	 * missing table is an empty history, not an error. */
+	int (*history_read)(struct migc_conn *conn, const char *table,
+			    struct migc_history *out, migc_error *err);
+
+	/* Transactions around one migration and its history row. */
+	int (*begin)(struct migc_conn *conn, migc_error *err);
+	int (*commit)(struct migc_conn *conn, migc_error *err);
+	void (*rollback)(struct migc_conn *conn);
+
+	/* Run a migration's SQL (all its statements). On failure `err`
+	 * carries the database's message and the line in the file where
+	 * the failing statement is. */
+	int (*exec)(struct migc_conn *conn, const migc_migration *m,
+		    migc_error *err);
+
+	/* Insert a history row; `*id` (may be NULL) receives its id. */
+	int (*history_insert)(struct migc_conn *conn, const char *table,
+			      const struct migc_history_row *row, long long *id,
+			      migc_error *err);
+
+	/* Change a row's state, duration (-1: leave) and note (NULL: leave). */
+	int (*history_update)(struct migc_conn *conn, const char *table,
+			      long long id, migc_hstate state,
+			      long long duration_ms, const char *note,
+			      migc_error *err);
+};
+
+/* The built-in drivers. */
+extern const struct migc_driver migc_driver_sqlite;
+
+#endif /* MIGC_DRIVER_H */

@@ -1,0 +1,69 @@
+/*
+ * history.h - the rows of the history table, as drivers read and write them.
+ *
+ * One row per application of a migration. The table (default name
+ * `migc_history`) has these columns, in every dialect:
+ *
+ *   id            integer, increasing: the order rows were written
+ *   version       text, "" for repeatable migrations
+ *   name          text
+ *   kind          text: "versioned" | "repeatable"
+ *   checksum      text: "xxh3-128:<32 hex>" (algorithm tag, then digest)
+ *   state         text: see migc_hstate
+ *   applied_at    text: ISO-8601 UTC, "2026-11-26T22:34:09Z"
+ *   duration_ms   integer
+ *   bundle_id     text
+ *   source_commit text ("" when unknown)
+ *   applied_by    text: who ran it ("user@host")
+ *   note          text: how a failed row was resolved, or ""
+ *
+ * and a unique index on (version) over versioned rows whose state is not
+ * "undone", so the database itself refuses a second application of one
+ * version whatever the runners do.
+ */
+#ifndef MIGC_HISTORY_H
+#define MIGC_HISTORY_H
+
+#include <stddef.h>
+
+typedef enum migc_hstate {
+	MIGC_H_APPLIED = 1, /* "applied": ran and committed */
+	MIGC_H_BASELINE,    /* "baseline": marked applied, never run */
+	MIGC_H_RUNNING,     /* "running": a no-transaction migration under way */
+	MIGC_H_FAILED,      /* "failed": a no-transaction migration failed */
+	MIGC_H_UNDONE       /* "undone": resolved as not applied; ignored */
+} migc_hstate;
+
+struct migc_history_row {
+	long long id;
+	int kind; /* migc_kind */
+	char *version;
+	char *name;
+	char *checksum; /* as stored, with its tag */
+	migc_hstate state;
+	char *applied_at;
+	long long duration_ms;
+	char *bundle_id;
+	char *source_commit;
+	char *applied_by;
+	char *note;
+};
+
+struct migc_history {
+	struct migc_history_row *rows;
+	size_t count;
+	size_t cap;
+};
+
+/* Text forms used in the table. */
+const char *migc_hstate_name(migc_hstate state);
+int migc_hstate_parse(const char *text, migc_hstate *out); /* 0 or -1 */
+const char *migc_kind_name(int kind);                      /* "versioned" */
+int migc_kind_parse(const char *text, int *out);           /* 0 or -1 */
+
+/* Append a row, copying every string (NULL is stored as ""). */
+int migc_history_push(struct migc_history *h,
+		      const struct migc_history_row *row);
+void migc_history_clear(struct migc_history *h);
+
+#endif /* MIGC_HISTORY_H */

@@ -1,0 +1,353 @@
+/*
+ * set.c - an ordered, validated set of migrations.
+ *
+ * The compiler fills a set from files (migc_set_add validates everything a
+ * migration file must be); the runtime fills one from a bundle (bundle.c,
+ * through set_add_entry, after re-hashing). Both then use the same ordering
+ * and lookups, so the rules live in one place.
+ *
+ * Invariants after migc_set_finish(): versioned migrations first, in
+ * version order, then repeatable ones by name; no two share a version, and
+ * no two file names are equal ignoring case.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "model.h"
+#include "set_internal.h"
+#include "util.h"
+
+struct entry {
+	migc_migration m;
+	char checksum[MIGC_CHECKSUM_HEX_LEN + 1];
+	char *strings;   /* version, name, filename, commit: one allocation */
+	char *sql_owned; /* NULL when sql points into a bundle */
+	char *commit;
+};
+
+struct migc_set {
+	struct entry **items;
+	size_t count, cap;
+	int finished;
+	char *source_commit;
+	int source_dirty;
+};
+
+int migc_set_new(migc_set **out, migc_error *err)
+{
+	migc_set *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s)
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	s->source_commit = migc_strdup("");
+	if (!s->source_commit) {
+		free(s);
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	}
+	s->source_dirty = -1;
+	*out = s;
+	return 0;
+}
+
+static void entry_free(struct entry *e)
+{
+	if (!e)
+		return;
+	free(e->strings);
+	free(e->sql_owned);
+	free(e->commit);
+	free(e);
+}
+
+void migc_set_free(migc_set *set)
+{
+	size_t i;
+
+	if (!set)
+		return;
+	for (i = 0; i < set->count; i++)
+		entry_free(set->items[i]);
+	free(set->items);
+	free(set->source_commit);
+	free(set);
+}
+
+int set_add_entry(migc_set *set, const struct set_entry_in *in,
+		  migc_error *err)
+{
+	size_t vl = strlen(in->version), nl = strlen(in->name),
+	       fl = strlen(in->filename);
+	struct entry *e;
+
+	if (set->finished)
+		return migc_err(err, MIGC_EUSAGE, "migc_set_add after migc_set_finish");
+	if (set->count == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 64;
+		struct entry **p = realloc(set->items, cap * sizeof(*p));
+
+		if (!p)
+			return migc_err(err, MIGC_ENOMEM, "out of memory");
+		set->items = p;
+		set->cap = cap;
+	}
+	e = calloc(1, sizeof(*e));
+	if (!e || !(e->strings = malloc(vl + nl + fl + 3))) {
+		free(e);
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	}
+	memcpy(e->strings, in->version, vl + 1);
+	memcpy(e->strings + vl + 1, in->name, nl + 1);
+	memcpy(e->strings + vl + nl + 2, in->filename, fl + 1);
+	memcpy(e->checksum, in->checksum, sizeof(e->checksum));
+	e->checksum[MIGC_CHECKSUM_HEX_LEN] = '\0';
+	e->m.kind = in->kind;
+	e->m.version = e->strings;
+	e->m.name = e->strings + vl + 1;
+	e->m.filename = e->strings + vl + nl + 2;
+	e->m.flags = in->flags;
+	e->m.checksum = e->checksum;
+	e->m.sql = in->sql;
+	e->m.sql_len = in->sql_len;
+	e->sql_owned = in->sql_owned;
+	set->items[set->count++] = e;
+	return 0;
+}
+
+int migc_set_add(migc_set *set, const char *filename, const char *display,
+		 const char *data, size_t len, migc_error *err)
+{
+	struct set_entry_in in;
+	migc_filename fn;
+	char *sql;
+	int rc;
+
+	if (!display)
+		display = filename;
+	rc = migc_filename_parse(&fn, filename, err);
+	if (rc) {
+		if (err && strcmp(display, filename) != 0)
+			migc_err_where(err, display, 0);
+		return rc;
+	}
+	sql = malloc(len + 1);
+	if (!sql)
+		return migc_err(err, MIGC_ENOMEM, "%s: out of memory", display);
+	if (len)
+		memcpy(sql, data, len);
+	len = migc_normalize(sql, len);
+	sql[len] = '\0';
+	memset(&in, 0, sizeof(in));
+	rc = migc_content_check(display, sql, len, err);
+	if (!rc)
+		rc = migc_directives_parse(&in.flags, display, sql, len, err);
+	if (rc) {
+		migc_err_version(err, fn.version);
+		free(sql);
+		return rc;
+	}
+	in.kind = fn.kind;
+	in.version = fn.version;
+	in.name = fn.name;
+	in.filename = filename;
+	in.sql = sql;
+	in.sql_len = len;
+	in.sql_owned = sql;
+	migc_checksum(in.checksum, sql, len);
+	rc = set_add_entry(set, &in, err);
+	if (rc)
+		free(sql);
+	return rc;
+}
+
+static int entry_order(const void *pa, const void *pb)
+{
+	const struct entry *a = *(const struct entry *const *)pa;
+	const struct entry *b = *(const struct entry *const *)pb;
+	int c;
+
+	if (a->m.kind != b->m.kind)
+		return a->m.kind == MIGC_KIND_VERSIONED ? -1 : 1;
+	if (a->m.kind == MIGC_KIND_VERSIONED) {
+		c = migc_version_compare(a->m.version, b->m.version);
+		if (c)
+			return c;
+		return strcmp(a->m.filename, b->m.filename);
+	}
+	c = strcmp(a->m.name, b->m.name);
+	return c ? c : strcmp(a->m.filename, b->m.filename);
+}
+
+static int name_order_nocase(const void *pa, const void *pb)
+{
+	const struct entry *a = *(const struct entry *const *)pa;
+	const struct entry *b = *(const struct entry *const *)pb;
+
+	return strcasecmp(a->m.filename, b->m.filename);
+}
+
+static int duplicate(migc_error *err, const struct entry *a,
+		     const struct entry *b, const char *why, const char *hint)
+{
+	migc_err(err, MIGC_EINVALID, "%s and %s: %s", a->m.filename,
+		 b->m.filename, why);
+	migc_err_where(err, b->m.filename, 0);
+	migc_err_version(err, b->m.version);
+	migc_err_hint(err, "%s", hint);
+	return MIGC_EINVALID;
+}
+
+/* Refuse file names that differ only in case: they collide on macOS and
+ * Windows checkouts, so one of them would silently vanish there. */
+static int check_case_clash(migc_set *set, migc_error *err)
+{
+	struct entry **copy;
+	size_t i;
+	int rc = 0;
+
+	if (set->count < 2)
+		return 0;
+	copy = malloc(set->count * sizeof(*copy));
+	if (!copy)
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	memcpy(copy, set->items, set->count * sizeof(*copy));
+	qsort(copy, set->count, sizeof(*copy), name_order_nocase);
+	for (i = 1; i < set->count && !rc; i++)
+		if (strcasecmp(copy[i - 1]->m.filename, copy[i]->m.filename) == 0)
+			rc = duplicate(err, copy[i - 1], copy[i],
+				       "file names differ only in case",
+				       "they collide on case-insensitive file systems; rename one");
+	free(copy);
+	return rc;
+}
+
+int migc_set_finish(migc_set *set, migc_error *err)
+{
+	size_t i;
+	int rc;
+
+	if (set->finished)
+		return 0;
+	if (set->count)
+		qsort(set->items, set->count, sizeof(*set->items), entry_order);
+	for (i = 1; i < set->count; i++) {
+		const struct entry *a = set->items[i - 1], *b = set->items[i];
+
+		if (a->m.kind != b->m.kind)
+			continue;
+		if (a->m.kind == MIGC_KIND_VERSIONED &&
+		    migc_version_compare(a->m.version, b->m.version) == 0)
+			return duplicate(err, a, b, "duplicate version",
+					 "every migration needs its own version; renumber one (migc new prints the next free one)");
+		if (a->m.kind == MIGC_KIND_REPEATABLE &&
+		    strcmp(a->m.name, b->m.name) == 0)
+			return duplicate(err, a, b, "duplicate repeatable migration name",
+					 "rename one of them");
+	}
+	rc = check_case_clash(set, err);
+	if (rc)
+		return rc;
+	set->finished = 1;
+	return 0;
+}
+
+int migc_set_set_provenance(migc_set *set, size_t index, const char *commit,
+			    long long author_time, migc_error *err)
+{
+	struct entry *e;
+	char *c;
+
+	if (index >= set->count)
+		return migc_err(err, MIGC_EUSAGE, "provenance: index %zu out of range", index);
+	e = set->items[index];
+	c = migc_strdup(commit ? commit : "");
+	if (!c)
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	free(e->commit);
+	e->commit = c;
+	e->m.added_commit = commit ? c : NULL;
+	e->m.added_time = author_time;
+	return 0;
+}
+
+int migc_set_set_source(migc_set *set, const char *commit, int dirty,
+			migc_error *err)
+{
+	char *c = migc_strdup(commit ? commit : "");
+
+	if (!c)
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	free(set->source_commit);
+	set->source_commit = c;
+	set->source_dirty = dirty < 0 ? -1 : dirty > 0;
+	return 0;
+}
+
+const char *migc_set_source_commit(const migc_set *set)
+{
+	return set->source_commit;
+}
+
+int migc_set_source_dirty(const migc_set *set)
+{
+	return set->source_dirty;
+}
+
+size_t migc_set_count(const migc_set *set)
+{
+	return set ? set->count : 0;
+}
+
+const migc_migration *migc_set_get(const migc_set *set, size_t index)
+{
+	return set && index < set->count ? &set->items[index]->m : NULL;
+}
+
+long migc_set_find_version(const migc_set *set, const char *version)
+{
+	size_t lo = 0, hi = 0;
+
+	/* Versioned entries are a sorted prefix: binary search it. */
+	while (hi < set->count && set->items[hi]->m.kind == MIGC_KIND_VERSIONED)
+		hi++;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = migc_version_compare(set->items[mid]->m.version, version);
+
+		if (!c)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+void migc_set_bundle_id(const migc_set *set, char out[MIGC_CHECKSUM_HEX_LEN + 1])
+{
+	migc_hash *h = migc_hash_new();
+	size_t i;
+
+	if (!h) {
+		memset(out, '0', MIGC_CHECKSUM_HEX_LEN);
+		out[MIGC_CHECKSUM_HEX_LEN] = '\0';
+		return;
+	}
+	for (i = 0; i < set->count; i++) {
+		const migc_migration *m = &set->items[i]->m;
+		char flags[32];
+
+		snprintf(flags, sizeof(flags), "%d:%u", (int)m->kind, m->flags);
+		migc_hash_update(h, flags, strlen(flags) + 1);
+		migc_hash_update(h, m->version, strlen(m->version) + 1);
+		migc_hash_update(h, m->name, strlen(m->name) + 1);
+		migc_hash_update(h, m->checksum, MIGC_CHECKSUM_HEX_LEN);
+		migc_hash_update(h, "\n", 1);
+	}
+	migc_hash_final(h, out);
+}

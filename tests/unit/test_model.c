@@ -1,0 +1,312 @@
+/*
+ * test_model.c - the migration model: version ordering, file names, the
+ * canonical form and its checksum (golden vectors from `xxhsum -H2`), the
+ * content rules, directives, and the set's ordering and duplicate checks.
+ * These rules are a format users keep for years: a change here that makes a
+ * test fail would make every existing database look drifted.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "migc.h"
+#include "model.h"
+#include "unit.h"
+
+static void version_compare_numbers_of_any_length(void)
+{
+	CHECK(migc_version_compare("1", "2") < 0);
+	CHECK(migc_version_compare("10", "9") > 0);
+	CHECK(migc_version_compare("0001", "1") == 0);
+	CHECK(migc_version_compare("0009", "10") < 0);
+	CHECK(migc_version_compare("20261124093000", "20261124093001") < 0);
+	/* far past 64 bits: no overflow, still numeric */
+	CHECK(migc_version_compare("123456789012345678901234567890",
+				   "99999999999999999999999999999") > 0);
+	CHECK(migc_version_compare("000000000000000000000000000042", "42") == 0);
+}
+
+static void version_compare_dotted_part_by_part(void)
+{
+	CHECK(migc_version_compare("1.2", "1.10") < 0);
+	CHECK(migc_version_compare("1.2.3", "1.2.10") < 0);
+	CHECK(migc_version_compare("2", "1.9.9") > 0);
+	CHECK(migc_version_compare("1.2", "1.2.0") == 0);
+	CHECK(migc_version_compare("1.2.0.1", "1.2") > 0);
+	CHECK(migc_version_compare("1.02", "1.2") == 0);
+}
+
+static void version_valid_forms(void)
+{
+	CHECK(migc_version_valid("0001"));
+	CHECK(migc_version_valid("1.2.3"));
+	CHECK(!migc_version_valid(""));
+	CHECK(!migc_version_valid(".1"));
+	CHECK(!migc_version_valid("1."));
+	CHECK(!migc_version_valid("1..2"));
+	CHECK(!migc_version_valid("1a"));
+	CHECK(!migc_version_valid("-1"));
+}
+
+static void filename_versioned_and_repeatable(void)
+{
+	migc_filename fn;
+	migc_error err;
+
+	CHECK_INT(migc_filename_parse(&fn, "0001_create_users.sql", &err), 0);
+	CHECK_INT(fn.kind, MIGC_KIND_VERSIONED);
+	CHECK_STR(fn.version, "0001");
+	CHECK_STR(fn.name, "create_users");
+	CHECK_INT(migc_filename_parse(&fn, "1.2.3_add_index.sql", &err), 0);
+	CHECK_STR(fn.version, "1.2.3");
+	CHECK_STR(fn.name, "add_index");
+	CHECK_INT(migc_filename_parse(&fn, "R__views.sql", &err), 0);
+	CHECK_INT(fn.kind, MIGC_KIND_REPEATABLE);
+	CHECK_STR(fn.version, "");
+	CHECK_STR(fn.name, "views");
+}
+
+static void filename_refusals_name_the_file(void)
+{
+	static const char *bad[] = {
+		"create_users.sql", "0001create.sql", "0001_.sql", "0001_a.txt",
+		"0001_a", "R__.sql", "1..2_a.sql", "_a.sql", "V1__init.sql",
+		"0001_a.up.sql", "0001_a.down.sql", "0001_a\tb.sql", "x1_a.sql",
+	};
+	migc_filename fn;
+	migc_error err;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		migc_error_clear(&err);
+		CHECK_INT(migc_filename_parse(&fn, bad[i], &err), MIGC_EINVALID);
+		CHECK_CONTAINS(err.message, bad[i]);
+		CHECK_STR(err.file, bad[i]);
+	}
+}
+
+static void normalize_strips_bom_and_crlf_only(void)
+{
+	char a[] = "\xEF\xBB\xBFSELECT 1;\r\nSELECT 2; \r\n\r";
+	char b[] = "no bom\r\rx\r\n";
+	size_t n;
+
+	n = migc_normalize(a, strlen(a));
+	CHECK_INT(n, strlen("SELECT 1;\nSELECT 2; \n\r"));
+	CHECK(memcmp(a, "SELECT 1;\nSELECT 2; \n\r", n) == 0);
+	n = migc_normalize(b, strlen(b));
+	CHECK(memcmp(b, "no bom\r\rx\n", n) == 0 && n == 10);
+}
+
+/* Golden vectors: `printf '...' | xxhsum -H2`. */
+static void checksum_golden_vectors(void)
+{
+	char out[MIGC_CHECKSUM_HEX_LEN + 1];
+
+	migc_checksum(out, "", 0);
+	CHECK_STR(out, "99aa06d3014798d86001c324468d497f");
+	migc_checksum(out, "SELECT 1;\n", 10);
+	CHECK_STR(out, "bfee1af6ec5101394c8485ac907b8049");
+	migc_checksum(out, "CREATE TABLE users (id integer primary key);\n", 45);
+	CHECK_STR(out, "fef51d9a76e2de9d9eda4213d5631500");
+}
+
+static void checksum_of_crlf_and_bom_equals_lf(void)
+{
+	const char *lf = "CREATE TABLE users (id integer primary key);\n";
+	migc_set *s1, *s2;
+	migc_error err;
+
+	CHECK_INT(migc_set_new(&s1, &err), 0);
+	CHECK_INT(migc_set_new(&s2, &err), 0);
+	CHECK_INT(migc_set_add(s1, "0001_a.sql", NULL, lf, strlen(lf), &err), 0);
+	CHECK_INT(migc_set_add(s2, "0001_a.sql", NULL,
+			       "\xEF\xBB\xBF" "CREATE TABLE users (id integer primary key);\r\n",
+			       strlen(lf) + 4, &err), 0);
+	CHECK_STR(migc_set_get(s1, 0)->checksum, "fef51d9a76e2de9d9eda4213d5631500");
+	CHECK_STR(migc_set_get(s2, 0)->checksum, "fef51d9a76e2de9d9eda4213d5631500");
+	CHECK_STR(migc_set_get(s2, 0)->sql, lf);
+	migc_set_free(s1);
+	migc_set_free(s2);
+}
+
+static int add_one(const char *name, const char *data, size_t len,
+		   migc_error *err)
+{
+	migc_set *s;
+	int rc;
+
+	migc_error_clear(err);
+	if (migc_set_new(&s, err))
+		return -100;
+	rc = migc_set_add(s, name, NULL, data, len, err);
+	migc_set_free(s);
+	return rc;
+}
+
+static void content_refusals_carry_the_line(void)
+{
+	migc_error err;
+
+	CHECK_INT(add_one("0001_a.sql", "", 0, &err), MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "0001_a.sql: empty migration file");
+	CHECK_INT(add_one("0001_a.sql", " \n\t\r\n", 5, &err), MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "empty");
+	CHECK_INT(add_one("0001_a.sql", "SELECT 1;\nSELECT '\0';\n", 22, &err), MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "0001_a.sql:2: NUL byte");
+	CHECK_INT(err.line, 2);
+	CHECK_INT(add_one("0001_a.sql", "a\nb\nSELECT '\xE9t\xE9';\n", 18, &err), MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "0001_a.sql:3: invalid UTF-8");
+	/* overlong '/', a surrogate, past U+10FFFF, a truncated sequence */
+	CHECK_INT(add_one("0001_a.sql", "\xC0\xAF", 2, &err), MIGC_EINVALID);
+	CHECK_INT(add_one("0001_a.sql", "\xED\xA0\x80", 3, &err), MIGC_EINVALID);
+	CHECK_INT(add_one("0001_a.sql", "\xF4\x90\x80\x80", 4, &err), MIGC_EINVALID);
+	CHECK_INT(add_one("0001_a.sql", "x\xE2\x82", 3, &err), MIGC_EINVALID);
+	/* valid multi-byte text is fine */
+	CHECK_INT(add_one("0001_a.sql", "SELECT '\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80';", 19, &err), 0);
+}
+
+static unsigned flags_of(const char *sql, migc_error *err, int *rc)
+{
+	unsigned flags = 0;
+
+	migc_error_clear(err);
+	*rc = migc_directives_parse(&flags, "f.sql", sql, strlen(sql), err);
+	return flags;
+}
+
+static void directives_in_leading_comments(void)
+{
+	migc_error err;
+	int rc;
+
+	CHECK_INT(flags_of("-- migc:no-transaction\nCREATE INDEX CONCURRENTLY i ON t(x);\n", &err, &rc),
+		  MIGC_FLAG_NO_TRANSACTION);
+	CHECK_INT(rc, 0);
+	CHECK_INT(flags_of("-- a comment\n\n--migc:phase post\n  -- migc: no-transaction  \nSELECT 1;\n", &err, &rc),
+		  MIGC_FLAG_PHASE_POST | MIGC_FLAG_NO_TRANSACTION);
+	CHECK_INT(rc, 0);
+	CHECK_INT(flags_of("-- migc:phase pre\nSELECT 1;", &err, &rc), 0);
+	CHECK_INT(rc, 0);
+	CHECK_INT(flags_of("SELECT '-- migc:no-transaction';\n", &err, &rc), 0);
+	CHECK_INT(rc, 0);
+}
+
+static void directives_refused_with_line(void)
+{
+	migc_error err;
+	int rc;
+
+	flags_of("-- x\n-- migc:no-transactoin\nSELECT 1;\n", &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "f.sql:2: unknown directive 'migc:no-transactoin'");
+	flags_of("-- migc:phase later\n", &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "f.sql:1: migc:phase wants pre or post, got 'later'");
+	flags_of("-- migc:no-transaction yes\n", &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	flags_of("-- migc:no-transaction\n-- migc:no-transaction\n", &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "twice");
+	flags_of("SELECT 1;\n-- migc:no-transaction\n", &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "f.sql:2: directive 'migc:no-transaction' below the first statement");
+	CHECK_INT(err.line, 2);
+}
+
+static migc_set *set_of(const char **names, size_t n, migc_error *err, int *rc)
+{
+	migc_set *s;
+	size_t i;
+
+	migc_error_clear(err);
+	*rc = migc_set_new(&s, err);
+	for (i = 0; i < n && !*rc; i++)
+		*rc = migc_set_add(s, names[i], NULL, "SELECT 1;", 9, err);
+	if (!*rc)
+		*rc = migc_set_finish(s, err);
+	return s;
+}
+
+static void set_orders_versions_then_repeatables(void)
+{
+	const char *names[] = {"R__b.sql", "10_ten.sql", "R__a.sql", "9_nine.sql",
+			       "1.10_x.sql", "1.2_y.sql", "0100_hundred.sql"};
+	const char *want[] = {"1.2_y.sql", "1.10_x.sql", "9_nine.sql", "10_ten.sql",
+			      "0100_hundred.sql", "R__a.sql", "R__b.sql"};
+	migc_error err;
+	size_t i;
+	int rc;
+	migc_set *s = set_of(names, 7, &err, &rc);
+
+	CHECK_INT(rc, 0);
+	CHECK_INT(migc_set_count(s), 7);
+	for (i = 0; i < 7; i++)
+		CHECK_STR(migc_set_get(s, i)->filename, want[i]);
+	CHECK_INT(migc_set_find_version(s, "10"), 3);
+	CHECK_INT(migc_set_find_version(s, "0010"), 3);
+	CHECK_INT(migc_set_find_version(s, "11"), -1);
+	migc_set_free(s);
+}
+
+static void set_refuses_duplicates_and_case_clashes(void)
+{
+	const char *dup[] = {"1_a.sql", "001_b.sql"};
+	const char *dotted[] = {"1.2_a.sql", "1.2.0_b.sql"};
+	const char *cased[] = {"R__View.sql", "R__view.sql"};
+	migc_error err;
+	int rc;
+	migc_set *s;
+
+	s = set_of(dup, 2, &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "001_b.sql");
+	CHECK_CONTAINS(err.message, "1_a.sql");
+	CHECK_CONTAINS(err.message, "duplicate version");
+	migc_set_free(s);
+	s = set_of(dotted, 2, &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	migc_set_free(s);
+	s = set_of(cased, 2, &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "differ only in case");
+	migc_set_free(s);
+}
+
+static void bundle_id_depends_on_content_and_order(void)
+{
+	const char *a[] = {"1_a.sql", "2_b.sql"};
+	const char *b[] = {"1_a.sql", "3_b.sql"};
+	char ida[33], ida2[33], idb[33];
+	migc_error err;
+	int rc;
+	migc_set *sa = set_of(a, 2, &err, &rc), *sa2 = set_of(a, 2, &err, &rc),
+		 *sb = set_of(b, 2, &err, &rc);
+
+	migc_set_bundle_id(sa, ida);
+	migc_set_bundle_id(sa2, ida2);
+	migc_set_bundle_id(sb, idb);
+	CHECK_STR(ida, ida2);
+	CHECK(strcmp(ida, idb) != 0);
+	migc_set_free(sa);
+	migc_set_free(sa2);
+	migc_set_free(sb);
+}
+
+int main(void)
+{
+	RUN(version_compare_numbers_of_any_length);
+	RUN(version_compare_dotted_part_by_part);
+	RUN(version_valid_forms);
+	RUN(filename_versioned_and_repeatable);
+	RUN(filename_refusals_name_the_file);
+	RUN(normalize_strips_bom_and_crlf_only);
+	RUN(checksum_golden_vectors);
+	RUN(checksum_of_crlf_and_bom_equals_lf);
+	RUN(content_refusals_carry_the_line);
+	RUN(directives_in_leading_comments);
+	RUN(directives_refused_with_line);
+	RUN(set_orders_versions_then_repeatables);
+	RUN(set_refuses_duplicates_and_case_clashes);
+	RUN(bundle_id_depends_on_content_and_order);
+	return unit_done();
+}

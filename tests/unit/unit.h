@@ -1,0 +1,50 @@
+/*
+ * unit.h - a small unit-test harness. A test file defines static test
+ * functions and a main() that RUNs them and returns unit_done(). Each test
+ * prints "ok - name" or "not ok - name" followed by what was expected and
+ * what came; tests/run.sh counts those lines.
+ */
+#ifndef MIGC_UNIT_H
+#define MIGC_UNIT_H
+
+#include <stddef.h>
+
+void unit_fail(const char *file, int line, const char *fmt, ...);
+void unit_run(const char *name, void (*fn)(void));
+int unit_done(void);
+
+#define RUN(fn) unit_run(#fn, fn)
+
+#define CHECK(cond)                                                        \
+	do {                                                               \
+		if (!(cond))                                               \
+			unit_fail(__FILE__, __LINE__, "expected %s", #cond); \
+	} while (0)
+
+#define CHECK_INT(got, want)                                               \
+	do {                                                               \
+		long long g_ = (long long)(got), w_ = (long long)(want);     \
+		if (g_ != w_)                                              \
+			unit_fail(__FILE__, __LINE__,                      \
+				  "%s: expected %lld, got %lld", #got, w_, g_); \
+	} while (0)
+
+#define CHECK_STR(got, want)                                               \
+	do {                                                               \
+		const char *g_ = (got), *w_ = (want);                      \
+		if (!g_ || strcmp(g_, w_) != 0)                            \
+			unit_fail(__FILE__, __LINE__,                      \
+				  "%s: expected \"%s\", got \"%s\"", #got, w_, \
+				  g_ ? g_ : "(null)");                     \
+	} while (0)
+
+#define CHECK_CONTAINS(got, part)                                          \
+	do {                                                               \
+		const char *g_ = (got), *p_ = (part);                      \
+		if (!g_ || !strstr(g_, p_))                                \
+			unit_fail(__FILE__, __LINE__,                      \
+				  "%s: expected it to contain \"%s\", got \"%s\"", \
+				  #got, p_, g_ ? g_ : "(null)");           \
+	} while (0)
+
+#endif
