@@ -55,8 +55,15 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/compiler/%.o: ALL_CFLAGS += $(GIT_CFLAGS) \
+$(BUILD)/compiler/%.o: ALL_CFLAGS += $(GIT_CFLAGS) -I$(BUILD)/gen \
 	-DMIGC_LINK_LIBS='"$(LINK_LIBS)"' -DMIGC_PREFIX='"$(PREFIX)"'
+
+# The bundle template, compiled into migc as one C string per line.
+$(BUILD)/gen/bundle_template.h: templates/bundle.c.in
+	@mkdir -p $(dir $@)
+	sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/?/\\?/g' -e 's/\t/\\t/g' \
+	    -e 's/^/"/' -e 's/$$/\\n",/' $< >$@.tmp && mv $@.tmp $@
+$(BUILD)/compiler/render.o: $(BUILD)/gen/bundle_template.h
 
 $(LIB): $(RT_OBJ)
 	@rm -f $@

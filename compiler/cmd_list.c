@@ -1,0 +1,204 @@
+/*
+ * cmd_list.c - `migc list`: the migrations of a directory in the order the
+ * runtime applies them, with versions, flags and checksums, for people
+ * (a table) and for scripts (--format json).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "load.h"
+#include "source.h"
+#include "ui.h"
+#include "util.h"
+
+const char cmd_list_usage[] =
+	"usage: migc list [DIR] [--format human|json]\n"
+	"\n"
+	"Show the migrations in DIR (default: " MIGC_DEFAULT_DIR ") in the order they are\n"
+	"applied: versioned ones by version, then repeatable ones by name. Invalid\n"
+	"files are reported as `migc build` reports them.\n"
+	"\n"
+	"options:\n"
+	"  --format human|json    output format (default human)\n";
+
+static const char *kind_name(migc_kind kind)
+{
+	return kind == MIGC_KIND_VERSIONED ? "versioned" : "repeatable";
+}
+
+/* Flags as words: "no-transaction,phase-post", or "-". */
+static void flag_words(unsigned flags, char *out, size_t size)
+{
+	snprintf(out, size, "%s%s%s",
+		 flags & MIGC_FLAG_NO_TRANSACTION ? "no-transaction" : "",
+		 (flags & MIGC_FLAG_NO_TRANSACTION) && (flags & MIGC_FLAG_PHASE_POST) ? "," : "",
+		 flags & MIGC_FLAG_PHASE_POST ? "phase-post" : "");
+	if (!*out)
+		migc_strlcpy(out, "-", size);
+}
+
+/* Length of the valid UTF-8 sequence at `s` (0 when invalid). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len, i;
+	unsigned cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return len;
+}
+
+/* A JSON string; bytes that are not UTF-8 become U+FFFD. */
+static void json_string(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str);
+
+	putchar('"');
+	while (n) {
+		size_t len = utf8_seq(s, n);
+
+		if (!len) {
+			fputs("\\ufffd", stdout);
+			len = 1;
+		} else if (*s == '"' || *s == '\\') {
+			printf("\\%c", *s);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			printf("\\u%04x", *s);
+		} else {
+			fwrite(s, 1, len, stdout);
+		}
+		s += len;
+		n -= len;
+	}
+	putchar('"');
+}
+
+static void list_json(const migc_set *set)
+{
+	char id[MIGC_CHECKSUM_HEX_LEN + 1];
+	size_t i, n = migc_set_count(set);
+
+	migc_set_bundle_id(set, id);
+	printf("{\n  \"count\": %zu,\n  \"bundle_id\": \"%s\",\n  \"migrations\": [", n, id);
+	for (i = 0; i < n; i++) {
+		const migc_migration *m = migc_set_get(set, i);
+
+		printf("%s\n    {\"version\": ", i ? "," : "");
+		json_string(m->version);
+		fputs(", \"name\": ", stdout);
+		json_string(m->name);
+		fputs(", \"filename\": ", stdout);
+		json_string(m->filename);
+		printf(", \"kind\": \"%s\", \"no_transaction\": %s, \"phase\": \"%s\", "
+		       "\"checksum\": \"%s\", \"size\": %zu}",
+		       kind_name(m->kind),
+		       m->flags & MIGC_FLAG_NO_TRANSACTION ? "true" : "false",
+		       m->flags & MIGC_FLAG_PHASE_POST ? "post" : "pre", m->checksum,
+		       m->sql_len);
+	}
+	printf("%s]\n}\n", n ? "\n  " : "");
+}
+
+static void list_human(const migc_set *set)
+{
+	char id[MIGC_CHECKSUM_HEX_LEN + 1];
+	size_t i, n = migc_set_count(set), vw = 7, nw = 4;
+
+	for (i = 0; i < n; i++) {
+		const migc_migration *m = migc_set_get(set, i);
+
+		if (strlen(m->version) > vw)
+			vw = strlen(m->version);
+		if (strlen(m->name) > nw)
+			nw = strlen(m->name);
+	}
+	if (nw > 40)
+		nw = 40;
+	printf("%-*s  %-*s  %-10s  %-25s  %s\n", (int)vw, "VERSION", (int)nw, "NAME",
+	       "KIND", "FLAGS", "CHECKSUM");
+	for (i = 0; i < n; i++) {
+		const migc_migration *m = migc_set_get(set, i);
+		char flags[64];
+
+		flag_words(m->flags, flags, sizeof(flags));
+		printf("%-*s  %-*s  %-10s  %-25s  %s\n", (int)vw,
+		       *m->version ? m->version : "R", (int)nw, m->name,
+		       kind_name(m->kind), flags, m->checksum);
+	}
+	migc_set_bundle_id(set, id);
+	printf("\n%zu migration%s, bundle id %s\n", n, n == 1 ? "" : "s", id);
+}
+
+int cmd_list(int argc, char **argv)
+{
+	const char *dir = NULL, *format = "human";
+	struct migc_source *src = NULL;
+	migc_set *set = NULL;
+	migc_error err;
+	size_t problems = 0;
+	int i, rc, only_args = 0;
+
+	for (i = 1; i < argc; i++) {
+		if (!only_args && argv[i][0] == '-' && argv[i][1]) {
+			if (!strcmp(argv[i], "--")) {
+				only_args = 1;
+				continue;
+			}
+			rc = ui_opt_value(argc, argv, &i, NULL, "--format", cmd_list_usage, &format);
+			if (rc < 0)
+				return UI_EXIT_USAGE;
+			if (rc == 0)
+				return ui_usage_error(cmd_list_usage, "unknown option '%s'", argv[i]);
+			continue;
+		}
+		if (dir)
+			return ui_usage_error(cmd_list_usage, "unexpected argument '%s'", argv[i]);
+		dir = argv[i];
+	}
+	if (strcmp(format, "human") != 0 && strcmp(format, "json") != 0)
+		return ui_usage_error(cmd_list_usage, "unknown format '%s' (human or json)", format);
+	migc_error_clear(&err);
+	rc = migc_source_dir_open(&src, dir ? dir : MIGC_DEFAULT_DIR, &err);
+	if (!rc)
+		rc = load_set(&set, src, ui_report_problem, NULL, &problems, &err);
+	migc_source_free(src);
+	if (rc) {
+		if (problems != 1)
+			ui_error(&err);
+		return ui_exit_code(rc);
+	}
+	if (!strcmp(format, "json"))
+		list_json(set);
+	else
+		list_human(set);
+	migc_set_free(set);
+	if (fflush(stdout) != 0) {
+		ui_errorf("cannot write the list: %s", "write error");
+		return UI_EXIT_INVALID;
+	}
+	return UI_EXIT_OK;
+}

@@ -1,0 +1,76 @@
+/*
+ * emit.h - writing C source text: an output sink, and the escaping that
+ * turns arbitrary bytes into string literals and comments that every C11
+ * compiler accepts under -Wall -Wextra -Werror -pedantic.
+ *
+ * The rules (DESIGN.md, "The bundle"):
+ *  - in a string literal, printable ASCII is written as is except `"`, `\`
+ *    and `?` (written `\?`, so no trigraph such as `??=` or `??/` can
+ *    form); newline, tab and carriage return are `\n`, `\t`, `\r`; every
+ *    other byte is a three-digit octal escape (never `\x`, which would
+ *    swallow the hex digits that follow it);
+ *  - SQL is split into rows of MIGC_BUNDLE_ROW_BYTES (4095) bytes, one
+ *    string literal per row and one row per line, so no literal exceeds
+ *    ISO C's 4095-byte limit and no array element is two adjacent literals;
+ *  - comment text keeps only printable ASCII other than `*`, `/`, `\` and
+ *    `?`; everything else is shown as a three-digit octal escape, so a
+ *    file name can never close the comment or form a trigraph.
+ */
+#ifndef MIGC_EMIT_H
+#define MIGC_EMIT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "migc.h"
+#include "util.h"
+
+/*
+ * Where generated text goes: a buffer that is written to `file` whenever it
+ * grows past a threshold, or kept whole when `file` is NULL (the unit tests
+ * read it back). Errors are sticky, like a FILE's: after the first failed
+ * write every call returns the same code and writes nothing; emit_finish()
+ * reports it.
+ */
+struct emit_out {
+	migc_buf buf;
+	FILE *file;
+	int rc;        /* first error (MIGC_ENOMEM, MIGC_EIO), 0 if none */
+	int saved_errno; /* errno of a failed write */
+};
+
+void emit_out_init(struct emit_out *o, FILE *file);
+void emit_out_free(struct emit_out *o);
+
+int emit_put(struct emit_out *o, const void *data, size_t len);
+int emit_puts(struct emit_out *o, const char *s);
+int emit_printf(struct emit_out *o, const char *fmt, ...) MIGC_PRINTF(2, 3);
+
+/*
+ * Write out what is buffered (when there is a file) and report any earlier
+ * error in `err`, naming `what` (e.g. the output path).
+ */
+int emit_finish(struct emit_out *o, const char *what, migc_error *err);
+
+/* The escaped form of `data` for the inside of a string literal. */
+int emit_escape(struct emit_out *o, const void *data, size_t len);
+
+/* A whole string literal: `"` + escaped `s` + `"`. */
+int emit_string(struct emit_out *o, const char *s);
+
+/* Number of rows `len` bytes take (at least 1: empty content is `""`). */
+size_t emit_row_count(size_t len);
+
+/*
+ * The rows of `data` as array elements: each line is `indent`, one string
+ * literal of at most MIGC_BUNDLE_ROW_BYTES bytes, and a comma except after
+ * the last; lines are separated by newlines, with none after the last.
+ * Empty content is one empty literal.
+ */
+int emit_rows(struct emit_out *o, const void *data, size_t len,
+	      const char *indent);
+
+/* `data` made safe for the inside of a C block comment (see above). */
+int emit_comment_text(struct emit_out *o, const void *data, size_t len);
+
+#endif /* MIGC_EMIT_H */

@@ -1,0 +1,213 @@
+/*
+ * render.c - filling templates/bundle.c.in from a migration set.
+ *
+ * The template is compiled in: the Makefile turns it into
+ * $(BUILD)/gen/bundle_template.h, one C string per template line, so the
+ * installed migc needs no data files. This file only supplies values, each
+ * escaped for the place the template puts it (string literal, comment or
+ * code); the layout of the generated file lives in the template alone.
+ */
+#include "render.h"
+
+#include <string.h>
+
+#include "template.h"
+#include "util.h"
+
+static const char *const bundle_template[] = {
+#include "bundle_template.h"
+	NULL
+};
+
+struct bundle_ctx {
+	const migc_set *set;
+	const struct render_info *info;
+	const char *symbol;
+	char bundle_id[MIGC_CHECKSUM_HEX_LEN + 1];
+};
+
+int render_symbol_check(const char *name, migc_error *err)
+{
+	/* C11 keywords (the _Xxx ones are caught as reserved below) and the
+	 * names the bundle file itself defines. */
+	static const char *const refused[] = {
+		"auto", "break", "case", "char", "const", "continue",
+		"default", "do", "double", "else", "enum", "extern", "float",
+		"for", "goto", "if", "inline", "int", "long", "register",
+		"restrict", "return", "short", "signed", "sizeof", "static",
+		"struct", "switch", "typedef", "union", "unsigned", "void",
+		"volatile", "while", "main", "entries", "asm", "typeof",
+		NULL
+	};
+	size_t i, n = strlen(name);
+
+	if (!n || n > 200)
+		goto bad;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      c == '_' || (i && c >= '0' && c <= '9')))
+			goto bad;
+	}
+	if (name[0] == '_' && (name[1] == '_' || (name[1] >= 'A' && name[1] <= 'Z')))
+		goto bad;
+	for (i = 0; refused[i]; i++)
+		if (strcmp(name, refused[i]) == 0)
+			goto bad;
+	if (strncmp(name, "sql_", 4) == 0 && strspn(name + 4, "0123456789") == n - 4)
+		goto bad;
+	return 0;
+bad:
+	migc_err(err, MIGC_EUSAGE, "'%.200s' cannot name the bundle", name);
+	migc_err_hint(err, "use a C identifier (letters, digits, _) that is not a keyword, "
+			   "not reserved (_X, __x), and not main, entries or sql_<n>");
+	return MIGC_EUSAGE;
+}
+
+/* Flags as C: 0, or MIGC_FLAG_* names joined by |, unknown bits in hex. */
+static int emit_flags(struct emit_out *o, unsigned flags)
+{
+	const char *sep = "";
+
+	if (!flags)
+		return emit_puts(o, "0");
+	if (flags & MIGC_FLAG_NO_TRANSACTION) {
+		emit_puts(o, "MIGC_FLAG_NO_TRANSACTION");
+		sep = " | ";
+	}
+	if (flags & MIGC_FLAG_PHASE_POST) {
+		emit_printf(o, "%sMIGC_FLAG_PHASE_POST", sep);
+		sep = " | ";
+	}
+	flags &= ~(MIGC_FLAG_NO_TRANSACTION | MIGC_FLAG_PHASE_POST);
+	if (flags)
+		emit_printf(o, "%s0x%xu", sep, flags);
+	return o->rc;
+}
+
+/* The values of one migration (inside the `migrations` section). */
+static int migration_value(const struct bundle_ctx *c, const char *name,
+			   size_t item, struct emit_out *o)
+{
+	const migc_migration *m = migc_set_get(c->set, item);
+	int versioned;
+
+	if (!m)
+		return MIGC_ENOTFOUND;
+	versioned = m->kind == MIGC_KIND_VERSIONED;
+	if (!strcmp(name, "index"))
+		return emit_printf(o, "%zu", item + 1);
+	if (!strcmp(name, "filename_comment"))
+		return emit_comment_text(o, m->filename, strlen(m->filename));
+	if (!strcmp(name, "kind_name"))
+		return emit_puts(o, versioned ? "versioned" : "repeatable");
+	if (!strcmp(name, "kind"))
+		return emit_puts(o, versioned ? "MIGC_KIND_VERSIONED" : "MIGC_KIND_REPEATABLE");
+	if (!strcmp(name, "flags"))
+		return emit_flags(o, m->flags);
+	if (!strcmp(name, "version"))
+		return emit_string(o, m->version);
+	if (!strcmp(name, "name"))
+		return emit_string(o, m->name);
+	if (!strcmp(name, "filename"))
+		return emit_string(o, m->filename);
+	if (!strcmp(name, "checksum"))
+		return emit_string(o, m->checksum);
+	if (!strcmp(name, "added_commit"))
+		return m->added_commit ? emit_string(o, m->added_commit) : emit_puts(o, "NULL");
+	if (!strcmp(name, "added_time"))
+		return emit_printf(o, "%lld", m->added_time);
+	if (!strcmp(name, "sql_len"))
+		return emit_printf(o, "%zu", m->sql_len);
+	if (!strcmp(name, "sql_rows"))
+		return emit_rows(o, m->sql, m->sql_len, "\t");
+	return MIGC_ENOTFOUND;
+}
+
+static int bundle_value(void *data, const char *name, size_t item,
+			struct emit_out *o)
+{
+	const struct bundle_ctx *c = data;
+	const char *commit = c->info->source_commit ? c->info->source_commit : "";
+
+	if (!strcmp(name, "compiler_version"))
+		return emit_puts(o, MIGC_VERSION);
+	if (!strcmp(name, "abi"))
+		return emit_printf(o, "%d", MIGC_BUNDLE_ABI);
+	if (!strcmp(name, "symbol"))
+		return emit_puts(o, c->symbol);
+	if (!strcmp(name, "count"))
+		return emit_printf(o, "%zu", migc_set_count(c->set));
+	if (!strcmp(name, "bundle_id"))
+		return emit_puts(o, c->bundle_id);
+	if (!strcmp(name, "source_commit"))
+		return emit_string(o, commit);
+	if (!strcmp(name, "source_dirty"))
+		return emit_printf(o, "%d", c->info->source_dirty);
+	if (!strcmp(name, "entries"))
+		return emit_puts(o, migc_set_count(c->set) ? "entries" : "NULL");
+	if (!strcmp(name, "source")) {
+		if (!*commit)
+			return emit_puts(o, "working tree");
+		emit_puts(o, "commit ");
+		emit_comment_text(o, commit, strlen(commit));
+		if (c->info->source_dirty == 1)
+			emit_puts(o, " (dirty)");
+		return o->rc;
+	}
+	return migration_value(c, name, item, o);
+}
+
+static long bundle_section(void *data, const char *name, size_t item,
+			   int *list)
+{
+	const struct bundle_ctx *c = data;
+	size_t n = migc_set_count(c->set);
+
+	(void)item;
+	*list = 0;
+	if (!strcmp(name, "any"))
+		return n ? 1 : 0;
+	if (!strcmp(name, "migrations")) {
+		*list = 1;
+		return (long)n;
+	}
+	return -1;
+}
+
+/* Join the template's lines into one text. */
+static int template_text(migc_buf *b, migc_error *err)
+{
+	size_t i;
+
+	for (i = 0; bundle_template[i]; i++)
+		if (migc_buf_puts(b, bundle_template[i]))
+			return migc_err(err, MIGC_ENOMEM, "out of memory");
+	return 0;
+}
+
+int render_bundle(struct emit_out *out, const migc_set *set,
+		  const struct render_info *info, migc_error *err)
+{
+	struct bundle_ctx c;
+	struct tpl_vars vars;
+	migc_buf tpl = MIGC_BUF_INIT;
+	int rc;
+
+	c.set = set;
+	c.info = info;
+	c.symbol = info->symbol ? info->symbol : RENDER_DEFAULT_SYMBOL;
+	rc = render_symbol_check(c.symbol, err);
+	if (rc)
+		return rc;
+	migc_set_bundle_id(set, c.bundle_id);
+	vars.value = bundle_value;
+	vars.section = bundle_section;
+	vars.data = &c;
+	rc = template_text(&tpl, err);
+	if (!rc)
+		rc = tpl_render("bundle.c.in", tpl.data, tpl.len, &vars, out, err);
+	migc_buf_free(&tpl);
+	return rc;
+}

@@ -1,0 +1,80 @@
+/*
+ * source.h - where migration files come from.
+ *
+ * The compiler never reads files itself: it walks a `struct migc_source`,
+ * which hands it every candidate file's name and bytes. The directory
+ * source (source_dir.c) reads the working tree; a git source will read the
+ * blobs of a commit's tree through the same interface, so `build`, `list`
+ * and `check` work on either without knowing which (as SQLite's core calls
+ * through a sqlite3_vfs).
+ *
+ * Versioning: `version` says which fields a source fills. Fields are only
+ * ever added at the end; a caller checks `version` before using a field
+ * newer than MIGC_SOURCE_VERSION 1.
+ */
+#ifndef MIGC_SOURCE_H
+#define MIGC_SOURCE_H
+
+#include <stddef.h>
+
+#include "migc.h"
+
+#define MIGC_SOURCE_VERSION 1
+
+/* What a walk reports to its caller. */
+struct migc_source_visitor {
+	/*
+	 * One file that may be a migration. `filename` is its base name,
+	 * `display` what messages call it ("migrations/0001_a.sql"), `data`
+	 * its bytes (valid only during the call). Return 0 to go on; any
+	 * other value stops the walk, which returns it.
+	 */
+	int (*file)(void *ctx, const char *filename, const char *display,
+		    const char *data, size_t len, migc_error *err);
+	/*
+	 * An entry that cannot be a migration (not a regular file, a symlink
+	 * leaving the directory, unreadable), described by `problem`. Return
+	 * 0 to go on (so every problem can be reported), anything else to
+	 * stop. When NULL, the first problem stops the walk and is returned.
+	 */
+	int (*problem)(void *ctx, const migc_error *problem);
+	void *ctx;
+};
+
+struct migc_source {
+	int version;      /* MIGC_SOURCE_VERSION the source was written for */
+	const char *kind; /* "directory", "git" */
+	const char *where; /* what messages call the source ("migrations") */
+
+	/* What the bundle records about the source. */
+	const char *commit; /* commit the files come from, NULL when none */
+	int dirty;          /* 1 uncommitted changes, 0 clean, -1 unknown */
+
+	/*
+	 * Report every file of the source, in name order. Entries whose name
+	 * starts with "." are not migrations and are not reported. Fails
+	 * when the source itself cannot be read (a missing directory), or
+	 * with what a visitor callback returned.
+	 */
+	int (*walk)(struct migc_source *src,
+		    const struct migc_source_visitor *visitor, migc_error *err);
+
+	/* Release the source; accepts NULL. */
+	void (*free)(struct migc_source *src);
+};
+
+/*
+ * The working-tree directory `dir`. Symlinks are followed only to regular
+ * files inside `dir`. Nothing is read until walk().
+ */
+int migc_source_dir_open(struct migc_source **out, const char *dir,
+			 migc_error *err);
+
+/* Release any source; accepts NULL. */
+static inline void migc_source_free(struct migc_source *src)
+{
+	if (src)
+		src->free(src);
+}
+
+#endif /* MIGC_SOURCE_H */

@@ -1,0 +1,380 @@
+/*
+ * source_dir.c - migration files from a directory of the working tree.
+ *
+ * Rules (every entry is either reported to the caller or a problem; nothing
+ * is skipped silently, except what is documented here):
+ *  - names starting with "." (.gitkeep, .DS_Store, editor swap files) are
+ *    not migrations and are ignored;
+ *  - regular files are read whole;
+ *  - a symlink is followed only when its target resolves inside the
+ *    directory and is a regular file; a symlink leaving the directory
+ *    would let the bundle depend on files outside the reviewed tree;
+ *  - subdirectories, FIFOs, devices and sockets are problems (migrations
+ *    sit directly in the directory; a FIFO would block the build).
+ * Entries are visited in byte order of their names, so messages come out
+ * the same on every machine.
+ */
+#define _XOPEN_SOURCE 700 /* realpath */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "source.h"
+#include "util.h"
+
+struct dir_source {
+	struct migc_source base;
+	char *dir;      /* as the user gave it, for messages */
+	char *realdir;  /* resolved, for symlink checks; NULL until needed */
+};
+
+struct name_list {
+	char **names;
+	size_t count, cap;
+};
+
+static void name_list_free(struct name_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->count; i++)
+		free(l->names[i]);
+	free(l->names);
+}
+
+static int name_list_push(struct name_list *l, const char *name)
+{
+	char *copy;
+
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **p = realloc(l->names, cap * sizeof(*p));
+
+		if (!p)
+			return MIGC_ENOMEM;
+		l->names = p;
+		l->cap = cap;
+	}
+	copy = migc_strdup(name);
+	if (!copy)
+		return MIGC_ENOMEM;
+	l->names[l->count++] = copy;
+	return 0;
+}
+
+static int name_order(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Open the directory itself, with a message a user can act on. */
+static int dir_open(struct dir_source *s, int *fd, migc_error *err)
+{
+	*fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd >= 0)
+		return 0;
+	if (errno == ENOENT) {
+		migc_err(err, MIGC_ENOTFOUND, "migrations directory '%s' does not exist", s->dir);
+		migc_err_hint(err, "pass the directory (migc build DIR -o FILE.c), or create "
+				   "the first migration with 'migc new NAME %s'", s->dir);
+	} else if (errno == ENOTDIR) {
+		migc_err(err, MIGC_EINVALID, "'%s' is not a directory", s->dir);
+		migc_err_hint(err, "pass the directory that holds the migration files");
+	} else {
+		migc_err(err, MIGC_EIO, "cannot open migrations directory '%s': %s",
+			 s->dir, strerror(errno));
+	}
+	migc_err_where(err, s->dir, 0);
+	return err ? err->code : MIGC_ERROR;
+}
+
+/* Every name in the directory but dot files, sorted. */
+static int dir_names(struct dir_source *s, int fd, struct name_list *l,
+		     migc_error *err)
+{
+	int dfd = dup(fd);
+	struct dirent *de;
+	DIR *d;
+
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return migc_err(err, MIGC_EIO, "cannot read '%s': %s", s->dir, strerror(errno));
+	}
+	for (;;) {
+		errno = 0;
+		de = readdir(d);
+		if (!de)
+			break;
+		if (de->d_name[0] == '.')
+			continue;
+		if (name_list_push(l, de->d_name)) {
+			closedir(d);
+			return migc_err(err, MIGC_ENOMEM, "out of memory");
+		}
+	}
+	if (errno) {
+		int e = errno;
+
+		closedir(d);
+		return migc_err(err, MIGC_EIO, "cannot read '%s': %s", s->dir, strerror(e));
+	}
+	closedir(d);
+	if (l->count)
+		qsort(l->names, l->count, sizeof(*l->names), name_order);
+	return 0;
+}
+
+/* Read an open file to the end. On success `*data` is malloc'd. */
+static int read_all(int fd, size_t size_hint, const char *display,
+		    char **data, size_t *len, migc_error *err)
+{
+	migc_buf b = MIGC_BUF_INIT;
+
+	if (migc_buf_grow(&b, size_hint ? size_hint : 4096))
+		goto nomem;
+	for (;;) {
+		ssize_t n;
+
+		if (b.cap - b.len < 2 && migc_buf_grow(&b, b.cap))
+			goto nomem;
+		n = read(fd, b.data + b.len, b.cap - b.len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+
+			migc_buf_free(&b);
+			migc_err(err, MIGC_EIO, "%s: read failed: %s", display, strerror(e));
+			migc_err_where(err, display, 0);
+			return MIGC_EIO;
+		}
+		if (n == 0)
+			break;
+		b.len += (size_t)n;
+	}
+	b.data[b.len] = '\0';
+	*len = b.len;
+	*data = migc_buf_detach(&b);
+	return 0;
+nomem:
+	migc_buf_free(&b);
+	return migc_err(err, MIGC_ENOMEM, "%s: out of memory reading the file", display);
+}
+
+static int problem(migc_error *err, const char *display, const char *hint,
+		   const char *what)
+{
+	migc_err(err, MIGC_EINVALID, "%s: %s", display, what);
+	migc_err_where(err, display, 0);
+	if (hint)
+		migc_err_hint(err, "%s", hint);
+	return MIGC_EINVALID;
+}
+
+static const char *type_name(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a regular file";
+}
+
+static int not_regular(migc_error *err, const char *display, mode_t mode,
+		       const char *dir)
+{
+	char what[128];
+	char hint[512];
+
+	snprintf(what, sizeof(what), "not a regular file (%s)", type_name(mode));
+	if (S_ISDIR(mode))
+		snprintf(hint, sizeof(hint),
+			 "migration files sit directly in '%s'; subdirectories are not read, "
+			 "so move its files up or the directory out", dir);
+	else
+		snprintf(hint, sizeof(hint),
+			 "only regular files can be migrations; remove it from '%s'", dir);
+	return problem(err, display, hint, what);
+}
+
+/*
+ * Resolve the symlink `name` to a path inside the directory, or fail with
+ * a problem. `*target` is malloc'd.
+ */
+static int resolve_link(struct dir_source *s, const char *name,
+			const char *display, char **target, migc_error *err)
+{
+	migc_buf path = MIGC_BUF_INIT;
+	size_t rl;
+	char *t;
+
+	if (!s->realdir) {
+		s->realdir = realpath(s->dir, NULL);
+		if (!s->realdir)
+			return migc_err(err, MIGC_EIO, "cannot resolve '%s': %s",
+					s->dir, strerror(errno));
+	}
+	if (migc_buf_printf(&path, "%s/%s", s->realdir, name))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	t = realpath(path.data, NULL);
+	migc_buf_free(&path);
+	if (!t) {
+		if (errno == ENOMEM)
+			return migc_err(err, MIGC_ENOMEM, "out of memory");
+		return problem(err, display, "point the symlink at a migration file in the "
+				  "same directory, or replace it with the file",
+			       errno == ENOENT ? "broken symlink (its target does not exist)"
+					       : "symlink cannot be resolved");
+	}
+	rl = strlen(s->realdir);
+	if (strcmp(s->realdir, "/") == 0)
+		rl = 0;
+	if (strncmp(t, s->realdir, rl) != 0 || t[rl] != '/') {
+		free(t);
+		return problem(err, display,
+			       "a migration must be part of the migrations directory; copy the "
+			       "file in instead of linking to it",
+			       "symlink leaves the migrations directory");
+	}
+	*target = t;
+	return 0;
+}
+
+/*
+ * Open entry `name` for reading after checking what it is; fills `st` with
+ * the opened file's status.
+ */
+static int open_entry(struct dir_source *s, int dfd, const char *name,
+		      const char *display, int *fd, struct stat *st,
+		      migc_error *err)
+{
+	char *target = NULL;
+	int rc;
+
+	if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) != 0)
+		return migc_err(err, MIGC_EIO, "%s: %s", display, strerror(errno));
+	if (S_ISLNK(st->st_mode)) {
+		rc = resolve_link(s, name, display, &target, err);
+		if (rc)
+			return rc;
+		if (stat(target, st) != 0) {
+			rc = migc_err(err, MIGC_EIO, "%s: %s", display, strerror(errno));
+			free(target);
+			return rc;
+		}
+	}
+	if (!S_ISREG(st->st_mode)) {
+		free(target);
+		return not_regular(err, display, st->st_mode, s->dir);
+	}
+	/* O_NONBLOCK: should the entry be swapped for a FIFO meanwhile, the
+	 * open does not hang; fstat below then refuses it. */
+	if (target)
+		*fd = open(target, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	else
+		*fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	free(target);
+	if (*fd < 0) {
+		rc = migc_err(err, MIGC_EIO, "%s: cannot open: %s", display, strerror(errno));
+		migc_err_where(err, display, 0);
+		return rc;
+	}
+	if (fstat(*fd, st) != 0 || !S_ISREG(st->st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return not_regular(err, display, st->st_mode, s->dir);
+	}
+	return 0;
+}
+
+/* Read one entry and hand it to the visitor; a problem goes to the visitor
+ * too when it takes problems. */
+static int visit(struct dir_source *s, int dfd, const char *name,
+		 const struct migc_source_visitor *v, migc_error *err)
+{
+	migc_buf display = MIGC_BUF_INIT;
+	size_t dl = strlen(s->dir), len = 0;
+	char *data = NULL;
+	struct stat st;
+	int fd = -1, rc;
+
+	if (migc_buf_printf(&display, "%s%s%s", s->dir,
+			    dl && s->dir[dl - 1] == '/' ? "" : "/", name))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	rc = open_entry(s, dfd, name, display.data, &fd, &st, err);
+	if (!rc) {
+		rc = read_all(fd, (size_t)st.st_size + 1, display.data, &data, &len, err);
+		close(fd);
+	}
+	if (!rc)
+		rc = v->file(v->ctx, name, display.data, data, len, err);
+	else if (rc != MIGC_ENOMEM && v->problem)
+		rc = v->problem(v->ctx, err);
+	free(data);
+	migc_buf_free(&display);
+	return rc;
+}
+
+static int dir_walk(struct migc_source *src,
+		    const struct migc_source_visitor *v, migc_error *err)
+{
+	struct dir_source *s = (struct dir_source *)src;
+	struct name_list names = {NULL, 0, 0};
+	size_t i;
+	int fd, rc;
+
+	rc = dir_open(s, &fd, err);
+	if (rc)
+		return rc;
+	rc = dir_names(s, fd, &names, err);
+	for (i = 0; !rc && i < names.count; i++)
+		rc = visit(s, fd, names.names[i], v, err);
+	close(fd);
+	name_list_free(&names);
+	return rc;
+}
+
+static void dir_free(struct migc_source *src)
+{
+	struct dir_source *s = (struct dir_source *)src;
+
+	if (!s)
+		return;
+	free(s->dir);
+	free(s->realdir);
+	free(s);
+}
+
+int migc_source_dir_open(struct migc_source **out, const char *dir,
+			 migc_error *err)
+{
+	struct dir_source *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s || !(s->dir = migc_strdup(dir))) {
+		free(s);
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	}
+	s->base.version = MIGC_SOURCE_VERSION;
+	s->base.kind = "directory";
+	s->base.where = s->dir;
+	s->base.commit = NULL;
+	s->base.dirty = -1;
+	s->base.walk = dir_walk;
+	s->base.free = dir_free;
+	*out = &s->base;
+	return 0;
+}

@@ -1,0 +1,588 @@
+/*
+ * test_emit.c - the bundle emitter: escaping every byte value into C string
+ * literals, splitting SQL into rows of 4095 bytes, making comment text safe,
+ * the template renderer, and the bundle's symbol rules.
+ *
+ * The escaped text is decoded back here with a strict reader of C string
+ * literals, so a test fails both when a byte does not survive and when the
+ * text uses a form the rules forbid (\x escapes, raw `??`, two literals in
+ * one element, an over-long row).
+ *
+ * Run with `--emit-c OUT.c FILE...` it is instead the helper of
+ * tests/e2e/bundle_property.sh: it writes a C program that embeds each FILE
+ * with the real row emitter and, run as `prog N`, prints FILE number N back.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit.h"
+#include "render.h"
+#include "template.h"
+#include "unit.h"
+#include "util.h"
+
+/* ------------------------------------------------------------------ */
+/* A strict reader of what the emitter writes                          */
+/* ------------------------------------------------------------------ */
+
+static int octal(char c)
+{
+	return c >= '0' && c <= '7';
+}
+
+/*
+ * Decode one string literal starting at `*p` (at its opening quote) into
+ * `out`, advancing `*p` past the closing quote. Returns 0, or -1 with a
+ * reason in `why` when the text is not what the rules allow.
+ */
+static int read_literal(const char **p, migc_buf *out, const char **why)
+{
+	const char *s = *p;
+
+	if (*s != '"')
+		return *why = "no opening quote", -1;
+	for (s++; *s != '"'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (!c || c == '\n')
+			return *why = "unterminated literal", -1;
+		if (c < 0x20 || c >= 0x7f)
+			return *why = "raw non-printable byte in literal", -1;
+		if (c == '?')
+			return *why = "raw '?' (trigraph risk)", -1;
+		if (c != '\\') {
+			migc_buf_put(out, s, 1);
+			continue;
+		}
+		s++;
+		switch (*s) {
+		case '"': case '\\': case '?':
+			migc_buf_put(out, s, 1);
+			break;
+		case 'n':
+			migc_buf_put(out, "\n", 1);
+			break;
+		case 't':
+			migc_buf_put(out, "\t", 1);
+			break;
+		case 'r':
+			migc_buf_put(out, "\r", 1);
+			break;
+		default:
+			if (!octal(s[0]) || !octal(s[1]) || !octal(s[2]))
+				return *why = "escape is not \\\" \\\\ \\? \\n \\t \\r or 3-digit octal", -1;
+			c = (unsigned char)((s[0] - '0') * 64 + (s[1] - '0') * 8 + (s[2] - '0'));
+			migc_buf_put(out, &c, 1);
+			s += 2;
+		}
+	}
+	*p = s + 1;
+	return 0;
+}
+
+/*
+ * Decode emit_rows() output: lines `\t"..."` separated by ",\n", no comma
+ * after the last; every row but the last exactly 4095 bytes, the last 1 to
+ * 4095 (0 only when it is the only row).
+ */
+static int read_rows(const char *text, migc_buf *out, size_t *rows,
+		     const char **why)
+{
+	const char *p = text;
+
+	*rows = 0;
+	for (;;) {
+		size_t before = out->len;
+
+		if (*p++ != '\t')
+			return *why = "row does not start with a tab", -1;
+		if (read_literal(&p, out, why))
+			return -1;
+		++*rows;
+		if (out->len - before > MIGC_BUNDLE_ROW_BYTES)
+			return *why = "row longer than 4095 bytes", -1;
+		if (!*p)
+			break;
+		if (out->len - before != MIGC_BUNDLE_ROW_BYTES)
+			return *why = "a row before the last is not full", -1;
+		if (p[0] != ',' || p[1] != '\n')
+			return *why = "rows not separated by \",\\n\"", -1;
+		p += 2;
+	}
+	if (*rows > 1 && out->len % MIGC_BUNDLE_ROW_BYTES == 0 &&
+	    out->len / MIGC_BUNDLE_ROW_BYTES != *rows)
+		return *why = "empty trailing row", -1;
+	return 0;
+}
+
+/* Emit `data` as rows and check it decodes back to exactly `data`. */
+static void check_round_trip(const char *what, const void *data, size_t len)
+{
+	struct emit_out o;
+	migc_buf back = MIGC_BUF_INIT;
+	const char *why = NULL;
+	size_t rows = 0;
+
+	emit_out_init(&o, NULL);
+	CHECK_INT(emit_rows(&o, data, len, "\t"), 0);
+	if (read_rows(o.buf.data, &back, &rows, &why))
+		unit_fail(__FILE__, __LINE__, "%s: emitted rows are malformed: %s", what, why);
+	else if (back.len != len || (len && memcmp(back.data, data, len) != 0))
+		unit_fail(__FILE__, __LINE__, "%s: %zu bytes in, %zu different bytes back",
+			  what, len, back.len);
+	else if (rows != emit_row_count(len))
+		unit_fail(__FILE__, __LINE__, "%s: %zu rows, emit_row_count says %zu", what,
+			  rows, emit_row_count(len));
+	if (strstr(o.buf.data, "\\x"))
+		unit_fail(__FILE__, __LINE__, "%s: a \\x escape was written", what);
+	migc_buf_free(&back);
+	emit_out_free(&o);
+}
+
+/* The escaped text of `data` (caller frees). */
+static char *escaped(const void *data, size_t len)
+{
+	struct emit_out o;
+	char *s;
+
+	emit_out_init(&o, NULL);
+	emit_escape(&o, data, len);
+	s = migc_buf_detach(&o.buf);
+	emit_out_free(&o);
+	return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Escaping                                                            */
+/* ------------------------------------------------------------------ */
+
+static void test_every_byte_has_the_specified_escape(void)
+{
+	int b;
+
+	for (b = 0; b < 256; b++) {
+		unsigned char c = (unsigned char)b;
+		char want[8], *got = escaped(&c, 1);
+
+		if (c == '"' || c == '\\' || c == '?')
+			snprintf(want, sizeof(want), "\\%c", c);
+		else if (c == '\n')
+			snprintf(want, sizeof(want), "\\n");
+		else if (c == '\t')
+			snprintf(want, sizeof(want), "\\t");
+		else if (c == '\r')
+			snprintf(want, sizeof(want), "\\r");
+		else if (c >= 0x20 && c < 0x7f)
+			snprintf(want, sizeof(want), "%c", c);
+		else
+			snprintf(want, sizeof(want), "\\%03o", c);
+		if (strcmp(got, want) != 0)
+			unit_fail(__FILE__, __LINE__, "byte %d: expected \"%s\", got \"%s\"", b,
+				  want, got);
+		free(got);
+	}
+}
+
+static void test_every_byte_round_trips(void)
+{
+	unsigned char all[256 * 3];
+	int b;
+
+	for (b = 0; b < 256; b++) {
+		unsigned char c = (unsigned char)b;
+		char name[32];
+
+		snprintf(name, sizeof(name), "byte %d", b);
+		check_round_trip(name, &c, 1);
+		/* followed by digits: an escape must not swallow them */
+		all[3 * b] = c;
+		all[3 * b + 1] = (unsigned char)('0' + b % 8);
+		all[3 * b + 2] = (unsigned char)"0123456789abcdefABCDEF"[b % 22];
+	}
+	check_round_trip("all bytes followed by digits", all, sizeof(all));
+}
+
+static void test_trigraphs_are_defeated(void)
+{
+	static const char tri[] = "?\?= ?\?/ ?\?' ?\?( ?\?) ?\?! ?\?< ?\?> ?\?- ?\?\?=";
+	char *got = escaped(tri, strlen(tri));
+
+	CHECK(strstr(got, "?\?") == NULL);
+	CHECK_STR(got, "\\?\\?= \\?\\?/ \\?\\?' \\?\\?( \\?\\?) \\?\\?! \\?\\?< \\?\\?> "
+		       "\\?\\?- \\?\\?\\?=");
+	free(got);
+	check_round_trip("trigraphs", tri, strlen(tri));
+}
+
+static void test_quotes_backslashes_and_comment_ends(void)
+{
+	static const char s[] = "\"\\\"*/ /* \\\\\"\" \\n \\0 */";
+	char *got = escaped(s, strlen(s));
+
+	CHECK_STR(got, "\\\"\\\\\\\"*/ /* \\\\\\\\\\\"\\\" \\\\n \\\\0 */");
+	free(got);
+	check_round_trip("quotes", s, strlen(s));
+}
+
+static void test_nul_and_high_bytes(void)
+{
+	static const char s[] = {'a', 0, '1', '2', (char)0xff, '7', (char)0x80, 0};
+	char *got = escaped(s, sizeof(s));
+
+	CHECK_STR(got, "a\\00012\\3777\\200\\000");
+	free(got);
+	check_round_trip("nul and high bytes", s, sizeof(s));
+}
+
+/* ------------------------------------------------------------------ */
+/* Rows                                                                */
+/* ------------------------------------------------------------------ */
+
+static void test_empty_input_is_one_empty_literal(void)
+{
+	struct emit_out o;
+
+	emit_out_init(&o, NULL);
+	emit_rows(&o, "", 0, "\t");
+	CHECK_STR(o.buf.data, "\t\"\"");
+	CHECK_INT(emit_row_count(0), 1);
+	emit_out_free(&o);
+	check_round_trip("empty", "", 0);
+}
+
+/* Rows of a buffer of `len` bytes cycling through every byte value. */
+static void check_length(size_t len, size_t want_rows)
+{
+	char *data = malloc(len + 1), name[64];
+	size_t i;
+
+	if (!data) {
+		unit_fail(__FILE__, __LINE__, "out of memory");
+		return;
+	}
+	for (i = 0; i < len; i++)
+		data[i] = (char)(i * 7 + 3);
+	snprintf(name, sizeof(name), "%zu bytes", len);
+	CHECK_INT(emit_row_count(len), want_rows);
+	check_round_trip(name, data, len);
+	free(data);
+}
+
+static void test_row_boundaries(void)
+{
+	check_length(1, 1);
+	check_length(4094, 1);
+	check_length(4095, 1);
+	check_length(4096, 2);
+	check_length(8189, 2);
+	check_length(8190, 2);
+	check_length(8191, 3);
+	check_length(3 * 4095 + 17, 4);
+}
+
+static void test_rows_are_one_literal_per_line(void)
+{
+	struct emit_out o;
+	char data[5000];
+	const char *nl;
+
+	memset(data, 'x', sizeof(data));
+	emit_out_init(&o, NULL);
+	emit_rows(&o, data, sizeof(data), "\t");
+	nl = strchr(o.buf.data, '\n');
+	CHECK(nl != NULL);
+	if (nl) {
+		CHECK_INT(nl - o.buf.data, 1 + 1 + 4095 + 1 + 1); /* \t"...", */
+		CHECK(strchr(nl + 1, '\n') == NULL);
+		CHECK_INT(strlen(nl + 1), 1 + 1 + 905 + 1);
+	}
+	emit_out_free(&o);
+}
+
+/* ------------------------------------------------------------------ */
+/* Comments                                                            */
+/* ------------------------------------------------------------------ */
+
+static void test_comment_text_cannot_close_the_comment(void)
+{
+	unsigned char all[256];
+	struct emit_out o;
+	const char *p;
+	int b;
+
+	for (b = 0; b < 256; b++)
+		all[b] = (unsigned char)b;
+	emit_out_init(&o, NULL);
+	emit_comment_text(&o, "0001_x*/y/*?\?/.sql", 18);
+	CHECK_STR(o.buf.data, "0001_x\\052\\057y\\057\\052\\077\\077\\057.sql");
+	o.buf.len = 0;
+	emit_comment_text(&o, all, sizeof(all));
+	CHECK(strstr(o.buf.data, "*/") == NULL);
+	CHECK(strstr(o.buf.data, "/*") == NULL);
+	CHECK(strstr(o.buf.data, "?\?") == NULL);
+	for (p = o.buf.data; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f) {
+			unit_fail(__FILE__, __LINE__, "raw byte %d in comment text",
+				  (unsigned char)*p);
+			break;
+		}
+	emit_out_free(&o);
+}
+
+/* ------------------------------------------------------------------ */
+/* Output sink                                                         */
+/* ------------------------------------------------------------------ */
+
+static void test_write_errors_are_reported(void)
+{
+	FILE *f = fopen("/dev/full", "w");
+	struct emit_out o;
+	migc_error err;
+	char big[4096];
+	int i, rc;
+
+	if (!f) {
+		printf("# /dev/full is missing; skipped\n");
+		return;
+	}
+	memset(big, 'a', sizeof(big));
+	emit_out_init(&o, f);
+	for (i = 0; i < 200; i++)
+		emit_escape(&o, big, sizeof(big));
+	rc = emit_finish(&o, "out.c", &err);
+	CHECK_INT(rc, MIGC_EIO);
+	CHECK_CONTAINS(err.message, "out.c: write failed");
+	emit_out_free(&o);
+	fclose(f);
+}
+
+/* ------------------------------------------------------------------ */
+/* Template renderer                                                   */
+/* ------------------------------------------------------------------ */
+
+static const char *const items[] = {"a", "b", "c"};
+
+static int t_value(void *data, const char *name, size_t item,
+		   struct emit_out *out)
+{
+	(void)data;
+	if (!strcmp(name, "title"))
+		return emit_puts(out, "T");
+	if (!strcmp(name, "item"))
+		return emit_puts(out, items[item]);
+	if (!strcmp(name, "i"))
+		return emit_printf(out, "%zu", item);
+	return MIGC_ENOTFOUND;
+}
+
+static long t_section(void *data, const char *name, size_t item, int *list)
+{
+	long *n = data;
+
+	(void)item;
+	*list = 0;
+	if (!strcmp(name, "items")) {
+		*list = 1;
+		return *n;
+	}
+	if (!strcmp(name, "any"))
+		return *n > 0;
+	if (!strcmp(name, "none"))
+		return *n == 0;
+	return -1;
+}
+
+/* Render `tpl` with `n` items; returns the text (caller frees) or NULL. */
+static char *render(const char *tpl, long n, migc_error *err)
+{
+	struct tpl_vars v = {t_value, t_section, NULL};
+	struct emit_out o;
+	char *s = NULL;
+
+	v.data = &n;
+	emit_out_init(&o, NULL);
+	if (tpl_render("t.in", tpl, strlen(tpl), &v, &o, err) == 0)
+		s = migc_buf_detach(&o.buf);
+	emit_out_free(&o);
+	return s;
+}
+
+static void test_template_values_and_sections(void)
+{
+	static const char tpl[] =
+		"{{! a comment\n   over two lines }}\n"
+		"# {{title}}\n"
+		"{{#items}}\n"
+		"  - {{item}} ({{i}}){{#any}}!{{/any}}\n"
+		"{{/items}}\n"
+		"    {{#none}}\n"
+		"nothing\n"
+		"    {{/none}}\n"
+		"end {{ title }}\n";
+	migc_error err;
+	char *s;
+
+	s = render(tpl, 3, &err);
+	CHECK_STR(s, "# T\n  - a (0)!\n  - b (1)!\n  - c (2)!\nend T\n");
+	free(s);
+	s = render(tpl, 0, &err);
+	CHECK_STR(s, "# T\nnothing\nend T\n");
+	free(s);
+}
+
+static void test_template_errors_name_the_line(void)
+{
+	migc_error err;
+	char *s;
+
+	s = render("a\nb {{nope}}\n", 1, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err.message, "t.in:2: unknown name 'nope'");
+	free(s);
+	s = render("{{#items}}\nx\n", 1, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err.message, "t.in:1: unclosed section 'items'");
+	s = render("x {{/items}}", 1, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err.message, "unexpected end of section");
+	s = render("x {{title", 1, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err.message, "unclosed tag");
+	s = render("{{#what}}{{/what}}", 1, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err.message, "unknown section 'what'");
+	s = render("{{Bad-Name}}", 1, &err);
+	CHECK(s == NULL);
+	CHECK_CONTAINS(err.message, "bad name");
+}
+
+/* ------------------------------------------------------------------ */
+/* Bundle symbol                                                       */
+/* ------------------------------------------------------------------ */
+
+static void test_symbol_rules(void)
+{
+	migc_error err;
+
+	CHECK_INT(render_symbol_check("migc_embedded_bundle", &err), 0);
+	CHECK_INT(render_symbol_check("app_migrations2", &err), 0);
+	CHECK_INT(render_symbol_check("_private", &err), 0);
+	CHECK_INT(render_symbol_check("sql_x", &err), 0);
+	CHECK_INT(render_symbol_check("", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("2fast", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("a-b", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("int", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("main", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("entries", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("sql_12", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("__x", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("_X", &err), MIGC_EUSAGE);
+	CHECK_CONTAINS(err.message, "cannot name the bundle");
+}
+
+/* ------------------------------------------------------------------ */
+/* --emit-c: the property test's helper                                */
+/* ------------------------------------------------------------------ */
+
+static int read_file(const char *path, migc_buf *out)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[65536];
+	size_t n;
+
+	if (!f)
+		return -1;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (migc_buf_put(out, chunk, n)) {
+			fclose(f);
+			return -1;
+		}
+	n = ferror(f);
+	fclose(f);
+	return n ? -1 : 0;
+}
+
+/*
+ * Write a program embedding each input as a bundle embeds SQL (same rows,
+ * same escaping) plus a comment made of the input's bytes; `prog N` writes
+ * input N back to stdout, and exits 3 if a row is not NUL-terminated.
+ */
+static int emit_c(const char *out_path, int n, char **inputs)
+{
+	FILE *f = fopen(out_path, "w");
+	struct emit_out o;
+	migc_error err;
+	int i, rc;
+
+	if (!f) {
+		perror(out_path);
+		return 1;
+	}
+	emit_out_init(&o, f);
+	emit_puts(&o, "/* written by test_emit --emit-c for tests/e2e/bundle_property.sh */\n"
+		      "#include <stdio.h>\n#include <stdlib.h>\n\n#include <migc.h>\n");
+	for (i = 0; i < n; i++) {
+		migc_buf data = MIGC_BUF_INIT;
+
+		if (read_file(inputs[i], &data)) {
+			perror(inputs[i]);
+			fclose(f);
+			return 1;
+		}
+		emit_puts(&o, "\n/* ");
+		emit_comment_text(&o, data.data, data.len < 3000 ? data.len : 3000);
+		emit_printf(&o, " */\nstatic const char data_%d[][MIGC_BUNDLE_ROW] = {\n", i);
+		emit_rows(&o, data.data, data.len, "\t");
+		emit_printf(&o, "\n};\nstatic const size_t len_%d = %zu;\n", i, data.len);
+		migc_buf_free(&data);
+	}
+	emit_puts(&o, "\nint main(int argc, char **argv)\n{\n"
+		      "\tconst char (*rows)[MIGC_BUNDLE_ROW] = NULL;\n"
+		      "\tsize_t len = 0, i;\n"
+		      "\tunsigned long which;\n\n"
+		      "\tif (argc != 2)\n\t\treturn 2;\n"
+		      "\twhich = strtoul(argv[1], NULL, 10);\n"
+		      "\tswitch (which) {\n");
+	for (i = 0; i < n; i++)
+		emit_printf(&o, "\tcase %d:\n\t\trows = data_%d;\n\t\tlen = len_%d;\n\t\tbreak;\n",
+			    i, i, i);
+	emit_puts(&o, "\tdefault:\n\t\treturn 2;\n\t}\n"
+		      "\tfor (i = 0; i < len; i++)\n"
+		      "\t\tputchar(rows[i / MIGC_BUNDLE_ROW_BYTES][i % MIGC_BUNDLE_ROW_BYTES]);\n"
+		      "\tfor (i = 0; i * MIGC_BUNDLE_ROW_BYTES < len; i++) {\n"
+		      "\t\tsize_t n = len - i * MIGC_BUNDLE_ROW_BYTES;\n\n"
+		      "\t\tif (rows[i][n < MIGC_BUNDLE_ROW_BYTES ? n : MIGC_BUNDLE_ROW_BYTES] != '\\0')\n"
+		      "\t\t\treturn 3;\n"
+		      "\t}\n"
+		      "\treturn 0;\n}\n");
+	rc = emit_finish(&o, out_path, &err);
+	emit_out_free(&o);
+	if (fclose(f) != 0 || rc) {
+		fprintf(stderr, "%s: %s\n", out_path, rc ? err.message : "write failed");
+		return 1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 3 && !strcmp(argv[1], "--emit-c"))
+		return emit_c(argv[2], argc - 3, argv + 3);
+	RUN(test_every_byte_has_the_specified_escape);
+	RUN(test_every_byte_round_trips);
+	RUN(test_trigraphs_are_defeated);
+	RUN(test_quotes_backslashes_and_comment_ends);
+	RUN(test_nul_and_high_bytes);
+	RUN(test_empty_input_is_one_empty_literal);
+	RUN(test_row_boundaries);
+	RUN(test_rows_are_one_literal_per_line);
+	RUN(test_comment_text_cannot_close_the_comment);
+	RUN(test_write_errors_are_reported);
+	RUN(test_template_values_and_sections);
+	RUN(test_template_errors_name_the_line);
+	RUN(test_symbol_rules);
+	return unit_done();
+}
