@@ -1,0 +1,101 @@
+/*
+ * cli.h - internals of the `migrate` command line (cli.c parses and
+ * dispatches, cli_output.c prints, cli_cmds.c and cli_status.c run the
+ * commands). The CLI is a client of libmigc like any other: every rule
+ * lives in the engine, the CLI only turns options into a migc_options and
+ * results into text or JSON.
+ */
+#ifndef MIGC_CLI_H
+#define MIGC_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "json.h"
+#include "migc.h"
+
+struct cli;
+
+/* One command: `migrate NAME ...`. */
+struct cli_command {
+	const char *name;
+	int (*run)(struct cli *c);
+	unsigned id;        /* CMD_* bit, for the options it accepts */
+	int nargs;          /* positional arguments it takes */
+	int needs_db;
+	const char *args;   /* "VERSION" for usage lines, or "" */
+	const char *summary;
+	const char *usage;  /* the options it takes, one per line */
+};
+
+/* A migration applied during this run, for the JSON output. */
+struct cli_applied {
+	const migc_migration *m;
+	long long duration_ms;
+};
+
+struct cli {
+	const struct migc_bundle *bundle;
+	migc_set *set;
+	const struct cli_command *cmd;
+	const char *args[2];
+	int nargs;
+	const char *url;
+	migc_options opts;
+	int json, quiet;
+	migc_resolution resolution; /* 0 until --applied or --pending */
+	int label_width;            /* of "0001 create_users" labels */
+
+	/* gathered from events for the JSON output */
+	struct cli_applied *applied;
+	size_t napplied, capplied;
+	char **warnings;
+	size_t nwarnings, cwarnings;
+	int oom;
+};
+
+/* The commands (cli_cmds.c). */
+int cli_cmd_up(struct cli *c);
+int cli_cmd_status(struct cli *c);
+int cli_cmd_verify(struct cli *c);
+int cli_cmd_plan(struct cli *c);
+int cli_cmd_baseline(struct cli *c);
+int cli_cmd_resolve(struct cli *c);
+int cli_cmd_info(struct cli *c);
+int cli_cmd_wait(struct cli *c);
+
+/* The progress callback put in migc_options (ctx: the struct cli). */
+void cli_on_event(const migc_event *ev, void *ctx);
+
+/* Print `migrate: error: ...` and the hint; return the exit code. */
+int cli_error(const migc_error *err);
+
+/* Connect with --url / DATABASE_URL and --wait; prints the error itself.
+ * Returns 0 or the exit code. */
+int cli_open(struct cli *c, migc_db **db, migc_error *err);
+
+/* "sqlite:app.db" or "postgres:<redacted>": never a password. */
+void cli_database_label(char *out, size_t size, const struct cli *c,
+			const migc_db *db);
+
+/* A JSON document's opening members; and its error/warnings closing. */
+void cli_json_begin(struct cli *c, struct migc_json *j, const char *command);
+int cli_json_end(struct cli *c, struct migc_json *j, const migc_error *err,
+		 int rc);
+
+/* A command that failed: its JSON (with --format json) and the error on
+ * stderr; returns the exit code. */
+int cli_fail(struct cli *c, const char *command, const migc_error *err, int rc);
+
+/* cli_open(), calling cli_fail() when it fails: 0 or the exit code. */
+int cli_open_or_fail(struct cli *c, migc_db **db, migc_error *err);
+
+/* The newest applied version of a report, or NULL; rows in a state. */
+const char *cli_current_version(const migc_report *r);
+size_t cli_count_state(const migc_report *r, migc_state state);
+
+/* "0001 create_users" or "R__views". */
+void cli_label(char *out, size_t size, const char *version, const char *name,
+	       migc_kind kind);
+
+#endif /* MIGC_CLI_H */

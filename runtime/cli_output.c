@@ -1,0 +1,236 @@
+/*
+ * cli_output.c - what the `migrate` commands share: error lines
+ * (`migrate: error: ...` then `hint: ...`), progress events, connecting,
+ * naming the database without credentials, and the JSON envelope
+ * ("format_version": 1, "ok", "error", "warnings").
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+int cli_error(const migc_error *err)
+{
+	fprintf(stderr, "migrate: error: %s\n",
+		err->message[0] ? err->message : migc_strerror(err->code));
+	if (err->hint[0])
+		fprintf(stderr, "hint: %s\n", err->hint);
+	return migc_exit_code(err->code ? err->code : MIGC_ERROR);
+}
+
+void cli_label(char *out, size_t size, const char *version, const char *name,
+	       migc_kind kind)
+{
+	if (kind == MIGC_KIND_REPEATABLE)
+		snprintf(out, size, "R__%s", name);
+	else
+		snprintf(out, size, "%s %s", version, name);
+}
+
+static void remember_applied(struct cli *c, const migc_migration *m,
+			     long long ms)
+{
+	if (c->napplied == c->capplied) {
+		size_t cap = c->capplied ? c->capplied * 2 : 16;
+		struct cli_applied *p = realloc(c->applied, cap * sizeof(*p));
+
+		if (!p) {
+			c->oom = 1;
+			return;
+		}
+		c->applied = p;
+		c->capplied = cap;
+	}
+	c->applied[c->napplied].m = m;
+	c->applied[c->napplied++].duration_ms = ms;
+}
+
+static void remember_warning(struct cli *c, const char *msg)
+{
+	char *s;
+
+	if (c->nwarnings == c->cwarnings) {
+		size_t cap = c->cwarnings ? c->cwarnings * 2 : 8;
+		char **p = realloc(c->warnings, cap * sizeof(*p));
+
+		if (!p) {
+			c->oom = 1;
+			return;
+		}
+		c->warnings = p;
+		c->cwarnings = cap;
+	}
+	s = migc_strdup(msg);
+	if (!s) {
+		c->oom = 1;
+		return;
+	}
+	c->warnings[c->nwarnings++] = s;
+}
+
+/* One progress line: "applied 0001 create_users      12 ms". */
+static void print_progress(const struct cli *c, const char *what,
+			   const migc_migration *m, long long ms)
+{
+	char label[600];
+
+	cli_label(label, sizeof(label), m->version, m->name, m->kind);
+	printf("%-7s %-*s %6lld ms\n", what, c->label_width, label, ms);
+	fflush(stdout);
+}
+
+void cli_on_event(const migc_event *ev, void *ctx)
+{
+	struct cli *c = ctx;
+	const char *msg = ev->message ? ev->message : "";
+
+	switch (ev->type) {
+	case MIGC_EVENT_DONE:
+		remember_applied(c, ev->migration, ev->duration_ms);
+		if (!c->json && !c->quiet)
+			print_progress(c, "applied", ev->migration, ev->duration_ms);
+		break;
+	case MIGC_EVENT_FAILED:
+		if (!c->json && !c->quiet)
+			print_progress(c, "failed", ev->migration, ev->duration_ms);
+		break;
+	case MIGC_EVENT_WARNING:
+		remember_warning(c, msg);
+		fprintf(stderr, "migrate: warning: %s\n", msg);
+		break;
+	case MIGC_EVENT_INFO:
+		if (!c->quiet)
+			fprintf(stderr, "migrate: %s\n", msg);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared by the commands                                              */
+/* ------------------------------------------------------------------ */
+
+int cli_open(struct cli *c, migc_db **db, migc_error *err)
+{
+	const char *url = c->url ? c->url : getenv("DATABASE_URL");
+
+	*db = NULL;
+	if (!url || !*url) {
+		migc_err(err, MIGC_EUSAGE, "no database URL: pass --url or set "
+			 "DATABASE_URL");
+		migc_err_hint(err, "e.g. DATABASE_URL=sqlite:app.db migrate %s",
+			      c->cmd->name);
+		return MIGC_EUSAGE;
+	}
+	c->url = url;
+	return migc_db_open(db, url, &c->opts, err);
+}
+
+void cli_database_label(char *out, size_t size, const struct cli *c,
+			const migc_db *db)
+{
+	const char *driver = db ? migc_db_driver(db) : "";
+
+	/* SQLite URLs hold a path and no credentials; anything else may */
+	if (strcmp(driver, "sqlite") == 0 && c->url)
+		snprintf(out, size, "%s%s",
+			 strncmp(c->url, "sqlite:", 7) == 0 ? "" : "sqlite:",
+			 c->url);
+	else
+		snprintf(out, size, "%s:<redacted>", *driver ? driver : "database");
+}
+
+void cli_json_begin(struct cli *c, struct migc_json *j, const char *command)
+{
+	(void)c;
+	migc_json_init(j);
+	migc_json_object(j, NULL);
+	migc_json_int(j, "format_version", 1);
+	migc_json_string(j, "command", command);
+}
+
+/* Stable names for error codes in JSON ("code": "drift"). */
+static const char *code_name(int code)
+{
+	switch (code) {
+	case MIGC_ENOMEM: return "out_of_memory";
+	case MIGC_EUSAGE: return "usage";
+	case MIGC_EINVALID: return "invalid";
+	case MIGC_EIO: return "io";
+	case MIGC_EFAILED: return "failed";
+	case MIGC_EDRIFT: return "drift";
+	case MIGC_EMISSING: return "missing";
+	case MIGC_EORDER: return "out_of_order";
+	case MIGC_EFUTURE: return "future";
+	case MIGC_ECONNECT: return "connect";
+	case MIGC_ELOCKED: return "locked";
+	case MIGC_EDIRTY: return "dirty";
+	case MIGC_ECORRUPT: return "corrupt";
+	case MIGC_ENOTFOUND: return "not_found";
+	case MIGC_EDB: return "database";
+	case MIGC_EINTR: return "interrupted";
+	default: return "error";
+	}
+}
+
+int cli_json_end(struct cli *c, struct migc_json *j, const migc_error *err,
+		 int rc)
+{
+	size_t i;
+
+	migc_json_bool(j, "ok", rc == 0);
+	if (rc == 0 || !err) {
+		migc_json_null(j, "error");
+	} else {
+		migc_json_object(j, "error");
+		migc_json_string(j, "code", code_name(rc));
+		migc_json_int(j, "exit_code", migc_exit_code(rc));
+		migc_json_string(j, "message", err->message);
+		migc_json_string(j, "hint", err->hint[0] ? err->hint : NULL);
+		migc_json_string(j, "file", err->file[0] ? err->file : NULL);
+		if (err->line)
+			migc_json_int(j, "line", err->line);
+		else
+			migc_json_null(j, "line");
+		migc_json_string(j, "version", err->version[0] ? err->version : NULL);
+		migc_json_end_object(j);
+	}
+	migc_json_array(j, "warnings");
+	for (i = 0; i < c->nwarnings; i++)
+		migc_json_string(j, NULL, c->warnings[i]);
+	migc_json_end_array(j);
+	migc_json_end_object(j);
+	if (migc_json_finish(j, stdout) || c->oom) {
+		fprintf(stderr, "migrate: error: could not write the JSON output\n");
+		return rc ? migc_exit_code(rc) : MIGC_EXIT_FAILED;
+	}
+	return migc_exit_code(rc);
+}
+
+/* A command that failed: JSON (if asked) and the error on stderr. */
+int cli_fail(struct cli *c, const char *command, const migc_error *err,
+		int rc)
+{
+	struct migc_json j;
+	int code = cli_error(err);
+
+	if (c->json) {
+		cli_json_begin(c, &j, command);
+		return cli_json_end(c, &j, err, rc);
+	}
+	return code;
+}
+
+/* Connect or fail. */
+int cli_open_or_fail(struct cli *c, migc_db **db, migc_error *err)
+{
+	int rc = cli_open(c, db, err);
+
+	if (rc)
+		return cli_fail(c, c->cmd->name, err, rc);
+	return 0;
+}

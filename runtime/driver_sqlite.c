@@ -1,0 +1,610 @@
+/*
+ * driver_sqlite.c - the SQLite backend (struct migc_driver).
+ *
+ * URLs: "sqlite:PATH" (relative or absolute), "sqlite:///ABS/PATH",
+ * "sqlite::memory:", and "file:" URIs handed to SQLite as they are
+ * (SQLITE_OPEN_URI, so "?mode=rwc&cache=shared" works). "sqlite://x" is
+ * refused: it could mean the relative "x" or a host "x".
+ *
+ * Locking. Runners in different processes are serialised by an advisory
+ * flock(LOCK_EX) on the database file itself, polled with backoff up to the
+ * lock timeout. flock locks belong to the open file description and the
+ * kernel drops them when the process dies (even kill -9), so a crashed
+ * runner never leaves a stale lock. On Linux they are independent of the
+ * POSIX fcntl() byte-range locks SQLite uses (except over NFS, where flock
+ * is emulated with fcntl: keep migration databases on a local disk).
+ *
+ * POSIX caveat: closing ANY descriptor of a file drops every fcntl lock the
+ * process holds on it, including SQLite's. So the lock descriptor is opened
+ * once and closed only after sqlite3_close(), never while the connection
+ * is open; unlock only releases the flock.
+ *
+ * In-memory and temporary databases belong to one connection: no lock.
+ *
+ * Writes start with BEGIN IMMEDIATE, so another writer (the application)
+ * is waited for with the busy timeout instead of failing half-way.
+ */
+#define _DEFAULT_SOURCE
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "driver.h"
+#include "util.h"
+
+struct migc_conn {
+	sqlite3 *db;
+	char *label;  /* the path, for messages (SQLite URLs hold no secrets) */
+	int lock_fd;  /* flock descriptor, -1 until the first lock */
+	int in_tx;    /* inside begin() ... commit()/rollback() */
+};
+
+/* ------------------------------------------------------------------ */
+/* URLs and connecting                                                 */
+/* ------------------------------------------------------------------ */
+
+static int sqlite_accepts(const char *url)
+{
+	return strncmp(url, "sqlite:", 7) == 0 || strncmp(url, "file:", 5) == 0;
+}
+
+/* The filename for sqlite3_open_v2 and its flags, or MIGC_EUSAGE. */
+static int parse_url(const char **path, int *uri, const char *url,
+		     migc_error *err)
+{
+	*uri = 0;
+	if (strncmp(url, "file:", 5) == 0) {
+		*path = url;
+		*uri = 1;
+		return 0;
+	}
+	url += 7; /* "sqlite:" */
+	if (strncmp(url, "///", 3) == 0) {
+		*path = url + 2;
+	} else if (strncmp(url, "//", 2) == 0) {
+		migc_err(err, MIGC_EUSAGE, "ambiguous SQLite URL \"sqlite:%.200s\"",
+			 url);
+		migc_err_hint(err, "use sqlite:%s for a relative path or "
+			      "sqlite:///ABS/PATH for an absolute one", url + 2);
+		return MIGC_EUSAGE;
+	} else {
+		*path = url;
+	}
+	if (!**path) {
+		migc_err(err, MIGC_EUSAGE, "SQLite URL without a path");
+		migc_err_hint(err, "use sqlite:PATH, e.g. sqlite:app.db");
+		return MIGC_EUSAGE;
+	}
+	return 0;
+}
+
+/* Open and touch the database, so a file that is not one fails here. */
+static int open_db(sqlite3 **db, const char *path, int uri, int busy_ms,
+		   migc_error *err)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int rc;
+
+	if (uri)
+		flags |= SQLITE_OPEN_URI;
+	rc = sqlite3_open_v2(path, db, flags, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_extended_result_codes(*db, 1);
+		sqlite3_busy_timeout(*db, busy_ms > 0 ? busy_ms : 0);
+		rc = sqlite3_exec(*db, "SELECT count(*) FROM sqlite_master",
+				  NULL, NULL, NULL);
+	}
+	if (rc == SQLITE_OK)
+		return 0;
+	migc_err(err, MIGC_ECONNECT, "could not open SQLite database %s: %s",
+		 path, *db ? sqlite3_errmsg(*db) : sqlite3_errstr(rc));
+	sqlite3_close(*db);
+	*db = NULL;
+	return MIGC_ECONNECT;
+}
+
+static int sqlite_connect(struct migc_conn **out, const char *url,
+			  const migc_options *opts, migc_error *err)
+{
+	struct migc_conn *c;
+	const char *path;
+	int uri, rc;
+
+	*out = NULL;
+	rc = parse_url(&path, &uri, url, err);
+	if (rc)
+		return rc;
+	c = calloc(1, sizeof(*c));
+	if (!c || !(c->label = migc_strdup(path))) {
+		free(c);
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	}
+	c->lock_fd = -1;
+	rc = open_db(&c->db, path, uri, opts->busy_timeout_ms, err);
+	if (rc) {
+		free(c->label);
+		free(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+static void sqlite_close(struct migc_conn *c)
+{
+	if (!c)
+		return;
+	sqlite3_close(c->db);
+	/* only now: closing it earlier would drop SQLite's fcntl locks */
+	if (c->lock_fd >= 0)
+		close(c->lock_fd);
+	free(c->label);
+	free(c);
+}
+
+/* A database error outside a migration's SQL. */
+static int db_error(struct migc_conn *c, migc_error *err, const char *what)
+{
+	return migc_err(err, MIGC_EDB, "%s: %s: %s", c->label, what,
+			sqlite3_errmsg(c->db));
+}
+
+/* ------------------------------------------------------------------ */
+/* The migration lock                                                  */
+/* ------------------------------------------------------------------ */
+
+static void nap_ms(long long ms)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
+}
+
+static int sqlite_lock(struct migc_conn *c, const char *table, int timeout_ms,
+		       migc_error *err)
+{
+	const char *file = sqlite3_db_filename(c->db, "main");
+	long long start = migc_now_ms(), delay = 10;
+
+	(void)table;
+	if (!file || !*file)
+		return 0; /* in-memory or temporary: nobody else can see it */
+	if (c->lock_fd < 0) {
+		c->lock_fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (c->lock_fd < 0)
+			return migc_err(err, MIGC_EDB, "%s: cannot open for "
+					"locking: %s", file, strerror(errno));
+	}
+	for (;;) {
+		long long left;
+
+		if (flock(c->lock_fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno == EINTR)
+			continue;
+		if (errno != EWOULDBLOCK)
+			return migc_err(err, MIGC_EDB, "%s: cannot lock: %s",
+					file, strerror(errno));
+		left = timeout_ms - (migc_now_ms() - start);
+		if (left <= 0)
+			break;
+		nap_ms(delay < left ? delay : left);
+		delay = delay * 2 > 500 ? 500 : delay * 2;
+	}
+	migc_err(err, MIGC_ELOCKED, "%s: could not take the migration lock "
+		 "within %d ms: another migrate process holds it", file,
+		 timeout_ms);
+	migc_err_hint(err, "wait for the other run to finish, or raise "
+			   "--lock-timeout");
+	return MIGC_ELOCKED;
+}
+
+static int sqlite_unlock(struct migc_conn *c, migc_error *err)
+{
+	if (c->lock_fd >= 0 && flock(c->lock_fd, LOCK_UN) != 0)
+		return migc_err(err, MIGC_EDB, "%s: cannot unlock: %s",
+				c->label, strerror(errno));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Transactions                                                        */
+/* ------------------------------------------------------------------ */
+
+static int sqlite_begin(struct migc_conn *c, migc_error *err)
+{
+	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(c, err, "cannot begin a transaction");
+	c->in_tx = 1;
+	return 0;
+}
+
+static int sqlite_commit(struct migc_conn *c, migc_error *err)
+{
+	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		return db_error(c, err, "cannot commit");
+	c->in_tx = 0;
+	return 0;
+}
+
+static void sqlite_rollback(struct migc_conn *c)
+{
+	if (!sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	c->in_tx = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Running a migration                                                 */
+/* ------------------------------------------------------------------ */
+
+/* Skip whitespace and comments to the first token of a statement. */
+static const char *skip_blank(const char *p)
+{
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+		       *p == '\f' || *p == '\v')
+			p++;
+		if (p[0] == '-' && p[1] == '-') {
+			while (*p && *p != '\n')
+				p++;
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *end = strstr(p + 2, "*/");
+
+			if (!end)
+				return p;
+			p = end + 2;
+		} else {
+			return p;
+		}
+	}
+}
+
+/* Line counting that only moves forward, so a file costs O(length). */
+struct line_pos {
+	const char *at;
+	int line;
+};
+
+static int line_at(struct line_pos *lp, const char *to)
+{
+	while (lp->at < to) {
+		if (*lp->at == '\n')
+			lp->line++;
+		lp->at++;
+	}
+	return lp->line;
+}
+
+static int exec_error(const migc_migration *m, int line, const char *msg,
+		      migc_error *err)
+{
+	migc_err(err, MIGC_EFAILED, "%s:%d: %s", m->filename, line, msg);
+	migc_err_where(err, m->filename, line);
+	migc_err_version(err, m->version);
+	return MIGC_EFAILED;
+}
+
+/* Step one prepared statement to its end. */
+static int step_all(sqlite3_stmt *stmt)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		;
+	return rc;
+}
+
+/*
+ * Run the statements of `m` one at a time (prepare, step, move to the
+ * tail), so a failure names the line of the statement that failed, refined
+ * by sqlite3_error_offset() for syntax errors. A transactional migration
+ * that ends its own transaction (COMMIT inside the file) is an error: the
+ * history row could then no longer commit with it.
+ */
+static int sqlite_exec(struct migc_conn *c, const migc_migration *m,
+		       migc_error *err)
+{
+	struct line_pos lp = {m->sql, 1};
+	const char *p = m->sql, *tail = NULL;
+
+	while (*p) {
+		sqlite3_stmt *stmt = NULL;
+		const char *first = skip_blank(p);
+		int rc, off;
+
+		if (sqlite3_prepare_v2(c->db, p, -1, &stmt, &tail) != SQLITE_OK) {
+			off = sqlite3_error_offset(c->db);
+			return exec_error(m, line_at(&lp, off >= 0 ? p + off : first),
+					  sqlite3_errmsg(c->db), err);
+		}
+		if (!stmt) {
+			if (!tail || tail <= p)
+				break;
+			p = tail;
+			continue;
+		}
+		rc = step_all(stmt);
+		if (rc != SQLITE_DONE) {
+			exec_error(m, line_at(&lp, first), sqlite3_errmsg(c->db), err);
+			sqlite3_finalize(stmt);
+			return MIGC_EFAILED;
+		}
+		sqlite3_finalize(stmt);
+		if (c->in_tx && sqlite3_get_autocommit(c->db))
+			return exec_error(m, line_at(&lp, first), "this statement "
+					  "ended the migration's transaction; use "
+					  "-- migc:no-transaction to manage "
+					  "transactions yourself", err);
+		p = tail;
+	}
+	if (!c->in_tx && !sqlite3_get_autocommit(c->db)) {
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+		return exec_error(m, line_at(&lp, p), "the migration left a "
+				  "transaction open (rolled back)", err);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* The history table                                                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The table name, validated by the engine as ident or schema.ident, split
+ * and quoted: `qualified` is "schema"."table" (or "table"), `schema` the
+ * schema for sqlite_master ("main" by default), `bare` the table alone.
+ */
+struct table_name {
+	char qualified[200];
+	char schema[80];
+	char bare[80];
+};
+
+static void table_name(struct table_name *t, const char *table)
+{
+	const char *dot = strchr(table, '.');
+
+	if (dot) {
+		snprintf(t->schema, sizeof(t->schema), "%.*s",
+			 (int)(dot - table), table);
+		snprintf(t->bare, sizeof(t->bare), "%s", dot + 1);
+	} else {
+		snprintf(t->schema, sizeof(t->schema), "main");
+		snprintf(t->bare, sizeof(t->bare), "%s", table);
+	}
+	snprintf(t->qualified, sizeof(t->qualified), "\"%s\".\"%s\"",
+		 t->schema, t->bare);
+}
+
+static int sqlite_history_ensure(struct migc_conn *c, const char *table,
+				 migc_error *err)
+{
+	struct table_name t;
+	migc_buf sql = MIGC_BUF_INIT;
+	int rc;
+
+	table_name(&t, table);
+	rc = migc_buf_printf(&sql,
+		"BEGIN IMMEDIATE;\n"
+		"CREATE TABLE IF NOT EXISTS %s (\n"
+		"  id INTEGER PRIMARY KEY,\n"
+		"  version TEXT NOT NULL,\n"
+		"  name TEXT NOT NULL,\n"
+		"  kind TEXT NOT NULL,\n"
+		"  checksum TEXT NOT NULL,\n"
+		"  state TEXT NOT NULL,\n"
+		"  applied_at TEXT NOT NULL,\n"
+		"  duration_ms INTEGER NOT NULL DEFAULT 0,\n"
+		"  bundle_id TEXT NOT NULL DEFAULT '',\n"
+		"  source_commit TEXT NOT NULL DEFAULT '',\n"
+		"  applied_by TEXT NOT NULL DEFAULT '',\n"
+		"  note TEXT NOT NULL DEFAULT ''\n"
+		");\n"
+		"CREATE UNIQUE INDEX IF NOT EXISTS \"%s\".\"%s_version\"\n"
+		"  ON \"%s\" (version)\n"
+		"  WHERE kind = 'versioned' AND state <> 'undone';\n"
+		"COMMIT;\n",
+		t.qualified, t.schema, t.bare, t.bare);
+	if (rc)
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	rc = sqlite3_exec(c->db, sql.data, NULL, NULL, NULL);
+	migc_buf_free(&sql);
+	if (rc != SQLITE_OK) {
+		db_error(c, err, "cannot create the history table");
+		sqlite_rollback(c);
+		return MIGC_EDB;
+	}
+	return 0;
+}
+
+static int table_exists(struct migc_conn *c, const struct table_name *t,
+			int *exists, migc_error *err)
+{
+	char sql[256];
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM \"%s\".sqlite_master "
+		 "WHERE type = 'table' AND name = ?1", t->schema);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return db_error(c, err, "cannot read the schema");
+	sqlite3_bind_text(stmt, 1, t->bare, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	*exists = rc == SQLITE_ROW;
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(c, err, "cannot read the schema");
+	return 0;
+}
+
+static const char *col_text(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+
+	return s ? (const char *)s : "";
+}
+
+/* One row of the SELECT below into `row` (strings borrowed). */
+static int read_row(struct migc_conn *c, const char *table, sqlite3_stmt *stmt,
+		    struct migc_history_row *row, migc_error *err)
+{
+	memset(row, 0, sizeof(*row));
+	row->id = sqlite3_column_int64(stmt, 0);
+	row->version = (char *)col_text(stmt, 1);
+	row->name = (char *)col_text(stmt, 2);
+	if (migc_kind_parse(col_text(stmt, 3), &row->kind))
+		return migc_err(err, MIGC_EDB, "%s: history table %s, row %lld: "
+				"unknown kind \"%.40s\"", c->label, table,
+				row->id, col_text(stmt, 3));
+	row->checksum = (char *)col_text(stmt, 4);
+	if (migc_hstate_parse(col_text(stmt, 5), &row->state))
+		return migc_err(err, MIGC_EDB, "%s: history table %s, row %lld: "
+				"unknown state \"%.40s\"", c->label, table,
+				row->id, col_text(stmt, 5));
+	row->applied_at = (char *)col_text(stmt, 6);
+	row->duration_ms = sqlite3_column_int64(stmt, 7);
+	row->bundle_id = (char *)col_text(stmt, 8);
+	row->source_commit = (char *)col_text(stmt, 9);
+	row->applied_by = (char *)col_text(stmt, 10);
+	row->note = (char *)col_text(stmt, 11);
+	return 0;
+}
+
+static int sqlite_history_read(struct migc_conn *c, const char *table,
+			       struct migc_history *out, migc_error *err)
+{
+	struct table_name t;
+	sqlite3_stmt *stmt = NULL;
+	char sql[512];
+	int exists = 0, rc;
+
+	table_name(&t, table);
+	rc = table_exists(c, &t, &exists, err);
+	if (rc || !exists)
+		return rc;
+	snprintf(sql, sizeof(sql), "SELECT id, version, name, kind, checksum, "
+		 "state, applied_at, duration_ms, bundle_id, source_commit, "
+		 "applied_by, note FROM %s ORDER BY id", t.qualified);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return db_error(c, err, "cannot read the history table");
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct migc_history_row row;
+
+		if (read_row(c, table, stmt, &row, err)) {
+			rc = MIGC_EDB;
+			break;
+		}
+		if (migc_history_push(out, &row)) {
+			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+			break;
+		}
+	}
+	if (rc == SQLITE_DONE)
+		rc = 0;
+	else if (rc > 0)
+		rc = db_error(c, err, "cannot read the history table");
+	sqlite3_finalize(stmt);
+	if (rc)
+		migc_history_clear(out);
+	return rc;
+}
+
+static int sqlite_history_insert(struct migc_conn *c, const char *table,
+				 const struct migc_history_row *row,
+				 long long *id, migc_error *err)
+{
+	struct table_name t;
+	sqlite3_stmt *stmt = NULL;
+	char sql[512];
+	int rc;
+
+	table_name(&t, table);
+	snprintf(sql, sizeof(sql), "INSERT INTO %s (version, name, kind, "
+		 "checksum, state, applied_at, duration_ms, bundle_id, "
+		 "source_commit, applied_by, note) VALUES "
+		 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", t.qualified);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return db_error(c, err, "cannot write the history table");
+	sqlite3_bind_text(stmt, 1, row->version ? row->version : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, row->name ? row->name : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, migc_kind_name(row->kind), -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, row->checksum ? row->checksum : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, migc_hstate_name(row->state), -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, row->applied_at ? row->applied_at : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 7, row->duration_ms);
+	sqlite3_bind_text(stmt, 8, row->bundle_id ? row->bundle_id : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 9, row->source_commit ? row->source_commit : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 10, row->applied_by ? row->applied_by : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 11, row->note ? row->note : "", -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE)
+		db_error(c, err, "cannot write the history table");
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return MIGC_EDB;
+	if (id)
+		*id = sqlite3_last_insert_rowid(c->db);
+	return 0;
+}
+
+static int sqlite_history_update(struct migc_conn *c, const char *table,
+				 long long id, migc_hstate state,
+				 long long duration_ms, const char *note,
+				 migc_error *err)
+{
+	struct table_name t;
+	sqlite3_stmt *stmt = NULL;
+	char sql[512];
+	int rc;
+
+	table_name(&t, table);
+	snprintf(sql, sizeof(sql), "UPDATE %s SET state = ?1, duration_ms = "
+		 "CASE WHEN ?2 < 0 THEN duration_ms ELSE ?2 END, note = "
+		 "coalesce(?3, note) WHERE id = ?4", t.qualified);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return db_error(c, err, "cannot update the history table");
+	sqlite3_bind_text(stmt, 1, migc_hstate_name(state), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, duration_ms);
+	if (note)
+		sqlite3_bind_text(stmt, 3, note, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 4, id);
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE)
+		db_error(c, err, "cannot update the history table");
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return MIGC_EDB;
+	if (sqlite3_changes(c->db) != 1)
+		return migc_err(err, MIGC_EDB, "%s: history row %lld is gone",
+				c->label, id);
+	return 0;
+}
+
+const struct migc_driver migc_driver_sqlite = {
+	.version = MIGC_DRIVER_VERSION,
+	.name = "sqlite",
+	.accepts = sqlite_accepts,
+	.connect = sqlite_connect,
+	.close = sqlite_close,
+	.lock = sqlite_lock,
+	.unlock = sqlite_unlock,
+	.history_ensure = sqlite_history_ensure,
+	.history_read = sqlite_history_read,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.exec = sqlite_exec,
+	.history_insert = sqlite_history_insert,
+	.history_update = sqlite_history_update,
+};

@@ -1,0 +1,85 @@
+/*
+ * engine.h - internals shared by the engine's files (db.c, engine_plan.c,
+ * engine_apply.c) and the `migrate` CLI. Not installed.
+ *
+ * The engine is driver-agnostic: it talks to the database only through
+ * `db->driver` (driver.h). Dialect-specific SQL lives in the drivers.
+ */
+#ifndef MIGC_ENGINE_H
+#define MIGC_ENGINE_H
+
+#include <stddef.h>
+
+#include "driver.h"
+#include "history.h"
+#include "migc.h"
+
+/* An open connection and the driver that made it. */
+struct migc_db {
+	const struct migc_driver *driver;
+	struct migc_conn *conn;
+};
+
+/* One report row: the public part and where it came from. */
+struct migc_report_item {
+	migc_report_row pub;
+	const struct migc_history_row *hist; /* the row that counts, or NULL */
+	int unknown_algorithm; /* the applied checksum has a tag we do not know */
+};
+
+/*
+ * A report owns its history (rows point into it) but not the set: the set
+ * must outlive the report.
+ */
+struct migc_report {
+	struct migc_report_item *items;
+	size_t count;
+	struct migc_history history;
+	const char *newest_bundle;  /* newest versioned in the set, or NULL */
+	const char *newest_applied; /* newest versioned in the history, or NULL */
+};
+
+/*
+ * Resolve `in` (may be NULL) into `out` with defaults, check its version
+ * and validate the history table name. `default_phase` replaces an unset
+ * phase (0).
+ */
+int migc_engine_options(migc_options *out, const migc_options *in,
+			migc_phase default_phase, migc_error *err);
+
+/* 0 when `name` is `ident` or `schema.ident`, ident = [A-Za-z_][A-Za-z0-9_]*
+ * of at most 63 bytes; MIGC_EUSAGE with a message otherwise. */
+int migc_engine_check_table(const char *name, migc_error *err);
+
+/* Read the history (one query) and merge it with the set. */
+int migc_engine_report(migc_report **out, migc_db *db, const migc_set *set,
+		       const migc_options *opts, migc_error *err);
+
+/* The verify rules over a report; warnings go to opts->on_event. */
+int migc_engine_verify(const migc_report *report, const migc_options *opts,
+		       migc_error *err);
+
+/*
+ * What `up` would apply, in order, given a verified report: the pending
+ * (and, when allowed, out-of-order) versioned migrations of the phase up to
+ * opts->target, then the pending or changed repeatables. `*out` is an array
+ * the caller frees with free(); it may be NULL when `*count` is 0.
+ */
+int migc_engine_plan(const migc_migration ***out, size_t *count,
+		     const migc_report *report, const migc_options *opts,
+		     migc_error *err);
+
+/*
+ * The whole of `migrate plan`: read the history, verify, and return what
+ * `up` would apply now (without taking the lock or changing anything).
+ */
+int migc_engine_pending(const migc_migration ***out, size_t *count,
+			migc_db *db, const migc_set *set,
+			const migc_options *opts, migc_error *err);
+
+/* Send an event to opts->on_event, if any. */
+void migc_engine_event(const migc_options *opts, migc_event_type type,
+		       const migc_migration *m, long long duration_ms,
+		       const char *message);
+
+#endif /* MIGC_ENGINE_H */

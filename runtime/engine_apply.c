@@ -1,0 +1,495 @@
+/*
+ * engine_apply.c - the half of the engine that changes the database:
+ * migc_up (the apply loop), migc_baseline, migc_resolve and migc_run.
+ *
+ * Every change happens under the driver's migration lock, and the history
+ * is read only after the lock is taken, so N runners started at once apply
+ * each migration exactly once: the first one applies, the others find the
+ * rows already there. The lock is always released, on error too.
+ *
+ * A transactional migration and its history row commit together or not at
+ * all. A `no-transaction` migration is recorded "running" first (its own
+ * small transaction), then run, then marked "applied" or "failed"; a crash
+ * in between leaves "running", which a later run refuses until resolved.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "util.h"
+
+/* What every history row of one run shares. */
+struct run_ctx {
+	migc_db *db;
+	const migc_set *set;
+	const migc_options *opts;
+	char bundle_id[MIGC_CHECKSUM_HEX_LEN + 1];
+	char applied_by[256];
+};
+
+/* "user@host", or opts->applied_by. */
+static void who(char out[256], const migc_options *opts)
+{
+	const char *user = getenv("USER");
+	char host[128] = "";
+
+	if (opts->applied_by && *opts->applied_by) {
+		migc_strlcpy(out, opts->applied_by, 256);
+		return;
+	}
+	if (!user || !*user)
+		user = getenv("LOGNAME");
+	if (!user || !*user) {
+		struct passwd *pw = getpwuid(geteuid());
+
+		user = pw ? pw->pw_name : "unknown";
+	}
+	if (gethostname(host, sizeof(host) - 1) != 0 || !host[0])
+		migc_strlcpy(host, "localhost", sizeof(host));
+	host[sizeof(host) - 1] = '\0';
+	snprintf(out, 256, "%s@%s", user, host);
+}
+
+static void ctx_init(struct run_ctx *c, migc_db *db, const migc_set *set,
+		     const migc_options *opts)
+{
+	c->db = db;
+	c->set = set;
+	c->opts = opts;
+	migc_set_bundle_id(set, c->bundle_id);
+	who(c->applied_by, opts);
+}
+
+/* A history row for `m` in `state`; `checksum` is a caller buffer. */
+static void row_for(struct migc_history_row *row, char *checksum, size_t size,
+		    char *now, const struct run_ctx *c, const migc_migration *m,
+		    migc_hstate state, long long duration_ms)
+{
+	memset(row, 0, sizeof(*row));
+	snprintf(checksum, size, "%s%s", MIGC_CHECKSUM_TAG, m->checksum);
+	migc_utc_now(now);
+	row->kind = m->kind;
+	row->version = (char *)m->version;
+	row->name = (char *)m->name;
+	row->checksum = checksum;
+	row->state = state;
+	row->applied_at = now;
+	row->duration_ms = duration_ms;
+	row->bundle_id = (char *)c->bundle_id;
+	row->source_commit = (char *)migc_set_source_commit(c->set);
+	row->applied_by = (char *)c->applied_by;
+	row->note = "";
+}
+
+static int insert_row(const struct run_ctx *c, const migc_migration *m,
+		      migc_hstate state, long long duration_ms, long long *id,
+		      migc_error *err)
+{
+	char checksum[64], now[32];
+	struct migc_history_row row;
+
+	row_for(&row, checksum, sizeof(checksum), now, c, m, state, duration_ms);
+	return c->db->driver->history_insert(c->db->conn,
+					     c->opts->history_table, &row, id,
+					     err);
+}
+
+/* Mark row `id` with `state` in a small transaction of its own. */
+static int mark(const struct run_ctx *c, long long id, migc_hstate state,
+		long long duration_ms, const char *note, migc_error *err)
+{
+	const struct migc_driver *d = c->db->driver;
+	int rc;
+
+	rc = d->begin(c->db->conn, err);
+	if (rc)
+		return rc;
+	rc = d->history_update(c->db->conn, c->opts->history_table, id, state,
+			       duration_ms, note, err);
+	if (!rc)
+		rc = d->commit(c->db->conn, err);
+	if (rc)
+		d->rollback(c->db->conn);
+	return rc;
+}
+
+/* A transactional migration: SQL and history row commit together. */
+static int apply_tx(const struct run_ctx *c, const migc_migration *m,
+		    long long start, migc_error *err)
+{
+	const struct migc_driver *d = c->db->driver;
+	int rc;
+
+	rc = d->begin(c->db->conn, err);
+	if (rc)
+		return rc;
+	rc = d->exec(c->db->conn, m, err);
+	if (rc) {
+		d->rollback(c->db->conn);
+		if (err)
+			err->code = MIGC_EFAILED;
+		migc_err_hint(err, "its transaction was rolled back, nothing of "
+			      "%s was applied: fix it and run again", m->filename);
+		return MIGC_EFAILED;
+	}
+	rc = insert_row(c, m, MIGC_H_APPLIED, migc_now_ms() - start, NULL, err);
+	if (!rc)
+		rc = d->commit(c->db->conn, err);
+	if (rc) {
+		d->rollback(c->db->conn);
+		migc_err_prefix(err, "%s: recording it in the history", m->filename);
+	}
+	return rc;
+}
+
+/* A no-transaction migration: running, then applied or failed. */
+static int apply_notx(const struct run_ctx *c, const migc_migration *m,
+		      long long start, migc_error *err)
+{
+	const struct migc_driver *d = c->db->driver;
+	long long id = 0;
+	migc_error ignored;
+	int rc;
+
+	rc = d->begin(c->db->conn, err);
+	if (!rc)
+		rc = insert_row(c, m, MIGC_H_RUNNING, 0, &id, err);
+	if (!rc)
+		rc = d->commit(c->db->conn, err);
+	if (rc) {
+		d->rollback(c->db->conn);
+		return rc;
+	}
+	rc = d->exec(c->db->conn, m, err);
+	if (rc) {
+		mark(c, id, MIGC_H_FAILED, migc_now_ms() - start, NULL, &ignored);
+		if (err)
+			err->code = MIGC_EFAILED;
+		migc_err_hint(err, "it ran without a transaction and is now marked "
+			      "failed: fix the database by hand, then run "
+			      "`migrate resolve %s --applied` or `--pending`",
+			      *m->version ? m->version : m->name);
+		return MIGC_EFAILED;
+	}
+	return mark(c, id, MIGC_H_APPLIED, migc_now_ms() - start, NULL, err);
+}
+
+static int apply_one(const struct run_ctx *c, const migc_migration *m,
+		     migc_error *err)
+{
+	long long start = migc_now_ms();
+	int rc;
+
+	migc_engine_event(c->opts, MIGC_EVENT_START, m, 0, NULL);
+	if (m->flags & MIGC_FLAG_NO_TRANSACTION)
+		rc = apply_notx(c, m, start, err);
+	else
+		rc = apply_tx(c, m, start, err);
+	if (rc) {
+		if (err && !err->version[0])
+			migc_err_version(err, m->version);
+		if (err && !err->file[0])
+			migc_err_where(err, m->filename, err->line);
+		migc_engine_event(c->opts, MIGC_EVENT_FAILED, m,
+				  migc_now_ms() - start,
+				  err ? err->message : "failed");
+		return rc;
+	}
+	migc_engine_event(c->opts, MIGC_EVENT_DONE, m, migc_now_ms() - start,
+			  NULL);
+	return 0;
+}
+
+/* Take the lock and make sure the history table is there. */
+static int lock_and_ensure(migc_db *db, const migc_options *opts,
+			   migc_error *err)
+{
+	migc_error busy;
+	int rc;
+
+	/* one try first, so the user hears why nothing happens for a while */
+	rc = db->driver->lock(db->conn, opts->history_table, 0, &busy);
+	if (rc == MIGC_ELOCKED && opts->lock_timeout_ms > 0) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "another runner holds the migration "
+			 "lock; waiting up to %d ms", opts->lock_timeout_ms);
+		migc_engine_event(opts, MIGC_EVENT_INFO, NULL, 0, msg);
+		rc = db->driver->lock(db->conn, opts->history_table,
+				      opts->lock_timeout_ms, err);
+	} else if (rc && err) {
+		*err = busy;
+	}
+	if (rc)
+		return rc;
+	rc = db->driver->history_ensure(db->conn, opts->history_table, err);
+	if (rc) {
+		migc_error ignored;
+
+		db->driver->unlock(db->conn, &ignored);
+	}
+	return rc;
+}
+
+/* Release the lock; an unlock failure only matters when all else worked. */
+static int unlock_keep(migc_db *db, int rc, migc_error *err)
+{
+	migc_error uerr;
+	int urc = db->driver->unlock(db->conn, &uerr);
+
+	if (urc && !rc) {
+		if (err)
+			*err = uerr;
+		return urc;
+	}
+	return rc;
+}
+
+static int up_locked(const struct run_ctx *c, size_t *applied, migc_error *err)
+{
+	const migc_migration **plan = NULL;
+	migc_report *r = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	rc = migc_engine_report(&r, c->db, c->set, c->opts, err);
+	if (!rc)
+		rc = migc_engine_verify(r, c->opts, err);
+	if (!rc)
+		rc = migc_engine_plan(&plan, &n, r, c->opts, err);
+	for (i = 0; !rc && i < n; i++) {
+		rc = apply_one(c, plan[i], err);
+		if (!rc && applied)
+			(*applied)++;
+	}
+	free(plan);
+	migc_report_free(r);
+	return rc;
+}
+
+int migc_up(migc_db *db, const migc_set *set, const migc_options *opts_in,
+	    size_t *applied, migc_error *err)
+{
+	struct run_ctx c;
+	migc_options opts;
+	int rc;
+
+	if (applied)
+		*applied = 0;
+	rc = migc_engine_options(&opts, opts_in, MIGC_PHASE_PRE, err);
+	if (rc)
+		return rc;
+	if (opts.target && migc_set_find_version(set, opts.target) < 0) {
+		migc_err(err, MIGC_ENOTFOUND, "target version %s is not in the "
+			 "bundle", opts.target);
+		migc_err_hint(err, "`migrate status` lists the bundle's versions");
+		return MIGC_ENOTFOUND;
+	}
+	ctx_init(&c, db, set, &opts);
+	rc = lock_and_ensure(db, &opts, err);
+	if (rc)
+		return rc;
+	rc = up_locked(&c, applied, err);
+	return unlock_keep(db, rc, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Baseline                                                            */
+/* ------------------------------------------------------------------ */
+
+static int baseline_rows(const struct run_ctx *c, const char *version,
+			 migc_error *err)
+{
+	const struct migc_driver *d = c->db->driver;
+	size_t i, n = migc_set_count(c->set);
+	int rc;
+
+	rc = d->begin(c->db->conn, err);
+	for (i = 0; !rc && i < n; i++) {
+		const migc_migration *m = migc_set_get(c->set, i);
+
+		if (m->kind != MIGC_KIND_VERSIONED ||
+		    migc_version_compare(m->version, version) > 0)
+			continue;
+		rc = insert_row(c, m, MIGC_H_BASELINE, 0, NULL, err);
+	}
+	if (!rc)
+		rc = d->commit(c->db->conn, err);
+	if (rc)
+		d->rollback(c->db->conn);
+	return rc;
+}
+
+static int baseline_locked(const struct run_ctx *c, const char *version,
+			   migc_error *err)
+{
+	struct migc_history h = {NULL, 0, 0};
+	size_t i, live = 0;
+	int rc;
+
+	rc = c->db->driver->history_read(c->db->conn, c->opts->history_table,
+					 &h, err);
+	if (rc)
+		return rc;
+	for (i = 0; i < h.count; i++)
+		live += h.rows[i].state != MIGC_H_UNDONE;
+	migc_history_clear(&h);
+	if (live) {
+		migc_err(err, MIGC_EUSAGE, "cannot baseline: the history table "
+			 "%s already has %zu row%s", c->opts->history_table,
+			 live, live == 1 ? "" : "s");
+		migc_err_hint(err, "baseline adopts a database that migc has "
+				   "never migrated; see `migrate status`");
+		return MIGC_EUSAGE;
+	}
+	return baseline_rows(c, version, err);
+}
+
+int migc_baseline(migc_db *db, const migc_set *set, const char *version,
+		  const migc_options *opts_in, migc_error *err)
+{
+	struct run_ctx c;
+	migc_options opts;
+	int rc;
+
+	rc = migc_engine_options(&opts, opts_in, MIGC_PHASE_ALL, err);
+	if (rc)
+		return rc;
+	if (!version || migc_set_find_version(set, version) < 0) {
+		migc_err(err, MIGC_ENOTFOUND, "version %s is not in the bundle",
+			 version ? version : "(none)");
+		migc_err_version(err, version);
+		migc_err_hint(err, "baseline takes a version of the bundle: see "
+				   "`migrate status`");
+		return MIGC_ENOTFOUND;
+	}
+	ctx_init(&c, db, set, &opts);
+	rc = lock_and_ensure(db, &opts, err);
+	if (rc)
+		return rc;
+	rc = baseline_locked(&c, version, err);
+	return unlock_keep(db, rc, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* Resolve                                                             */
+/* ------------------------------------------------------------------ */
+
+/* Does report item `it` answer to `what` (a version, a file name, or a
+ * repeatable's name with or without R__)? */
+static int item_matches(const struct migc_report_item *it, const char *what)
+{
+	const migc_report_row *p = &it->pub;
+	char file[600];
+
+	if (p->kind == MIGC_KIND_VERSIONED) {
+		if (migc_version_valid(what) &&
+		    migc_version_compare(p->version, what) == 0)
+			return 1;
+		snprintf(file, sizeof(file), "%s_%s.sql", p->version, p->name);
+		return strcmp(file, what) == 0;
+	}
+	if (strncmp(what, "R__", 3) == 0)
+		what += 3;
+	snprintf(file, sizeof(file), "%s.sql", p->name);
+	return strcmp(p->name, what) == 0 || strcmp(file, what) == 0;
+}
+
+static int resolve_item(const struct run_ctx *c,
+			const struct migc_report_item *it, const char *what,
+			migc_resolution how, migc_error *err)
+{
+	char note[512], now[32];
+	migc_hstate state;
+
+	if (!it->hist || (it->hist->state != MIGC_H_FAILED &&
+			  it->hist->state != MIGC_H_RUNNING)) {
+		migc_err(err, MIGC_EUSAGE, "%s is %s, not failed or running: "
+			 "only a failed or running migration can be resolved",
+			 what, migc_state_name(it->pub.state));
+		migc_err_version(err, it->pub.version);
+		return MIGC_EUSAGE;
+	}
+	migc_utc_now(now);
+	state = how == MIGC_RESOLVE_APPLIED ? MIGC_H_APPLIED : MIGC_H_UNDONE;
+	snprintf(note, sizeof(note), "resolved as %s by %s at %s (was %s)",
+		 how == MIGC_RESOLVE_APPLIED ? "applied" : "pending",
+		 c->applied_by, now, migc_hstate_name(it->hist->state));
+	return mark(c, it->hist->id, state, -1, note, err);
+}
+
+static int resolve_locked(const struct run_ctx *c, const char *what,
+			  migc_resolution how, migc_error *err)
+{
+	migc_report *r = NULL;
+	size_t i;
+	int rc;
+
+	rc = migc_engine_report(&r, c->db, c->set, c->opts, err);
+	if (rc)
+		return rc;
+	for (i = 0; i < r->count; i++)
+		if (r->items[i].hist && item_matches(&r->items[i], what))
+			break;
+	if (i == r->count) {
+		migc_err(err, MIGC_ENOTFOUND, "%s has no row in the history: "
+			 "there is nothing to resolve", what);
+		migc_err_hint(err, "`migrate status` shows failed and running "
+				   "migrations");
+		rc = MIGC_ENOTFOUND;
+	} else {
+		rc = resolve_item(c, &r->items[i], what, how, err);
+	}
+	migc_report_free(r);
+	return rc;
+}
+
+int migc_resolve(migc_db *db, const migc_set *set, const char *version,
+		 migc_resolution how, const migc_options *opts_in,
+		 migc_error *err)
+{
+	struct run_ctx c;
+	migc_options opts;
+	int rc;
+
+	rc = migc_engine_options(&opts, opts_in, MIGC_PHASE_ALL, err);
+	if (rc)
+		return rc;
+	if (!version || !*version)
+		return migc_err(err, MIGC_EUSAGE, "resolve needs a version");
+	if (how != MIGC_RESOLVE_APPLIED && how != MIGC_RESOLVE_PENDING)
+		return migc_err(err, MIGC_EUSAGE, "unknown resolution %d",
+				(int)how);
+	ctx_init(&c, db, set, &opts);
+	rc = lock_and_ensure(db, &opts, err);
+	if (rc)
+		return rc;
+	rc = resolve_locked(&c, version, how, err);
+	return unlock_keep(db, rc, err);
+}
+
+/* ------------------------------------------------------------------ */
+/* The one-call entry point                                            */
+/* ------------------------------------------------------------------ */
+
+int migc_run(const struct migc_bundle *bundle, const char *url,
+	     const migc_options *opts, migc_error *err)
+{
+	migc_set *set = NULL;
+	migc_db *db = NULL;
+	int rc;
+
+	rc = migc_bundle_load(&set, bundle, err);
+	if (!rc)
+		rc = migc_db_open(&db, url, opts, err);
+	if (!rc)
+		rc = migc_up(db, set, opts, NULL, err);
+	migc_db_free(db);
+	migc_set_free(set);
+	return rc;
+}

@@ -1,0 +1,457 @@
+#!/usr/bin/env bash
+# tests/e2e/runtime_sqlite.sh - the `migrate` release binary against real
+# SQLite files: every command, every exit code 0-7, JSON output (parsed by
+# python3), MIGC_SKIP, --help on each command, 8 runners at once applying
+# each migration exactly once, and a corrupted binary refusing to run.
+# Binaries are built with `migc build --binary`.
+source "$(dirname "$0")/../lib.sh"
+
+if [ "${SANITIZE:-}" = 1 ]; then
+	export CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer"
+	export LDFLAGS="-fsanitize=address,undefined"
+fi
+
+# build DIR BIN: compile the migrations in DIR into the release binary BIN.
+build() {
+	"$MIGC" build "$1" --binary "$2" >"$T/.build.out" 2>&1 ||
+		fail "migc build $1 failed: $(cat "$T/.build.out")"
+}
+
+# json PYTHON-EXPR: evaluate EXPR with the last stdout parsed as `d`.
+json() {
+	python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+if not eval(sys.argv[1]):
+    sys.exit("json check failed: " + sys.argv[1])
+' "$1" <<<"$OUT" || fail "JSON check: $1"
+}
+
+# The usual three migrations: two versioned, one repeatable.
+basic() {
+	mig m 0001_create_users.sql 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);'
+	mig m 0002_add_name.sql 'ALTER TABLE users ADD COLUMN name TEXT;'
+	mig m R__views.sql $'DROP VIEW IF EXISTS user_emails;\nCREATE VIEW user_emails AS SELECT email FROM users;'
+	build m ./migrate
+}
+
+test_up_applies_then_is_a_no_op() {
+	basic
+	export DATABASE_URL=sqlite:app.db
+	run ./migrate up
+	expect_rc 0
+	expect_out "applied 0001 create_users"
+	expect_out "applied R__views"
+	expect_out "3 migrations applied in "
+	expect_out "database at version 0002"
+	expect_eq "$(sql app.db 'SELECT count(*) FROM migc_history')" 3 "history rows"
+	expect_eq "$(sql app.db "SELECT name FROM pragma_table_info('users') ORDER BY cid" | tr '\n' ' ')" "id email name " "users columns"
+	run ./migrate up
+	expect_rc 0
+	expect_out "database is up to date at version 0002"
+	expect_eq "$(sql app.db 'SELECT count(*) FROM migc_history')" 3 "history rows after re-run"
+	run ./migrate verify
+	expect_rc 0
+	expect_out "matches the bundle"
+}
+
+test_status_table() {
+	basic
+	run ./migrate status --url sqlite:app.db
+	expect_rc 0
+	expect_out "VERSION"
+	expect_out "pending"
+	expect_out "has no migrations applied: 3 pending"
+	run ./migrate --url sqlite:app.db up -q
+	expect_rc 0
+	expect_eq "$OUT" "" "quiet output"
+	run ./migrate status --url sqlite:app.db
+	expect_out "0001     create_users  applied"
+	expect_out "sqlite:app.db at version 0002: 3 applied"
+}
+
+test_plan_prints_the_sql() {
+	basic
+	mig m 0003_more.sql 'CREATE TABLE more (x);'
+	build m ./migrate
+	export DATABASE_URL=sqlite:app.db
+	run ./migrate plan
+	expect_rc 0
+	expect_out "-- 0001_create_users.sql"
+	expect_out "CREATE TABLE more (x);"
+	expect_out "-- R__views.sql"
+	expect_eq "$(sql app.db "SELECT count(*) FROM sqlite_master WHERE name = 'users'")" 0 "plan changed nothing"
+	run ./migrate up --target 0002
+	expect_rc 0
+	expect_out "database at version 0002"
+	run ./migrate plan --format json
+	expect_rc 0
+	json 'd["format_version"] == 1 and d["command"] == "plan" and d["ok"]'
+	json '[m["file"] for m in d["migrations"]] == ["0003_more.sql"] and d["migrations"][0]["sql"] == "CREATE TABLE more (x);\n"'
+	run ./migrate up --target 0009
+	expect_rc 1
+	expect_err "target version 0009 is not in the bundle"
+}
+
+test_json_outputs() {
+	basic
+	export DATABASE_URL=sqlite:app.db
+	run ./migrate up --format json
+	expect_rc 0
+	json 'd["format_version"] == 1 and d["command"] == "up" and d["ok"] is True and d["error"] is None'
+	json '[m["file"] for m in d["applied"]] == ["0001_create_users.sql", "0002_add_name.sql", "R__views.sql"]'
+	json 'd["applied_count"] == 3 and d["current_version"] == "0002" and d["skipped"] is False'
+	json 'all(isinstance(m["duration_ms"], int) for m in d["applied"])'
+	run ./migrate status --format json
+	expect_rc 0
+	json 'd["command"] == "status" and [m["state"] for m in d["migrations"]] == ["applied"] * 3'
+	json 'd["migrations"][2]["kind"] == "repeatable" and d["migrations"][2]["version"] is None'
+	json 'd["counts"]["applied"] == 3 and d["counts"]["pending"] == 0'
+	json 'd["migrations"][0]["checksum"] == d["migrations"][0]["checksum_applied"]'
+	run ./migrate verify --format json
+	expect_rc 0
+	json 'd["command"] == "verify" and d["ok"] and d["problems"] == []'
+	run ./migrate info --format json
+	expect_rc 0
+	json 'd["command"] == "info" and d["migrations"] == 3 and d["versioned"] == 2 and d["abi"] == 1'
+	json 'len(d["bundle_id"]) == 32 and d["newest_version"] == "0002"'
+}
+
+test_json_escapes_odd_bytes() {
+	mig m 0001_a.sql $'CREATE TABLE a (x TEXT DEFAULT \'tab\there "q" back\\\\slash é\');'
+	build m ./migrate
+	run ./migrate plan --url sqlite:app.db --format json
+	expect_rc 0
+	json '"\t" in d["migrations"][0]["sql"] and "\"q\"" in d["migrations"][0]["sql"] and "é" in d["migrations"][0]["sql"]'
+}
+
+test_exit_1_failed_migration_rolls_back() {
+	mig m 0001_ok.sql 'CREATE TABLE ok (x);'
+	mig m 0002_bad.sql $'CREATE TABLE half (x);\n\nCREATE TABEL oops (x);'
+	build m ./migrate
+	run ./migrate up --url sqlite:app.db
+	expect_rc 1
+	expect_err "migrate: error: 0002_bad.sql:3: near \"TABEL\": syntax error"
+	expect_err "hint: "
+	expect_out "applied 0001 ok"
+	expect_out "failed  0002 bad"
+	expect_eq "$(sql app.db "SELECT count(*) FROM sqlite_master WHERE name = 'half'")" 0 "rolled back table"
+	expect_eq "$(sql app.db 'SELECT version FROM migc_history')" 0001 "history"
+	run ./migrate up --url sqlite:app.db --format json
+	expect_rc 1
+	json 'd["ok"] is False and d["error"]["code"] == "failed" and d["error"]["exit_code"] == 1'
+	json 'd["error"]["file"] == "0002_bad.sql" and d["error"]["line"] == 3 and d["error"]["version"] == "0002"'
+}
+
+test_exit_2_usage_errors() {
+	basic
+	run ./migrate up
+	expect_rc 2
+	expect_err "no database URL"
+	expect_err "hint: "
+	run ./migrate --bogus up
+	expect_rc 2
+	expect_err "unknown option '--bogus'"
+	expect_err "hint: see 'migrate --help'"
+	run ./migrate frobnicate
+	expect_rc 2
+	expect_err "unknown command 'frobnicate'"
+	run ./migrate
+	expect_rc 2
+	run ./migrate up --url sqlite://app.db
+	expect_rc 2
+	expect_err "ambiguous SQLite URL"
+	run ./migrate up --url sqlite:app.db --format xml
+	expect_rc 2
+	run ./migrate up --url sqlite:app.db --wait soon
+	expect_rc 2
+	run ./migrate up --url sqlite:app.db --phase later
+	expect_rc 2
+	run ./migrate status --url sqlite:app.db --target 0001
+	expect_rc 2
+	expect_err "does not apply to 'status'"
+	run ./migrate up --url sqlite:app.db --table 'bad-name'
+	expect_rc 2
+	expect_err "invalid history table name"
+	run ./migrate baseline --url sqlite:app.db
+	expect_rc 2
+	run ./migrate resolve 0001 --url sqlite:app.db
+	expect_rc 2
+	expect_err "--applied or --pending"
+	run ./migrate up --url 'postgres://admin:s3cret@db.example/app'
+	expect_rc 2
+	expect_no "s3cret"
+	run ./migrate up --url 'mysql://admin:s3cret@db.example/app'
+	expect_rc 2
+	expect_no "s3cret"
+	[ ! -e app.db ] || fail "a usage error created the database"
+}
+
+test_exit_3_drift_and_missing() {
+	basic
+	export DATABASE_URL=sqlite:app.db
+	run ./migrate up
+	expect_rc 0
+	mig m 0002_add_name.sql 'ALTER TABLE users ADD COLUMN full_name TEXT;'
+	mig m 0003_new.sql 'CREATE TABLE new (x);'
+	build m ./migrate
+	run ./migrate verify
+	expect_rc 3
+	expect_err "0002_add_name.sql: checksum differs from the applied one (applied "
+	expect_err "hint: migrations that ran must not be edited"
+	run ./migrate up --format json
+	expect_rc 3
+	json 'd["ok"] is False and d["error"]["code"] == "drift" and d["error"]["version"] == "0002"'
+	expect_eq "$(sql app.db "SELECT count(*) FROM sqlite_master WHERE name = 'new'")" 0 "nothing applied after drift"
+	run ./migrate status
+	expect_rc 0
+	expect_out "drifted"
+	rm m/0002_add_name.sql
+	build m ./migrate
+	run ./migrate verify --format json
+	expect_rc 3
+	json 'd["error"]["code"] == "missing" and d["problems"][0]["file"] == "0002_add_name.sql" and d["problems"][0]["state"] == "missing"'
+}
+
+test_exit_3_future_only_under_strict() {
+	basic
+	mig m 0003_c.sql 'CREATE TABLE c (x);'
+	build m ./migrate
+	run ./migrate up --url sqlite:app.db
+	expect_rc 0
+	rm m/0003_c.sql
+	build m ./old
+	run ./old verify --url sqlite:app.db
+	expect_rc 0
+	expect_err "migrate: warning: 0003_c.sql: applied, but newer than the bundle"
+	run ./old up --url sqlite:app.db
+	expect_rc 0
+	run ./old verify --url sqlite:app.db --strict --format json
+	expect_rc 3
+	json 'd["error"]["code"] == "future" and len(d["warnings"]) == 0'
+}
+
+test_exit_4_out_of_order() {
+	mig m 0001_a.sql 'CREATE TABLE a (x);'
+	mig m 0003_c.sql 'CREATE TABLE c (x);'
+	build m ./migrate
+	run ./migrate up --url sqlite:app.db
+	expect_rc 0
+	mig m 0002_b.sql 'CREATE TABLE b (x);'
+	build m ./migrate
+	run ./migrate up --url sqlite:app.db
+	expect_rc 4
+	expect_err "0002_b.sql: pending, but older than the newest applied version 0003"
+	expect_err "hint: rename it to sort after 0003, or pass --allow-out-of-order"
+	run ./migrate status --url sqlite:app.db
+	expect_out "out-of-order"
+	run ./migrate up --url sqlite:app.db --allow-out-of-order
+	expect_rc 0
+	expect_out "applied 0002 b"
+}
+
+test_exit_5_connect_wait_and_lock() {
+	basic
+	run ./migrate up --url sqlite:"$T/no/such/dir/app.db" --wait 0
+	expect_rc 5
+	expect_err "could not open SQLite database $T/no/such/dir/app.db"
+	run ./migrate wait --url sqlite:"$T/no/such/dir/app.db" --wait 0.3
+	expect_rc 5
+	expect_err "attempts"
+	run ./migrate wait --url sqlite:app.db
+	expect_rc 0
+	expect_out "sqlite:app.db is ready"
+	# another runner holds the migration lock: time out
+	flock -o app.db sleep 5 &
+	local holder=$!
+	sleep 0.3
+	run ./migrate up --url sqlite:app.db --lock-timeout 0.3
+	kill "$holder" 2>/dev/null || true
+	wait "$holder" 2>/dev/null || true
+	expect_rc 5
+	expect_err "migrate: another runner holds the migration lock; waiting up to 300 ms"
+	expect_err "could not take the migration lock"
+	run ./migrate up --url sqlite:app.db
+	expect_rc 0
+}
+
+test_exit_6_dirty_then_resolve() {
+	mig m 0001_a.sql 'CREATE TABLE a (x);'
+	mig m 0002_idx.sql $'-- migc:no-transaction\nCREATE TABLE half (x);\nINSERT INTO nope VALUES (1);'
+	build m ./migrate
+	export DATABASE_URL=sqlite:app.db
+	run ./migrate up
+	expect_rc 1
+	expect_err "0002_idx.sql:3: no such table: nope"
+	expect_eq "$(sql app.db "SELECT state FROM migc_history WHERE version = '0002'")" failed "state"
+	run ./migrate up
+	expect_rc 6
+	expect_err "0002_idx.sql: left failed by an earlier run"
+	expect_err "migrate resolve 0002 --applied"
+	run ./migrate verify
+	expect_rc 6
+	run ./migrate resolve 0001 --applied
+	expect_rc 2
+	expect_err "only a failed or running migration can be resolved"
+	run ./migrate resolve 0002 --pending --format json
+	expect_rc 0
+	json 'd["command"] == "resolve" and d["ok"]'
+	mig m 0002_idx.sql $'-- migc:no-transaction\nCREATE TABLE IF NOT EXISTS half (x);'
+	build m ./migrate
+	run ./migrate up
+	expect_rc 0
+	expect_out "applied 0002 idx"
+	expect_eq "$(sql app.db "SELECT state FROM migc_history WHERE version = '0002' ORDER BY id" | tr '\n' ' ')" "undone applied " "states"
+}
+
+test_resolve_applied() {
+	mig m 0001_idx.sql $'-- migc:no-transaction\nINSERT INTO nope VALUES (1);'
+	build m ./migrate
+	run ./migrate up --url sqlite:app.db
+	expect_rc 1
+	run ./migrate resolve 0001 --applied --url sqlite:app.db
+	expect_rc 0
+	expect_out "resolved 0001 as applied"
+	expect_eq "$(sql app.db "SELECT note LIKE 'resolved as applied by %' FROM migc_history")" 1 "note"
+	run ./migrate up --url sqlite:app.db
+	expect_rc 0
+	expect_out "database is up to date at version 0001"
+}
+
+test_exit_7_corrupted_bundle() {
+	mig m 0001_a.sql 'CREATE TABLE corruption_marker_table (x);'
+	build m ./migrate
+	run ./migrate info
+	expect_rc 0
+	python3 - <<'PY'
+data = bytearray(open("migrate", "rb").read())
+i = data.find(b"corruption_marker_table")
+assert i >= 0 and data.find(b"corruption_marker_table", i + 1) < 0, "marker not unique"
+data[i] ^= 0x01
+open("migrate", "wb").write(bytes(data))
+PY
+	for cmd in info up status verify plan wait; do
+		run ./migrate $cmd --url sqlite:app.db
+		expect_rc 7
+		expect_err "migrate: error: "
+	done
+	[ ! -e app.db ] || fail "a corrupted bundle touched the database"
+}
+
+test_baseline() {
+	basic
+	sql app.db 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);'
+	export DATABASE_URL=sqlite:app.db
+	run ./migrate baseline 0009
+	expect_rc 1
+	expect_err "version 0009 is not in the bundle"
+	run ./migrate baseline 0001
+	expect_rc 0
+	expect_out "database baselined at version 0001: 1 migration"
+	run ./migrate baseline 0001
+	expect_rc 2
+	expect_err "cannot baseline"
+	run ./migrate up
+	expect_rc 0
+	expect_out "applied 0002 add_name"
+	run ./migrate status
+	expect_out "baseline"
+}
+
+test_phases_and_deferred() {
+	basic
+	mig m 0003_drop_email.sql $'-- migc:phase post\nCREATE TABLE later (x);'
+	build m ./migrate
+	export DATABASE_URL=sqlite:app.db
+	run ./migrate up
+	expect_rc 0
+	expect_out "1 post-phase migration deferred"
+	run ./migrate status --phase pre
+	expect_out "deferred"
+	run ./migrate up --phase post --format json
+	expect_rc 0
+	json '[m["file"] for m in d["applied"]] == ["0003_drop_email.sql"] and d["applied"][0]["phase"] == "post"'
+}
+
+test_migc_skip() {
+	basic
+	for v in 1 true YES; do
+		MIGC_SKIP=$v run ./migrate up --url sqlite:app.db
+		expect_rc 0
+		expect_err "migrate: MIGC_SKIP is set; not running migrations"
+	done
+	[ ! -e app.db ] || fail "MIGC_SKIP still touched the database"
+	MIGC_SKIP=0 run ./migrate up --url sqlite:app.db
+	expect_rc 0
+	expect_out "3 migrations applied"
+}
+
+test_help_on_every_command() {
+	basic
+	for cmd in up status verify plan baseline resolve info wait help; do
+		run ./migrate "$cmd" --help
+		expect_rc 0
+		expect_out "usage: migrate $cmd"
+		run ./migrate help "$cmd"
+		expect_rc 0
+		expect_out "usage: migrate $cmd"
+	done
+	run ./migrate --help
+	expect_rc 0
+	expect_out "usage: migrate [OPTIONS] COMMAND"
+	expect_out "exit codes:"
+	run ./migrate help nope
+	expect_rc 2
+	run ./migrate --version
+	expect_rc 0
+	expect_out "migrate (migc runtime"
+}
+
+test_custom_history_table() {
+	basic
+	run ./migrate up --url sqlite:app.db --table deploy_log
+	expect_rc 0
+	expect_eq "$(sql app.db 'SELECT count(*) FROM deploy_log')" 3 "rows"
+	expect_eq "$(sql app.db "SELECT count(*) FROM sqlite_master WHERE name = 'migc_history'")" 0 "default table"
+}
+
+test_file_uri() {
+	basic
+	run ./migrate up --url "file:$T/app.db?mode=rwc"
+	expect_rc 0
+	expect_eq "$(sql app.db 'SELECT count(*) FROM migc_history')" 3 "rows"
+}
+
+# N runners at once on one fresh file: all succeed, each migration once.
+concurrent_round() { # DB BIN N_MIGRATIONS
+	local i pids=() rc=0
+	for i in 1 2 3 4 5 6 7 8; do
+		"$2" up --url "sqlite:$1" --wait 10 --lock-timeout 60 -q >"$T/.c$i.out" 2>&1 &
+		pids+=($!)
+	done
+	for i in "${!pids[@]}"; do
+		wait "${pids[$i]}" || { rc=$?; echo "#   runner $i exited $rc: $(cat "$T/.c$((i + 1)).out")"; }
+	done
+	[ "$rc" = 0 ] || fail "a concurrent runner failed"
+	expect_eq "$(sql "$1" 'SELECT count(*) FROM migc_history')" "$3" "history rows"
+	expect_eq "$(sql "$1" 'SELECT count(*) FROM (SELECT version FROM migc_history GROUP BY version HAVING count(*) > 1)')" 0 "versions applied twice"
+	expect_eq "$(sql "$1" "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name LIKE 't%'")" "$3" "tables"
+}
+
+test_concurrent_runners_apply_each_migration_once() {
+	local i round
+	for i in $(seq -w 1 20); do
+		mig m "00${i}_t${i}.sql" "CREATE TABLE t$i (x); INSERT INTO t$i VALUES ($i);"
+	done
+	build m ./v1
+	for round in 1 2 3; do
+		concurrent_round "round$round.db" ./v1 20
+	done
+	for i in $(seq 21 30); do
+		mig m "00${i}_t${i}.sql" "CREATE TABLE t$i (x);"
+	done
+	build m ./v2
+	concurrent_round round3.db ./v2 30
+}
+
+run_tests
