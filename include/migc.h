@@ -349,6 +349,14 @@ int migc_db_open(migc_db **out, const char *url, const migc_options *opts,
 		 migc_error *err);
 void migc_db_free(migc_db *db);
 
+/*
+ * Ask whatever `db` is doing (a statement, a lock wait) to stop: the running
+ * migration is rolled back (a no-transaction one is marked failed) and the
+ * call in progress returns MIGC_EINTR. Async-signal-safe: meant to be called
+ * from a SIGTERM/SIGINT handler, as the `migrate` CLI does.
+ */
+void migc_db_interrupt(migc_db *db);
+
 /* The driver's name: "sqlite" or "postgres". */
 const char *migc_db_driver(const migc_db *db);
 

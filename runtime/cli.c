@@ -432,6 +432,7 @@ int migc_cli_main(int argc, char **argv, const struct migc_bundle *bundle)
 	rc = prepare(&c, &p, argc, argv);
 	if (rc >= 0)
 		return rc;
+	cli_signals_install();
 	migc_error_clear(&err);
 	if (migc_bundle_load(&c.set, bundle, &err)) {
 		if (!err.hint[0])

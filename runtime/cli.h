@@ -72,6 +72,17 @@ int cli_error(const migc_error *err);
 
 /* Connect with --url / DATABASE_URL and --wait; prints the error itself.
  * Returns 0 or the exit code. */
+/*
+ * Signals: SIGTERM and SIGINT (a platform ending the release command at its
+ * time limit, or ^C) interrupt the database work of the open connection, so
+ * the running migration rolls back (or is marked failed without a
+ * transaction), the lock is released, and migrate exits 8. Before a
+ * connection exists there is nothing to undo: the process exits 8 at once.
+ * A second signal ends the process the default way.
+ */
+void cli_signals_install(void);
+void cli_close(migc_db *db); /* stop watching `db` for signals, free it */
+
 int cli_open(struct cli *c, migc_db **db, migc_error *err);
 
 /* "sqlite:app.db" or "postgres:<redacted>": never a password. */

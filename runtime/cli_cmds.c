@@ -157,7 +157,7 @@ int cli_cmd_up(struct cli *c)
 	else
 		rc = migc_exit_code(rc);
 	migc_report_free(r);
-	migc_db_free(db);
+	cli_close(db);
 	return rc;
 }
 
@@ -225,7 +225,7 @@ int cli_cmd_plan(struct cli *c)
 	else
 		plan_human(v, n);
 	free(v);
-	migc_db_free(db);
+	cli_close(db);
 	return rc;
 }
 
@@ -261,7 +261,7 @@ int cli_cmd_baseline(struct cli *c)
 		return rc;
 	migc_error_clear(&err);
 	rc = migc_baseline(db, c->set, version, &c->opts, &err);
-	migc_db_free(db);
+	cli_close(db);
 	for (i = 0; !rc && i < migc_set_count(c->set); i++) {
 		const migc_migration *m = migc_set_get(c->set, i);
 
@@ -292,7 +292,7 @@ int cli_cmd_resolve(struct cli *c)
 		return rc;
 	migc_error_clear(&err);
 	rc = migc_resolve(db, c->set, c->args[0], c->resolution, &c->opts, &err);
-	migc_db_free(db);
+	cli_close(db);
 	if (!rc && !c->json && !c->quiet)
 		printf("resolved %s as %s\n", c->args[0],
 		       c->resolution == MIGC_RESOLVE_APPLIED
@@ -313,7 +313,7 @@ int cli_cmd_wait(struct cli *c)
 		cli_database_label(database, sizeof(database), c, db);
 		printf("%s is ready\n", database);
 	}
-	migc_db_free(db);
+	cli_close(db);
 	return simple_result(c, &err, rc);
 }
 

@@ -6,8 +6,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "util.h"
@@ -114,9 +116,13 @@ void cli_on_event(const migc_event *ev, void *ctx)
 /* Shared by the commands                                              */
 /* ------------------------------------------------------------------ */
 
+/* The connection a signal interrupts; the CLI's only global. */
+static migc_db *volatile watched_db;
+
 int cli_open(struct cli *c, migc_db **db, migc_error *err)
 {
 	const char *url = c->url ? c->url : getenv("DATABASE_URL");
+	int rc;
 
 	*db = NULL;
 	if (!url || !*url) {
@@ -127,7 +133,38 @@ int cli_open(struct cli *c, migc_db **db, migc_error *err)
 		return MIGC_EUSAGE;
 	}
 	c->url = url;
-	return migc_db_open(db, url, &c->opts, err);
+	rc = migc_db_open(db, url, &c->opts, err);
+	if (!rc)
+		watched_db = *db;
+	return rc;
+}
+
+void cli_close(migc_db *db)
+{
+	watched_db = NULL;
+	migc_db_free(db);
+}
+
+static void on_signal(int sig)
+{
+	migc_db *db = watched_db;
+
+	(void)sig;
+	if (!db)
+		_exit(MIGC_EXIT_INTERRUPTED);
+	migc_db_interrupt(db);
+}
+
+void cli_signals_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESETHAND; /* a second signal: the default action */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 }
 
 void cli_database_label(char *out, size_t size, const struct cli *c,

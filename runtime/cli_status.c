@@ -230,7 +230,7 @@ int cli_cmd_status(struct cli *c)
 	else
 		status_human(c, r, database);
 	migc_report_free(r);
-	migc_db_free(db);
+	cli_close(db);
 	return rc;
 }
 
@@ -306,6 +306,6 @@ int cli_cmd_verify(struct cli *c)
 		rc = migc_exit_code(rc);
 	}
 	migc_report_free(r);
-	migc_db_free(db);
+	cli_close(db);
 	return rc;
 }

@@ -119,17 +119,6 @@ void migc_engine_event(const migc_options *opts, migc_event_type type,
 	opts->on_event(&ev, opts->event_ctx);
 }
 
-static void sleep_ms(long long ms)
-{
-	struct timespec ts;
-
-	if (ms <= 0)
-		return;
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-}
-
 /* A small xorshift generator for jitter; no global state. */
 static unsigned jitter_next(unsigned *state)
 {
@@ -216,7 +205,7 @@ static int connect_retry(struct migc_conn **conn, const struct migc_driver *drv,
 			migc_engine_event(opts, MIGC_EVENT_INFO, NULL, 0, msg);
 		}
 		nap = delay + (long long)(jitter_next(&seed) % (unsigned)(delay / 2 + 1));
-		sleep_ms(nap < left ? nap : left);
+		migc_sleep_ms(nap < left ? nap : left);
 		delay = delay * 2 > 2000 ? 2000 : delay * 2;
 	}
 	if (attempts > 1)
@@ -266,6 +255,15 @@ void migc_db_free(migc_db *db)
 	if (db->conn)
 		db->driver->close(db->conn);
 	free(db);
+}
+
+void migc_db_interrupt(migc_db *db)
+{
+	if (!db)
+		return;
+	db->interrupted = 1;
+	if (db->conn && db->driver->version >= 1 && db->driver->interrupt)
+		db->driver->interrupt(db->conn);
 }
 
 const char *migc_db_driver(const migc_db *db)

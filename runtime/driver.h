@@ -77,6 +77,11 @@ struct migc_driver {
 			      long long id, migc_hstate state,
 			      long long duration_ms, const char *note,
 			      migc_error *err);
+
+	/* Ask the running statement, or a lock wait, to stop as soon as it
+	 * can (it then fails with MIGC_EINTR). Called from a signal handler:
+	 * it must be async-signal-safe (sqlite3_interrupt, PQcancel). */
+	void (*interrupt)(struct migc_conn *conn);
 };
 
 /* The built-in drivers. */

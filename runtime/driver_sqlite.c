@@ -28,6 +28,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -45,6 +46,7 @@ struct migc_conn {
 	char *label;  /* the path, for messages (SQLite URLs hold no secrets) */
 	int lock_fd;  /* flock descriptor, -1 until the first lock */
 	int in_tx;    /* inside begin() ... commit()/rollback() */
+	volatile sig_atomic_t interrupted; /* set from a signal handler */
 };
 
 /* ------------------------------------------------------------------ */
@@ -161,15 +163,6 @@ static int db_error(struct migc_conn *c, migc_error *err, const char *what)
 /* The migration lock                                                  */
 /* ------------------------------------------------------------------ */
 
-static void nap_ms(long long ms)
-{
-	struct timespec ts;
-
-	ts.tv_sec = (time_t)(ms / 1000);
-	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
-	nanosleep(&ts, NULL);
-}
-
 static int sqlite_lock(struct migc_conn *c, const char *table, int timeout_ms,
 		       migc_error *err)
 {
@@ -195,10 +188,13 @@ static int sqlite_lock(struct migc_conn *c, const char *table, int timeout_ms,
 		if (errno != EWOULDBLOCK)
 			return migc_err(err, MIGC_EDB, "%s: cannot lock: %s",
 					file, strerror(errno));
+		if (c->interrupted)
+			return migc_err(err, MIGC_EINTR, "%s: interrupted while "
+					"waiting for the migration lock", file);
 		left = timeout_ms - (migc_now_ms() - start);
 		if (left <= 0)
 			break;
-		nap_ms(delay < left ? delay : left);
+		migc_sleep_ms(delay < left ? delay : left);
 		delay = delay * 2 > 500 ? 500 : delay * 2;
 	}
 	migc_err(err, MIGC_ELOCKED, "%s: could not take the migration lock "
@@ -591,6 +587,15 @@ static int sqlite_history_update(struct migc_conn *c, const char *table,
 	return 0;
 }
 
+/* From a signal handler: sqlite3_interrupt only sets a flag the running
+ * statement polls, and the lock loop polls ours. */
+static void sqlite_interrupt(struct migc_conn *c)
+{
+	c->interrupted = 1;
+	if (c->db)
+		sqlite3_interrupt(c->db);
+}
+
 const struct migc_driver migc_driver_sqlite = {
 	.version = MIGC_DRIVER_VERSION,
 	.name = "sqlite",
@@ -607,4 +612,5 @@ const struct migc_driver migc_driver_sqlite = {
 	.exec = sqlite_exec,
 	.history_insert = sqlite_history_insert,
 	.history_update = sqlite_history_update,
+	.interrupt = sqlite_interrupt,
 };

@@ -8,6 +8,7 @@
 #ifndef MIGC_ENGINE_H
 #define MIGC_ENGINE_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "driver.h"
@@ -18,6 +19,7 @@
 struct migc_db {
 	const struct migc_driver *driver;
 	struct migc_conn *conn;
+	volatile sig_atomic_t interrupted; /* set by migc_db_interrupt */
 };
 
 /* One report row: the public part and where it came from. */

@@ -250,6 +250,36 @@ static int unlock_keep(migc_db *db, int rc, migc_error *err)
 	return rc;
 }
 
+/*
+ * A signal asked us to stop (migc_db_interrupt). Whatever was running has
+ * been rolled back, or marked failed if it ran without a transaction; say
+ * which, and how far the run got.
+ */
+static int interrupted(const migc_migration **plan, size_t at, size_t n,
+		       int rc, migc_error *err)
+{
+	const migc_migration *m = at < n ? plan[at] : NULL;
+
+	if (rc && m && (m->flags & MIGC_FLAG_NO_TRANSACTION)) {
+		migc_err(err, MIGC_EINTR, "%s: interrupted by a signal; it ran "
+			 "without a transaction and is marked failed", m->filename);
+		migc_err_hint(err, "check what it left behind, then run `migrate "
+			      "resolve %s --applied` or `--pending`",
+			      *m->version ? m->version : m->name);
+	} else if (rc && m) {
+		migc_err(err, MIGC_EINTR, "%s: interrupted by a signal; its "
+			 "transaction was rolled back", m->filename);
+		migc_err_hint(err, "run `migrate up` again to continue");
+	} else {
+		migc_err(err, MIGC_EINTR, "interrupted by a signal after %zu of "
+			 "%zu migrations", at, n);
+		migc_err_hint(err, "run `migrate up` again to continue");
+	}
+	if (m)
+		migc_err_where(err, m->filename, 0);
+	return MIGC_EINTR;
+}
+
 static int up_locked(const struct run_ctx *c, size_t *applied, migc_error *err)
 {
 	const migc_migration **plan = NULL;
@@ -262,11 +292,15 @@ static int up_locked(const struct run_ctx *c, size_t *applied, migc_error *err)
 		rc = migc_engine_verify(r, c->opts, err);
 	if (!rc)
 		rc = migc_engine_plan(&plan, &n, r, c->opts, err);
-	for (i = 0; !rc && i < n; i++) {
+	for (i = 0; !rc && i < n && !c->db->interrupted; i++) {
 		rc = apply_one(c, plan[i], err);
-		if (!rc && applied)
+		if (rc)
+			break; /* i stays on the migration that failed */
+		if (applied)
 			(*applied)++;
 	}
+	if (c->db->interrupted)
+		rc = interrupted(plan, i, n, rc, err);
 	free(plan);
 	migc_report_free(r);
 	return rc;

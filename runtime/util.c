@@ -102,7 +102,8 @@ int migc_exit_code(int code)
 {
 	switch (code) {
 	case MIGC_OK: return MIGC_EXIT_OK;
-	case MIGC_EUSAGE: return MIGC_EXIT_USAGE;
+	case MIGC_EUSAGE:
+	case MIGC_ENOTFOUND: return MIGC_EXIT_USAGE;
 	case MIGC_EDRIFT:
 	case MIGC_EMISSING:
 	case MIGC_EFUTURE: return MIGC_EXIT_DRIFT;
@@ -224,6 +225,17 @@ void migc_strlcpy(char *dst, const char *src, size_t size)
 		n = size - 1;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+}
+
+void migc_sleep_ms(long long ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = (time_t)(ms / 1000);
+	ts.tv_nsec = (long)(ms % 1000) * 1000000L;
+	nanosleep(&ts, NULL);
 }
 
 long long migc_now_ms(void)

@@ -62,6 +62,9 @@ char *migc_strdup(const char *s);
 /* Copy `src` into `dst[size]`, truncating; always NUL-terminates. */
 void migc_strlcpy(char *dst, const char *src, size_t size);
 
+/* Sleep `ms` milliseconds (returns early when a signal arrives). */
+void migc_sleep_ms(long long ms);
+
 /* Monotonic milliseconds, for durations. */
 long long migc_now_ms(void);
 

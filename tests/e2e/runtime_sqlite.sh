@@ -89,7 +89,7 @@ test_plan_prints_the_sql() {
 	json 'd["format_version"] == 1 and d["command"] == "plan" and d["ok"]'
 	json '[m["file"] for m in d["migrations"]] == ["0003_more.sql"] and d["migrations"][0]["sql"] == "CREATE TABLE more (x);\n"'
 	run ./migrate up --target 0009
-	expect_rc 1
+	expect_rc 2
 	expect_err "target version 0009 is not in the bundle"
 }
 
@@ -343,7 +343,7 @@ test_baseline() {
 	sql app.db 'CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT);'
 	export DATABASE_URL=sqlite:app.db
 	run ./migrate baseline 0009
-	expect_rc 1
+	expect_rc 2
 	expect_err "version 0009 is not in the bundle"
 	run ./migrate baseline 0001
 	expect_rc 0
@@ -452,6 +452,54 @@ test_concurrent_runners_apply_each_migration_once() {
 	done
 	build m ./v2
 	concurrent_round round3.db ./v2 30
+}
+
+# A migration that runs for minutes unless something stops it.
+LONG_INSERT='INSERT INTO big WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) SELECT x FROM c;'
+
+# sigterm_after SECONDS CMD...: start CMD, send SIGTERM after SECONDS, and
+# set $RC (and $OUT/$ERR) from its exit.
+sigterm_after() {
+	local secs=$1 pid; shift
+	set +e
+	"$@" >"$T/.out" 2>"$T/.err" &
+	pid=$!
+	sleep "$secs"
+	kill -TERM "$pid"
+	wait "$pid"
+	RC=$?
+	set -e
+	OUT=$(cat "$T/.out")
+	ERR=$(cat "$T/.err")
+}
+
+test_sigterm_rolls_back_and_exits_8() {
+	mig m 0001_big.sql "CREATE TABLE big (x INTEGER);
+$LONG_INSERT"
+	build m ./migrate
+	export DATABASE_URL=sqlite:app.db
+	sigterm_after 2 ./migrate up
+	expect_rc 8
+	expect_err "0001_big.sql: interrupted by a signal; its transaction was rolled back"
+	expect_eq "$(sql app.db "SELECT count(*) FROM sqlite_master WHERE name = 'big'")" 0 "table big after rollback"
+	expect_eq "$(sql app.db 'SELECT count(*) FROM migc_history')" 0 "history rows"
+	# the lock was released: a new run starts at once (and is stopped again)
+	sigterm_after 1 ./migrate up --lock-timeout 0
+	expect_rc 8
+}
+
+test_sigterm_marks_no_transaction_migration_failed() {
+	mig m 0001_big.sql "-- migc:no-transaction
+CREATE TABLE big (x INTEGER);
+$LONG_INSERT"
+	build m ./migrate
+	export DATABASE_URL=sqlite:app.db
+	sigterm_after 2 ./migrate up
+	expect_rc 8
+	expect_err "0001_big.sql: interrupted by a signal; it ran without a transaction and is marked failed"
+	expect_eq "$(sql app.db 'SELECT state FROM migc_history')" failed "history state"
+	run ./migrate up
+	expect_rc 6
 }
 
 run_tests
