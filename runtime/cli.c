@@ -98,7 +98,8 @@ static const char exit_codes_help[] =
 	"  4  a pending migration is out of order\n"
 	"  5  could not connect, or could not take the lock in time\n"
 	"  6  an earlier run left a migration failed or running: resolve it\n"
-	"  7  the bundle itself is corrupted\n";
+	"  7  the bundle itself is corrupted\n"
+	"  8  interrupted by SIGTERM or SIGINT (the migration rolled back)\n";
 
 static const struct cli_command *find_command(const char *name)
 {
