@@ -22,8 +22,8 @@ SANFLAGS =
 endif
 
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
-DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags sqlite3 libxxhash)
-RT_LIBS    := $(shell $(PKG_CONFIG) --libs sqlite3)
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags sqlite3 libxxhash libpq)
+RT_LIBS    := $(shell $(PKG_CONFIG) --libs sqlite3 libpq)
 GIT_CFLAGS := $(shell $(PKG_CONFIG) --cflags libgit2)
 GIT_LIBS   := $(shell $(PKG_CONFIG) --libs libgit2)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -Iruntime $(DEP_CFLAGS)

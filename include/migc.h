@@ -53,7 +53,8 @@ enum {
 	MIGC_ECORRUPT = -14, /* the bundle does not match its own checksums */
 	MIGC_ENOTFOUND = -15, /* a named version is not there */
 	MIGC_EDB = -16,      /* a database error outside a migration's SQL */
-	MIGC_EINTR = -17     /* interrupted by a signal */
+	MIGC_EINTR = -17,    /* interrupted by a signal */
+	MIGC_EBUSY = -18     /* the SQL waited too long for a lock (retried) */
 };
 
 /*
@@ -167,6 +168,8 @@ typedef struct migc_migration {
 	size_t sql_len;
 	const char *added_commit; /* provenance: commit that added it, or NULL */
 	long long added_time;     /* its author time (Unix seconds), or 0 */
+	long lock_timeout_ms;      /* -- migc:lock-timeout, or -1 when unset */
+	long statement_timeout_ms; /* -- migc:statement-timeout, or -1 */
 } migc_migration;
 
 /*
@@ -330,6 +333,12 @@ typedef struct migc_options {
 	const char *applied_by;    /* recorded in history (default: user@host) */
 	migc_event_cb on_event;    /* may be NULL */
 	void *event_ctx;
+	/* PostgreSQL (ignored by SQLite): */
+	long db_lock_timeout_ms;   /* SET LOCAL lock_timeout per migration (default 5000; 0 none) */
+	long statement_timeout_ms; /* SET LOCAL statement_timeout (default 0: none) */
+	int lock_retries;          /* retries of a migration after a lock timeout (default 4) */
+	const char *role;          /* SET ROLE for the migrations, or NULL */
+	const char *application_name; /* default "migc" */
 } migc_options;
 
 /* Fill `opts` with the defaults above. Returns MIGC_EUSAGE on a version

@@ -85,6 +85,25 @@ static int load_sql(const struct migc_bundle_entry *e, const char **sql,
 	return 0;
 }
 
+/*
+ * Timeouts are not bundle fields: they are read again from the SQL's own
+ * directives, which the checksum covers. The flags recorded in the bundle
+ * must say the same as the directives do.
+ */
+static int load_directives(struct set_entry_in *in, migc_error *err)
+{
+	migc_directives d;
+	migc_error derr;
+
+	if (migc_directives_parse(&d, in->filename, in->sql, in->sql_len, &derr) ||
+	    d.flags != in->flags)
+		return corrupt(err, "flags do not match the file's directives",
+			       in->filename);
+	in->lock_timeout_ms = d.lock_timeout_ms;
+	in->statement_timeout_ms = d.statement_timeout_ms;
+	return 0;
+}
+
 static int check_entry(const struct migc_bundle_entry *e, size_t i,
 		       migc_error *err)
 {
@@ -145,8 +164,12 @@ int migc_bundle_load(migc_set **out, const struct migc_bundle *b,
 		migc_strlcpy(in.checksum, e->checksum, sizeof(in.checksum));
 		in.sql_len = e->sql_len;
 		rc = load_sql(e, &in.sql, &in.sql_owned, err);
-		if (rc)
+		if (!rc)
+			rc = load_directives(&in, err);
+		if (rc) {
+			free(in.sql_owned);
 			break;
+		}
 		rc = set_add_entry(set, &in, err);
 		if (rc) {
 			free(in.sql_owned);

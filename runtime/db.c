@@ -38,6 +38,10 @@ int migc_options_init(migc_options *opts, unsigned version)
 	opts->wait_ms = 5000;
 	opts->lock_timeout_ms = 60000;
 	opts->busy_timeout_ms = 5000;
+	opts->db_lock_timeout_ms = 5000;
+	opts->statement_timeout_ms = 0;
+	opts->lock_retries = 4;
+	opts->application_name = "migc";
 	/* phase 0: "the command's default" (pre for up, all elsewhere) */
 	return 0;
 }

@@ -11,6 +11,13 @@
  *     -- migc:no-transaction     run outside a transaction (CREATE INDEX
  *                                CONCURRENTLY and the like)
  *     -- migc:phase pre|post     pre-deploy (default) or post-deploy
+ *     -- migc:lock-timeout 5s    how long the SQL may wait for a lock
+ *                                (PostgreSQL lock_timeout), instead of
+ *                                the --db-lock-timeout default
+ *     -- migc:statement-timeout 30min   the same for statement_timeout
+ *
+ * Durations are written as migc_duration_parse() reads them: 500ms, 5s,
+ * 10min, 1h; 0 means no limit.
  *
  * Everything else is refused rather than ignored: a misspelt directive, a
  * repeated one, a bad argument, and a `-- migc:` line further down the file
@@ -67,14 +74,38 @@ static int word_is(const char *p, size_t len, const char *word)
 	return strlen(word) == len && memcmp(p, word, len) == 0;
 }
 
-static int apply_directive(unsigned *flags, unsigned *seen, const char *file,
+static const char known[] =
+	"known directives: -- migc:no-transaction, -- migc:phase pre|post, "
+	"-- migc:lock-timeout DURATION, -- migc:statement-timeout DURATION";
+
+/* Bits of `seen`, so each directive is given at most once. */
+enum { SEEN_NOTX = 1, SEEN_PHASE = 2, SEEN_LOCK = 4, SEEN_STMT = 8 };
+
+static int set_timeout(long *out, const char *file, int line, const char *name,
+		       const char *arg, size_t arg_len, migc_error *err)
+{
+	char text[32];
+
+	if (!arg_len || arg_len >= sizeof(text))
+		return directive_fail(err, file, line,
+				      "write a duration such as 500ms, 5s, 10min or 1h",
+				      name, arg, arg_len);
+	memcpy(text, arg, arg_len);
+	text[arg_len] = '\0';
+	if (migc_duration_parse(out, text))
+		return directive_fail(err, file, line,
+				      "write a duration such as 500ms, 5s, 10min or 1h",
+				      name, arg, arg_len);
+	return 0;
+}
+
+static int apply_directive(migc_directives *d, unsigned *seen, const char *file,
 			   int line, const char *p, size_t len,
 			   migc_error *err)
 {
-	static const char known[] =
-		"known directives: -- migc:no-transaction, -- migc:phase pre|post";
 	const char *arg;
 	size_t name_len, arg_len;
+	unsigned bit;
 
 	trim(&p, &len);
 	for (name_len = 0; name_len < len && p[name_len] != ' ' && p[name_len] != '\t'; name_len++)
@@ -83,44 +114,60 @@ static int apply_directive(unsigned *flags, unsigned *seen, const char *file,
 	arg_len = len - name_len;
 	trim(&arg, &arg_len);
 
-	if (word_is(p, name_len, "no-transaction")) {
+	if (word_is(p, name_len, "no-transaction"))
+		bit = SEEN_NOTX;
+	else if (word_is(p, name_len, "phase"))
+		bit = SEEN_PHASE;
+	else if (word_is(p, name_len, "lock-timeout"))
+		bit = SEEN_LOCK;
+	else if (word_is(p, name_len, "statement-timeout"))
+		bit = SEEN_STMT;
+	else
+		return directive_fail(err, file, line, known,
+				      "unknown directive 'migc:%.*s'", p, name_len);
+	if (*seen & bit)
+		return directive_fail(err, file, line, NULL,
+				      "migc:%.*s is given twice", p, name_len);
+	*seen |= bit;
+
+	switch (bit) {
+	case SEEN_NOTX:
 		if (arg_len)
 			return directive_fail(err, file, line, known,
 					      "migc:no-transaction takes no argument, got '%.*s'",
 					      arg, arg_len);
-		if (*seen & MIGC_FLAG_NO_TRANSACTION)
-			return directive_fail(err, file, line, NULL,
-					      "migc:no-transaction is given twice%.*s", "", 0);
-		*seen |= MIGC_FLAG_NO_TRANSACTION;
-		*flags |= MIGC_FLAG_NO_TRANSACTION;
+		d->flags |= MIGC_FLAG_NO_TRANSACTION;
 		return 0;
-	}
-	if (word_is(p, name_len, "phase")) {
-		if (*seen & MIGC_FLAG_PHASE_POST)
-			return directive_fail(err, file, line, NULL,
-					      "migc:phase is given twice%.*s", "", 0);
-		*seen |= MIGC_FLAG_PHASE_POST;
+	case SEEN_PHASE:
 		if (word_is(arg, arg_len, "post"))
-			*flags |= MIGC_FLAG_PHASE_POST;
+			d->flags |= MIGC_FLAG_PHASE_POST;
 		else if (!word_is(arg, arg_len, "pre"))
 			return directive_fail(err, file, line,
 					      "write -- migc:phase pre or -- migc:phase post",
 					      "migc:phase wants pre or post, got '%.*s'",
 					      arg, arg_len);
 		return 0;
+	case SEEN_LOCK:
+		return set_timeout(&d->lock_timeout_ms, file, line,
+				   "migc:lock-timeout wants a duration, got '%.*s'",
+				   arg, arg_len, err);
+	default:
+		return set_timeout(&d->statement_timeout_ms, file, line,
+				   "migc:statement-timeout wants a duration, got '%.*s'",
+				   arg, arg_len, err);
 	}
-	return directive_fail(err, file, line, known,
-			      "unknown directive 'migc:%.*s'", p, name_len);
 }
 
-int migc_directives_parse(unsigned *flags, const char *file, const char *sql,
-			  size_t len, migc_error *err)
+int migc_directives_parse(migc_directives *out, const char *file,
+			  const char *sql, size_t len, migc_error *err)
 {
 	unsigned seen = 0;
 	int in_header = 1, no = 0;
 	size_t off = 0;
 
-	*flags = 0;
+	out->flags = 0;
+	out->lock_timeout_ms = -1;
+	out->statement_timeout_ms = -1;
 	while (off < len) {
 		const char *nl = memchr(sql + off, '\n', len - off);
 		size_t end = nl ? (size_t)(nl - sql) : len;
@@ -146,7 +193,7 @@ int migc_directives_parse(unsigned *flags, const char *file, const char *sql,
 					      "move it to the comment block at the top of the file",
 					      "directive 'migc:%.*s' below the first statement is not read",
 					      d, rest);
-		rc = apply_directive(flags, &seen, file, no, d, rest, err);
+		rc = apply_directive(out, &seen, file, no, d, rest, err);
 		if (rc)
 			return rc;
 	}

@@ -38,10 +38,11 @@ struct migc_driver {
 		       const migc_options *opts, migc_error *err);
 	void (*close)(struct migc_conn *conn);
 
-	/* Take the migration lock, polling with backoff for up to
-	 * `timeout_ms`; MIGC_ELOCKED (naming the holder where the database
+	/* Take the session-wide migration lock, polling with backoff for up
+	 * to `timeout_ms`; MIGC_ELOCKED (naming the holder where the database
 	 * can say) when it is not free in time. Held until unlock or close.
-	 * While waiting the driver holds no transaction open. */
+	 * While waiting the driver holds no transaction open. A driver whose
+	 * lock is per transaction (see begin) may make this a no-op. */
 	int (*lock)(struct migc_conn *conn, const char *table, int timeout_ms,
 		    migc_error *err);
 	int (*unlock)(struct migc_conn *conn, migc_error *err);
@@ -56,14 +57,32 @@ struct migc_driver {
 	int (*history_read)(struct migc_conn *conn, const char *table,
 			    struct migc_history *out, migc_error *err);
 
-	/* Transactions around one migration and its history row. */
+	/*
+	 * Transactions around one migration and its history row.
+	 *
+	 * begin() returns holding the migration lock for the transaction's
+	 * lifetime, when the driver locks per transaction (PostgreSQL: BEGIN
+	 * then pg_try_advisory_xact_lock, polled with backoff up to
+	 * opts->lock_timeout_ms, rolling back between attempts so a waiting
+	 * runner never sits in a blocking call or an open transaction). Such a
+	 * lock survives no session state (it holds behind PgBouncer's
+	 * transaction pooling) and dies with the connection. Because other
+	 * runners may commit between two transactions, the engine checks
+	 * history_stamp() after every begin() and re-reads the history when it
+	 * changed.
+	 */
 	int (*begin)(struct migc_conn *conn, migc_error *err);
 	int (*commit)(struct migc_conn *conn, migc_error *err);
 	void (*rollback)(struct migc_conn *conn);
 
 	/* Run a migration's SQL (all its statements). On failure `err`
 	 * carries the database's message and the line in the file where
-	 * the failing statement is. */
+	 * the failing statement is. Transactional migrations run inside
+	 * begin()/commit(); no-transaction ones statement by statement in
+	 * autocommit. Timeouts (m->lock_timeout_ms, m->statement_timeout_ms,
+	 * falling back to the options) are applied here where the database
+	 * has them. MIGC_EBUSY: the database gave up waiting for a lock the
+	 * SQL needed (the engine rolls back and retries with backoff). */
 	int (*exec)(struct migc_conn *conn, const migc_migration *m,
 		    migc_error *err);
 
@@ -82,9 +101,26 @@ struct migc_driver {
 	 * can (it then fails with MIGC_EINTR). Called from a signal handler:
 	 * it must be async-signal-safe (sqlite3_interrupt, PQcancel). */
 	void (*interrupt)(struct migc_conn *conn);
+
+	/* A cheap change detector: the history's row count and largest id,
+	 * in one query (0, 0 for a missing table). */
+	int (*history_stamp)(struct migc_conn *conn, const char *table,
+			     long long *count, long long *max_id,
+			     migc_error *err);
+
+	/* For a row left "running": 1 when the runner that wrote it is still
+	 * connected (a peer is applying it right now: wait), 0 when it is
+	 * gone (an earlier run died: the row needs `migrate resolve`).
+	 * history_insert() records in `runner` whatever this needs (e.g.
+	 * PostgreSQL's backend pid and start time); a driver whose lock()
+	 * is session-wide returns 0, since no live peer can be mid-run. */
+	int (*runner_alive)(struct migc_conn *conn,
+			    const struct migc_history_row *row,
+			    migc_error *err);
 };
 
 /* The built-in drivers. */
 extern const struct migc_driver migc_driver_sqlite;
+extern const struct migc_driver migc_driver_pg;
 
 #endif /* MIGC_DRIVER_H */

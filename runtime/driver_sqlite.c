@@ -405,7 +405,8 @@ static int sqlite_history_ensure(struct migc_conn *c, const char *table,
 		"  bundle_id TEXT NOT NULL DEFAULT '',\n"
 		"  source_commit TEXT NOT NULL DEFAULT '',\n"
 		"  applied_by TEXT NOT NULL DEFAULT '',\n"
-		"  note TEXT NOT NULL DEFAULT ''\n"
+		"  note TEXT NOT NULL DEFAULT '',\n"
+		"  runner TEXT NOT NULL DEFAULT ''\n"
 		");\n"
 		"CREATE UNIQUE INDEX IF NOT EXISTS \"%s\".\"%s_version\"\n"
 		"  ON \"%s\" (version)\n"
@@ -474,6 +475,7 @@ static int read_row(struct migc_conn *c, const char *table, sqlite3_stmt *stmt,
 	row->source_commit = (char *)col_text(stmt, 9);
 	row->applied_by = (char *)col_text(stmt, 10);
 	row->note = (char *)col_text(stmt, 11);
+	row->runner = (char *)col_text(stmt, 12);
 	return 0;
 }
 
@@ -491,7 +493,7 @@ static int sqlite_history_read(struct migc_conn *c, const char *table,
 		return rc;
 	snprintf(sql, sizeof(sql), "SELECT id, version, name, kind, checksum, "
 		 "state, applied_at, duration_ms, bundle_id, source_commit, "
-		 "applied_by, note FROM %s ORDER BY id", t.qualified);
+		 "applied_by, note, runner FROM %s ORDER BY id", t.qualified);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		return db_error(c, err, "cannot read the history table");
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -587,6 +589,49 @@ static int sqlite_history_update(struct migc_conn *c, const char *table,
 	return 0;
 }
 
+/* Row count and largest id in one query: how the engine notices that the
+ * history changed (under flock nobody else writes, but the check is cheap). */
+static int sqlite_history_stamp(struct migc_conn *c, const char *table,
+				long long *count, long long *max_id,
+				migc_error *err)
+{
+	struct table_name t;
+	sqlite3_stmt *stmt = NULL;
+	char sql[512];
+	int exists = 0, rc;
+
+	*count = *max_id = 0;
+	table_name(&t, table);
+	rc = table_exists(c, &t, &exists, err);
+	if (rc || !exists)
+		return rc;
+	snprintf(sql, sizeof(sql), "SELECT count(*), coalesce(max(id), 0) "
+		 "FROM %s", t.qualified);
+	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return db_error(c, err, "cannot read the history table");
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*count = sqlite3_column_int64(stmt, 0);
+		*max_id = sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW)
+		return db_error(c, err, "cannot read the history table");
+	return 0;
+}
+
+/* The flock is held for the whole run, so a "running" row seen by a
+ * runner that holds it can only be an earlier, dead run's. */
+static int sqlite_runner_alive(struct migc_conn *c,
+			       const struct migc_history_row *row,
+			       migc_error *err)
+{
+	(void)c;
+	(void)row;
+	(void)err;
+	return 0;
+}
+
 /* From a signal handler: sqlite3_interrupt only sets a flag the running
  * statement polls, and the lock loop polls ours. */
 static void sqlite_interrupt(struct migc_conn *c)
@@ -613,4 +658,6 @@ const struct migc_driver migc_driver_sqlite = {
 	.history_insert = sqlite_history_insert,
 	.history_update = sqlite_history_update,
 	.interrupt = sqlite_interrupt,
+	.history_stamp = sqlite_history_stamp,
+	.runner_alive = sqlite_runner_alive,
 };

@@ -118,26 +118,28 @@ static int mark(const struct run_ctx *c, long long id, migc_hstate state,
 	return rc;
 }
 
-/* A transactional migration: SQL and history row commit together. */
+/*
+ * A transactional migration, inside the transaction the loop began: SQL and
+ * history row commit together, or neither does.
+ */
 static int apply_tx(const struct run_ctx *c, const migc_migration *m,
-		    long long start, migc_error *err)
+		    long long start, long long *id, migc_error *err)
 {
 	const struct migc_driver *d = c->db->driver;
 	int rc;
 
-	rc = d->begin(c->db->conn, err);
-	if (rc)
-		return rc;
 	rc = d->exec(c->db->conn, m, err);
 	if (rc) {
 		d->rollback(c->db->conn);
+		if (rc == MIGC_EBUSY || rc == MIGC_EINTR)
+			return rc;
 		if (err)
 			err->code = MIGC_EFAILED;
 		migc_err_hint(err, "its transaction was rolled back, nothing of "
 			      "%s was applied: fix it and run again", m->filename);
 		return MIGC_EFAILED;
 	}
-	rc = insert_row(c, m, MIGC_H_APPLIED, migc_now_ms() - start, NULL, err);
+	rc = insert_row(c, m, MIGC_H_APPLIED, migc_now_ms() - start, id, err);
 	if (!rc)
 		rc = d->commit(c->db->conn, err);
 	if (rc) {
@@ -147,18 +149,19 @@ static int apply_tx(const struct run_ctx *c, const migc_migration *m,
 	return rc;
 }
 
-/* A no-transaction migration: running, then applied or failed. */
+/*
+ * A no-transaction migration: recorded "running" in the transaction the
+ * loop began (so no other runner can claim it), then run statement by
+ * statement in autocommit, then marked applied or failed.
+ */
 static int apply_notx(const struct run_ctx *c, const migc_migration *m,
-		      long long start, migc_error *err)
+		      long long start, long long *id, migc_error *err)
 {
 	const struct migc_driver *d = c->db->driver;
-	long long id = 0;
 	migc_error ignored;
 	int rc;
 
-	rc = d->begin(c->db->conn, err);
-	if (!rc)
-		rc = insert_row(c, m, MIGC_H_RUNNING, 0, &id, err);
+	rc = insert_row(c, m, MIGC_H_RUNNING, 0, id, err);
 	if (!rc)
 		rc = d->commit(c->db->conn, err);
 	if (rc) {
@@ -167,7 +170,9 @@ static int apply_notx(const struct run_ctx *c, const migc_migration *m,
 	}
 	rc = d->exec(c->db->conn, m, err);
 	if (rc) {
-		mark(c, id, MIGC_H_FAILED, migc_now_ms() - start, NULL, &ignored);
+		mark(c, *id, MIGC_H_FAILED, migc_now_ms() - start, NULL, &ignored);
+		if (rc == MIGC_EINTR)
+			return rc;
 		if (err)
 			err->code = MIGC_EFAILED;
 		migc_err_hint(err, "it ran without a transaction and is now marked "
@@ -176,28 +181,31 @@ static int apply_notx(const struct run_ctx *c, const migc_migration *m,
 			      *m->version ? m->version : m->name);
 		return MIGC_EFAILED;
 	}
-	return mark(c, id, MIGC_H_APPLIED, migc_now_ms() - start, NULL, err);
+	return mark(c, *id, MIGC_H_APPLIED, migc_now_ms() - start, NULL, err);
 }
 
+/* Apply `m` in the transaction the loop began; it ends committed or
+ * rolled back. `*id` receives the history row's id. */
 static int apply_one(const struct run_ctx *c, const migc_migration *m,
-		     migc_error *err)
+		     long long *id, migc_error *err)
 {
 	long long start = migc_now_ms();
 	int rc;
 
 	migc_engine_event(c->opts, MIGC_EVENT_START, m, 0, NULL);
 	if (m->flags & MIGC_FLAG_NO_TRANSACTION)
-		rc = apply_notx(c, m, start, err);
+		rc = apply_notx(c, m, start, id, err);
 	else
-		rc = apply_tx(c, m, start, err);
+		rc = apply_tx(c, m, start, id, err);
 	if (rc) {
 		if (err && !err->version[0])
 			migc_err_version(err, m->version);
 		if (err && !err->file[0])
 			migc_err_where(err, m->filename, err->line);
-		migc_engine_event(c->opts, MIGC_EVENT_FAILED, m,
-				  migc_now_ms() - start,
-				  err ? err->message : "failed");
+		if (rc != MIGC_EBUSY)
+			migc_engine_event(c->opts, MIGC_EVENT_FAILED, m,
+					  migc_now_ms() - start,
+					  err ? err->message : "failed");
 		return rc;
 	}
 	migc_engine_event(c->opts, MIGC_EVENT_DONE, m, migc_now_ms() - start,
@@ -205,7 +213,8 @@ static int apply_one(const struct run_ctx *c, const migc_migration *m,
 	return 0;
 }
 
-/* Take the lock and make sure the history table is there. */
+/* Take the session lock (a no-op for per-transaction drivers) and make
+ * sure the history table is there. */
 static int lock_and_ensure(migc_db *db, const migc_options *opts,
 			   migc_error *err)
 {
@@ -251,15 +260,98 @@ static int unlock_keep(migc_db *db, int rc, migc_error *err)
 }
 
 /*
+ * This runner's view of the history: the report it verified and the plan
+ * made from it, with the history's stamp when it was read plus this
+ * runner's own writes since. A stamp that no longer matches means another
+ * runner committed in between: read, verify and plan again.
+ */
+struct view {
+	migc_report *report;
+	const migc_migration **plan;
+	size_t n, next;
+	long long count, max_id;
+	int has_running; /* re-read every time while a "running" row exists */
+};
+
+static void view_reset(struct view *v)
+{
+	free(v->plan);
+	migc_report_free(v->report);
+	memset(v, 0, sizeof(*v));
+}
+
+/* Another runner is applying a no-transaction migration right now. */
+#define PEER_RUNNING 1
+
+/* PEER_RUNNING (and the row's file in `*busy`) when a live runner owns a
+ * "running" row; 0 when none does (dead runners' rows fail verify). */
+static int live_runner(const struct run_ctx *c, const struct view *v,
+		       const char **busy, migc_error *err)
+{
+	const struct migc_driver *d = c->db->driver;
+	size_t i;
+
+	for (i = 0; i < v->report->count; i++) {
+		const struct migc_report_item *it = &v->report->items[i];
+		int alive;
+
+		if (it->pub.state != MIGC_STATE_RUNNING || !it->hist)
+			continue;
+		alive = d->runner_alive ? d->runner_alive(c->db->conn, it->hist, err) : 0;
+		if (alive < 0)
+			return alive;
+		if (alive) {
+			*busy = it->pub.migration ? it->pub.migration->filename : it->pub.name;
+			return PEER_RUNNING;
+		}
+	}
+	return 0;
+}
+
+/* In an open transaction: bring the view up to date with the history. */
+static int view_refresh(const struct run_ctx *c, struct view *v,
+			const char **busy, migc_error *err)
+{
+	const struct migc_driver *d = c->db->driver;
+	long long count, max_id;
+	size_t i;
+	int rc;
+
+	rc = d->history_stamp(c->db->conn, c->opts->history_table, &count,
+			      &max_id, err);
+	if (rc)
+		return rc;
+	if (v->report && !v->has_running && count == v->count &&
+	    max_id == v->max_id)
+		return 0;
+	view_reset(v);
+	v->count = count;
+	v->max_id = max_id;
+	rc = migc_engine_report(&v->report, c->db, c->set, c->opts, err);
+	if (rc)
+		return rc;
+	for (i = 0; i < v->report->count; i++)
+		if (v->report->items[i].pub.state == MIGC_STATE_RUNNING)
+			v->has_running = 1;
+	if (v->has_running) {
+		rc = live_runner(c, v, busy, err);
+		if (rc)
+			return rc;
+	}
+	rc = migc_engine_verify(v->report, c->opts, err);
+	if (!rc)
+		rc = migc_engine_plan(&v->plan, &v->n, v->report, c->opts, err);
+	return rc;
+}
+
+/*
  * A signal asked us to stop (migc_db_interrupt). Whatever was running has
  * been rolled back, or marked failed if it ran without a transaction; say
  * which, and how far the run got.
  */
-static int interrupted(const migc_migration **plan, size_t at, size_t n,
-		       int rc, migc_error *err)
+static int interrupted(const migc_migration *m, size_t done, int rc,
+		       migc_error *err)
 {
-	const migc_migration *m = at < n ? plan[at] : NULL;
-
 	if (rc && m && (m->flags & MIGC_FLAG_NO_TRANSACTION)) {
 		migc_err(err, MIGC_EINTR, "%s: interrupted by a signal; it ran "
 			 "without a transaction and is marked failed", m->filename);
@@ -271,8 +363,8 @@ static int interrupted(const migc_migration **plan, size_t at, size_t n,
 			 "transaction was rolled back", m->filename);
 		migc_err_hint(err, "run `migrate up` again to continue");
 	} else {
-		migc_err(err, MIGC_EINTR, "interrupted by a signal after %zu of "
-			 "%zu migrations", at, n);
+		migc_err(err, MIGC_EINTR, "interrupted by a signal after %zu "
+			 "migrations", done);
 		migc_err_hint(err, "run `migrate up` again to continue");
 	}
 	if (m)
@@ -280,29 +372,127 @@ static int interrupted(const migc_migration **plan, size_t at, size_t n,
 	return MIGC_EINTR;
 }
 
-static int up_locked(const struct run_ctx *c, size_t *applied, migc_error *err)
+/* Exponential backoff with a cap, for waits and retries. */
+static long long backoff(long long *nap, long long cap)
 {
-	const migc_migration **plan = NULL;
-	migc_report *r = NULL;
-	size_t i, n = 0;
-	int rc;
+	long long now = *nap;
 
-	rc = migc_engine_report(&r, c->db, c->set, c->opts, err);
-	if (!rc)
-		rc = migc_engine_verify(r, c->opts, err);
-	if (!rc)
-		rc = migc_engine_plan(&plan, &n, r, c->opts, err);
-	for (i = 0; !rc && i < n && !c->db->interrupted; i++) {
-		rc = apply_one(c, plan[i], err);
+	*nap = *nap * 2 > cap ? cap : *nap * 2;
+	return now;
+}
+
+/* After a lock timeout inside a migration: retry it, or give up. */
+static int retry_busy(const struct run_ctx *c, const migc_migration *m,
+		      int *attempts, long long *nap, migc_error *err)
+{
+	char msg[1400];
+
+	if (*attempts >= c->opts->lock_retries) {
+		migc_err_prefix(err, "gave up after %d attempts", *attempts + 1);
+		if (err)
+			err->code = MIGC_EFAILED;
+		migc_err_hint(err, "something holds a lock %s needs for longer "
+			      "than the lock timeout; find it in pg_locks / "
+			      "pg_stat_activity, or raise --db-lock-timeout or "
+			      "-- migc:lock-timeout", m->filename);
+		migc_engine_event(c->opts, MIGC_EVENT_FAILED, m, 0,
+				  err ? err->message : "lock timeout");
+		return MIGC_EFAILED;
+	}
+	(*attempts)++;
+	snprintf(msg, sizeof(msg), "%s (attempt %d of %d); retrying in %lld ms",
+		 err ? err->message : "lock timeout", *attempts,
+		 c->opts->lock_retries + 1, *nap);
+	migc_engine_event(c->opts, MIGC_EVENT_WARNING, m, 0, msg);
+	migc_sleep_ms(backoff(nap, 8000));
+	return 0;
+}
+
+/* Wait for a live runner's no-transaction migration, within the lock
+ * timeout; MIGC_ELOCKED naming it when it takes longer. */
+static int wait_peer(const struct run_ctx *c, const char *busy,
+		     long long since, long long *nap, int *told,
+		     migc_error *err)
+{
+	char msg[512];
+
+	if (migc_now_ms() - since >= c->opts->lock_timeout_ms) {
+		migc_err(err, MIGC_ELOCKED, "%s is still being applied by another "
+			 "runner after %d ms", busy, c->opts->lock_timeout_ms);
+		migc_err_hint(err, "wait for it and run again, or raise "
+			      "--lock-timeout; if that runner is gone, `migrate "
+			      "status` shows the row to resolve");
+		return MIGC_ELOCKED;
+	}
+	if (!*told) {
+		snprintf(msg, sizeof(msg), "another runner is applying %s; "
+			 "waiting up to %d ms", busy, c->opts->lock_timeout_ms);
+		migc_engine_event(c->opts, MIGC_EVENT_INFO, NULL, 0, msg);
+		*told = 1;
+	}
+	migc_sleep_ms(backoff(nap, 1000));
+	return 0;
+}
+
+/*
+ * The apply loop. Each migration starts with begin(), which holds the
+ * migration lock for that transaction; the view is refreshed only when the
+ * history's stamp says another runner wrote. So N runners started at once
+ * apply each migration exactly once, and all of them finish.
+ */
+static int up_loop(const struct run_ctx *c, size_t *applied, migc_error *err)
+{
+	const struct migc_driver *d = c->db->driver;
+	const migc_migration *m = NULL;
+	long long wait_since = migc_now_ms(), wait_nap = 50, busy_nap = 1000;
+	struct view v;
+	int rc = 0, attempts = 0, told = 0;
+
+	memset(&v, 0, sizeof(v));
+	for (;;) {
+		const char *busy = NULL;
+		long long id = 0;
+
+		m = NULL;
+		if (c->db->interrupted)
+			break;
+		rc = d->begin(c->db->conn, err);
 		if (rc)
-			break; /* i stays on the migration that failed */
+			break;
+		rc = view_refresh(c, &v, &busy, err);
+		if (rc == PEER_RUNNING) {
+			d->rollback(c->db->conn);
+			rc = wait_peer(c, busy, wait_since, &wait_nap, &told, err);
+			if (rc)
+				break;
+			continue;
+		}
+		if (rc || v.next >= v.n) {
+			d->rollback(c->db->conn);
+			break;
+		}
+		m = v.plan[v.next];
+		rc = apply_one(c, m, &id, err);
+		if (rc == MIGC_EBUSY) {
+			rc = retry_busy(c, m, &attempts, &busy_nap, err);
+			if (rc)
+				break;
+			continue;
+		}
+		if (rc)
+			break;
+		attempts = 0;
+		busy_nap = 1000;
+		v.next++;
+		v.count++;
+		if (id > v.max_id)
+			v.max_id = id;
 		if (applied)
 			(*applied)++;
 	}
 	if (c->db->interrupted)
-		rc = interrupted(plan, i, n, rc, err);
-	free(plan);
-	migc_report_free(r);
+		rc = interrupted(m, applied ? *applied : 0, rc, err);
+	view_reset(&v);
 	return rc;
 }
 
@@ -311,6 +501,7 @@ int migc_up(migc_db *db, const migc_set *set, const migc_options *opts_in,
 {
 	struct run_ctx c;
 	migc_options opts;
+	size_t count = 0;
 	int rc;
 
 	if (applied)
@@ -328,7 +519,9 @@ int migc_up(migc_db *db, const migc_set *set, const migc_options *opts_in,
 	rc = lock_and_ensure(db, &opts, err);
 	if (rc)
 		return rc;
-	rc = up_locked(&c, applied, err);
+	rc = up_loop(&c, &count, err);
+	if (applied)
+		*applied = count;
 	return unlock_keep(db, rc, err);
 }
 

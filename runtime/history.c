@@ -66,6 +66,7 @@ static void row_free(struct migc_history_row *r)
 	free(r->source_commit);
 	free(r->applied_by);
 	free(r->note);
+	free(r->runner);
 }
 
 static char *dup_or_empty(const char *s, int *failed)
@@ -105,6 +106,7 @@ int migc_history_push(struct migc_history *h,
 	r->source_commit = dup_or_empty(row->source_commit, &failed);
 	r->applied_by = dup_or_empty(row->applied_by, &failed);
 	r->note = dup_or_empty(row->note, &failed);
+	r->runner = dup_or_empty(row->runner, &failed);
 	if (failed) {
 		row_free(r);
 		return MIGC_ENOMEM;

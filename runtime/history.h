@@ -16,6 +16,8 @@
  *   source_commit text ("" when unknown)
  *   applied_by    text: who ran it ("user@host")
  *   note          text: how a failed row was resolved, or ""
+ *   runner        text: who is applying a "running" row, for liveness
+ *                 checks (driver-defined; "" when unused)
  *
  * and a unique index on (version) over versioned rows whose state is not
  * "undone", so the database itself refuses a second application of one
@@ -47,6 +49,7 @@ struct migc_history_row {
 	char *source_commit;
 	char *applied_by;
 	char *note;
+	char *runner;
 };
 
 struct migc_history {

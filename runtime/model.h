@@ -17,14 +17,20 @@
 int migc_content_check(const char *file, const char *data, size_t len,
 		       migc_error *err);
 
+/* What a file's `-- migc:` directives say. */
+typedef struct migc_directives {
+	unsigned flags;            /* MIGC_FLAG_* */
+	long lock_timeout_ms;      /* -- migc:lock-timeout, -1 when absent */
+	long statement_timeout_ms; /* -- migc:statement-timeout, -1 when absent */
+} migc_directives;
+
 /*
- * Read the `-- migc:` directives from the leading comment block of `sql`
- * into MIGC_FLAG_* bits. An unknown directive, a bad argument, a repeated
- * directive, or a directive below the first statement is an error naming
- * the file and line.
+ * Read the `-- migc:` directives from the leading comment block of `sql`.
+ * An unknown directive, a bad argument, a repeated directive, or a
+ * directive below the first statement is an error naming the file and line.
  */
-int migc_directives_parse(unsigned *flags, const char *file, const char *sql,
-			  size_t len, migc_error *err);
+int migc_directives_parse(migc_directives *out, const char *file,
+			  const char *sql, size_t len, migc_error *err);
 
 /* Incremental XXH3-128, for checksums over pieces (bundle rows, ids). */
 typedef struct migc_hash migc_hash;

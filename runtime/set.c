@@ -110,6 +110,8 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
 	e->m.name = e->strings + vl + 1;
 	e->m.filename = e->strings + vl + nl + 2;
 	e->m.flags = in->flags;
+	e->m.lock_timeout_ms = in->lock_timeout_ms;
+	e->m.statement_timeout_ms = in->statement_timeout_ms;
 	e->m.checksum = e->checksum;
 	e->m.sql = in->sql;
 	e->m.sql_len = in->sql_len;
@@ -122,6 +124,7 @@ int migc_set_add(migc_set *set, const char *filename, const char *display,
 		 const char *data, size_t len, migc_error *err)
 {
 	struct set_entry_in in;
+	migc_directives d;
 	migc_filename fn;
 	char *sql;
 	int rc;
@@ -144,13 +147,16 @@ int migc_set_add(migc_set *set, const char *filename, const char *display,
 	memset(&in, 0, sizeof(in));
 	rc = migc_content_check(display, sql, len, err);
 	if (!rc)
-		rc = migc_directives_parse(&in.flags, display, sql, len, err);
+		rc = migc_directives_parse(&d, display, sql, len, err);
 	if (rc) {
 		migc_err_version(err, fn.version);
 		free(sql);
 		return rc;
 	}
 	in.kind = fn.kind;
+	in.flags = d.flags;
+	in.lock_timeout_ms = d.lock_timeout_ms;
+	in.statement_timeout_ms = d.statement_timeout_ms;
 	in.version = fn.version;
 	in.name = fn.name;
 	in.filename = filename;

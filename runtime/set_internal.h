@@ -10,6 +10,8 @@
 struct set_entry_in {
 	migc_kind kind;
 	unsigned flags;
+	long lock_timeout_ms;      /* -1 when unset */
+	long statement_timeout_ms; /* -1 when unset */
 	const char *version;
 	const char *name;
 	const char *filename;

@@ -62,6 +62,13 @@ char *migc_strdup(const char *s);
 /* Copy `src` into `dst[size]`, truncating; always NUL-terminates. */
 void migc_strlcpy(char *dst, const char *src, size_t size);
 
+/*
+ * Parse a duration: "500ms", "5s", "10min" (or "10m"), "1h", or a plain
+ * number of seconds. 0 or MIGC_EUSAGE (empty, negative, unknown unit,
+ * overflow). Shared by the directives and the command-line options.
+ */
+int migc_duration_parse(long *out_ms, const char *text);
+
 /* Sleep `ms` milliseconds (returns early when a signal arrives). */
 void migc_sleep_ms(long long ms);
 

@@ -11,6 +11,7 @@
 #include "migc.h"
 #include "model.h"
 #include "unit.h"
+#include "util.h"
 
 static void version_compare_numbers_of_any_length(void)
 {
@@ -165,13 +166,19 @@ static void content_refusals_carry_the_line(void)
 	CHECK_INT(add_one("0001_a.sql", "SELECT '\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80';", 19, &err), 0);
 }
 
-static unsigned flags_of(const char *sql, migc_error *err, int *rc)
+static migc_directives directives_of(const char *sql, migc_error *err, int *rc)
 {
-	unsigned flags = 0;
+	migc_directives d;
 
 	migc_error_clear(err);
-	*rc = migc_directives_parse(&flags, "f.sql", sql, strlen(sql), err);
-	return flags;
+	memset(&d, 0, sizeof(d));
+	*rc = migc_directives_parse(&d, "f.sql", sql, strlen(sql), err);
+	return d;
+}
+
+static unsigned flags_of(const char *sql, migc_error *err, int *rc)
+{
+	return directives_of(sql, err, rc).flags;
 }
 
 static void directives_in_leading_comments(void)
@@ -211,6 +218,54 @@ static void directives_refused_with_line(void)
 	CHECK_INT(rc, MIGC_EINVALID);
 	CHECK_CONTAINS(err.message, "f.sql:2: directive 'migc:no-transaction' below the first statement");
 	CHECK_INT(err.line, 2);
+}
+
+static void directives_timeouts(void)
+{
+	migc_directives d;
+	migc_error err;
+	int rc;
+
+	d = directives_of("-- migc:lock-timeout 2s\n-- migc:statement-timeout 10min\nALTER TABLE t ADD x int;\n", &err, &rc);
+	CHECK_INT(rc, 0);
+	CHECK_INT(d.lock_timeout_ms, 2000);
+	CHECK_INT(d.statement_timeout_ms, 600000);
+	d = directives_of("-- migc:lock-timeout 500ms\nSELECT 1;", &err, &rc);
+	CHECK_INT(d.lock_timeout_ms, 500);
+	CHECK_INT(d.statement_timeout_ms, -1);
+	d = directives_of("SELECT 1;", &err, &rc);
+	CHECK_INT(d.lock_timeout_ms, -1);
+	directives_of("-- migc:lock-timeout soon\n", &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "f.sql:1: migc:lock-timeout wants a duration, got 'soon'");
+	directives_of("-- migc:statement-timeout\n", &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	directives_of("-- migc:lock-timeout 1s\n-- migc:lock-timeout 2s\n", &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "f.sql:2: migc:lock-timeout is given twice");
+}
+
+static void duration_forms(void)
+{
+	long ms = 0;
+
+	CHECK_INT(migc_duration_parse(&ms, "500ms"), 0);
+	CHECK_INT(ms, 500);
+	CHECK_INT(migc_duration_parse(&ms, "5s"), 0);
+	CHECK_INT(ms, 5000);
+	CHECK_INT(migc_duration_parse(&ms, "10min"), 0);
+	CHECK_INT(ms, 600000);
+	CHECK_INT(migc_duration_parse(&ms, "1h"), 0);
+	CHECK_INT(ms, 3600000);
+	CHECK_INT(migc_duration_parse(&ms, "30"), 0);
+	CHECK_INT(ms, 30000);
+	CHECK_INT(migc_duration_parse(&ms, "0"), 0);
+	CHECK_INT(ms, 0);
+	CHECK_INT(migc_duration_parse(&ms, ""), MIGC_EUSAGE);
+	CHECK_INT(migc_duration_parse(&ms, "-1s"), MIGC_EUSAGE);
+	CHECK_INT(migc_duration_parse(&ms, "5 s"), MIGC_EUSAGE);
+	CHECK_INT(migc_duration_parse(&ms, "5d"), MIGC_EUSAGE);
+	CHECK_INT(migc_duration_parse(&ms, "99999999999999999999s"), MIGC_EUSAGE);
 }
 
 static migc_set *set_of(const char **names, size_t n, migc_error *err, int *rc)
@@ -305,6 +360,8 @@ int main(void)
 	RUN(content_refusals_carry_the_line);
 	RUN(directives_in_leading_comments);
 	RUN(directives_refused_with_line);
+	RUN(directives_timeouts);
+	RUN(duration_forms);
 	RUN(set_orders_versions_then_repeatables);
 	RUN(set_refuses_duplicates_and_case_clashes);
 	RUN(bundle_id_depends_on_content_and_order);
