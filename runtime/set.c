@@ -19,6 +19,7 @@
 
 #include "model.h"
 #include "set_internal.h"
+#include "sqllex.h"
 #include "util.h"
 
 struct entry {
@@ -120,6 +121,34 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
 	return 0;
 }
 
+/*
+ * A transactional migration must not manage transactions itself: a
+ * top-level COMMIT would end migc's transaction half-way, so the history
+ * row and the rest of the file would no longer commit together. Refused at
+ * build time with file and line. A file the lexer cannot read (SQLite's
+ * [ident] quoting, say) is left to the database to judge at run time.
+ */
+static int check_transaction_control(const char *display, const char *sql,
+				     size_t len, unsigned flags,
+				     migc_error *err)
+{
+	migc_sql_stmt *stmts = NULL;
+	size_t n = 0;
+	migc_error lexerr;
+	int rc;
+
+	if (flags & MIGC_FLAG_NO_TRANSACTION)
+		return 0;
+	rc = migc_sql_check_transaction_control(display, sql, len, err);
+	if (rc != MIGC_EINVALID)
+		return rc;
+	/* a lexing error rather than a finding? then let it pass */
+	if (migc_sql_split(&stmts, &n, display, sql, len, &lexerr) == MIGC_EINVALID)
+		rc = 0;
+	free(stmts);
+	return rc;
+}
+
 int migc_set_add(migc_set *set, const char *filename, const char *display,
 		 const char *data, size_t len, migc_error *err)
 {
@@ -148,6 +177,8 @@ int migc_set_add(migc_set *set, const char *filename, const char *display,
 	rc = migc_content_check(display, sql, len, err);
 	if (!rc)
 		rc = migc_directives_parse(&d, display, sql, len, err);
+	if (!rc)
+		rc = check_transaction_control(display, sql, len, d.flags, err);
 	if (rc) {
 		migc_err_version(err, fn.version);
 		free(sql);

@@ -176,6 +176,22 @@ static migc_directives directives_of(const char *sql, migc_error *err, int *rc)
 	return d;
 }
 
+static void transactional_file_may_not_commit(void)
+{
+	const char *bad = "CREATE TABLE a (x int);\nCOMMIT;\nCREATE TABLE b (x int);\n";
+	const char *notx = "-- migc:no-transaction\nCREATE TABLE a (x int);\nCOMMIT;\n";
+	const char *body = "CREATE FUNCTION f() RETURNS void AS $$\nBEGIN\n  PERFORM 1;\nEND;\n$$ LANGUAGE plpgsql;\n";
+	migc_error err;
+
+	CHECK_INT(add_one("0001_a.sql", bad, strlen(bad), &err), MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "0001_a.sql:2:");
+	CHECK_CONTAINS(err.message, "COMMIT");
+	CHECK_INT(add_one("0001_a.sql", notx, strlen(notx), &err), 0);
+	CHECK_INT(add_one("0001_a.sql", body, strlen(body), &err), 0);
+	/* SQLite's [ident] quoting confuses the lexer: left to the database */
+	CHECK_INT(add_one("0001_a.sql", "SELECT [it's] FROM t;", 21, &err), 0);
+}
+
 static unsigned flags_of(const char *sql, migc_error *err, int *rc)
 {
 	return directives_of(sql, err, rc).flags;
@@ -358,6 +374,7 @@ int main(void)
 	RUN(checksum_golden_vectors);
 	RUN(checksum_of_crlf_and_bom_equals_lf);
 	RUN(content_refusals_carry_the_line);
+	RUN(transactional_file_may_not_commit);
 	RUN(directives_in_leading_comments);
 	RUN(directives_refused_with_line);
 	RUN(directives_timeouts);
