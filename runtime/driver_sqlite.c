@@ -58,11 +58,44 @@ static int sqlite_accepts(const char *url)
 	return strncmp(url, "sqlite:", 7) == 0 || strncmp(url, "file:", 5) == 0;
 }
 
+/*
+ * "sqlite:PATH?k=v&..." as the SQLite URI "file:PATH?k=v&..." (the path
+ * percent-encoded where URI syntax needs it), so URI parameters such as
+ * mode=ro or cache=shared work in sqlite: URLs too. `*owned` is freed by
+ * the caller.
+ */
+static int query_to_uri(const char **path, char **owned, int *uri,
+			migc_error *err)
+{
+	const char *q = strchr(*path, '?'), *p;
+	migc_buf b = MIGC_BUF_INIT;
+	int rc = migc_buf_puts(&b, "file:");
+
+	for (p = *path; !rc && p < q; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (ch == '%' || ch == '#' || ch < 0x21 || ch > 0x7e)
+			rc = migc_buf_printf(&b, "%%%02X", ch);
+		else
+			rc = migc_buf_put(&b, p, 1);
+	}
+	if (!rc)
+		rc = migc_buf_puts(&b, q);
+	if (rc) {
+		migc_buf_free(&b);
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	}
+	*path = *owned = migc_buf_detach(&b);
+	*uri = 1;
+	return 0;
+}
+
 /* The filename for sqlite3_open_v2 and its flags, or MIGC_EUSAGE. */
-static int parse_url(const char **path, int *uri, const char *url,
-		     migc_error *err)
+static int parse_url(const char **path, char **owned, int *uri,
+		     const char *url, migc_error *err)
 {
 	*uri = 0;
+	*owned = NULL;
 	if (strncmp(url, "file:", 5) == 0) {
 		*path = url;
 		*uri = 1;
@@ -80,11 +113,13 @@ static int parse_url(const char **path, int *uri, const char *url,
 	} else {
 		*path = url;
 	}
-	if (!**path) {
+	if (!**path || **path == '?') {
 		migc_err(err, MIGC_EUSAGE, "SQLite URL without a path");
 		migc_err_hint(err, "use sqlite:PATH, e.g. sqlite:app.db");
 		return MIGC_EUSAGE;
 	}
+	if (strchr(*path, '?'))
+		return query_to_uri(path, owned, uri, err);
 	return 0;
 }
 
@@ -118,19 +153,22 @@ static int sqlite_connect(struct migc_conn **out, const char *url,
 {
 	struct migc_conn *c;
 	const char *path;
+	char *owned;
 	int uri, rc;
 
 	*out = NULL;
-	rc = parse_url(&path, &uri, url, err);
+	rc = parse_url(&path, &owned, &uri, url, err);
 	if (rc)
 		return rc;
 	c = calloc(1, sizeof(*c));
 	if (!c || !(c->label = migc_strdup(path))) {
 		free(c);
+		free(owned);
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
 	}
 	c->lock_fd = -1;
 	rc = open_db(&c->db, path, uri, opts->busy_timeout_ms, err);
+	free(owned);
 	if (rc) {
 		free(c->label);
 		free(c);

@@ -454,6 +454,21 @@ test_concurrent_runners_apply_each_migration_once() {
 	concurrent_round round3.db ./v2 30
 }
 
+test_sqlite_url_parameters_are_uri_parameters() {
+	basic
+	run ./migrate up --url 'sqlite:app.db?mode=rwc&cache=private'
+	expect_rc 0
+	[ -f app.db ] || fail "expected app.db to be created"
+	[ ! -e 'app.db?mode=rwc&cache=private' ] || fail "the parameters became part of the file name"
+	# mode=ro: the database cannot be written, and a missing one not created
+	run ./migrate up --url 'sqlite:other.db?mode=ro'
+	expect_rc 5
+	[ ! -e other.db ] || fail "mode=ro created the file"
+	run ./migrate status --url 'sqlite:app.db?mode=ro'
+	expect_rc 0
+	expect_out "applied"
+}
+
 # A migration that runs for minutes unless something stops it.
 LONG_INSERT='INSERT INTO big WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) SELECT x FROM c;'
 
