@@ -174,6 +174,7 @@ int migc_set_add(migc_set *set, const char *filename, const char *display,
 	len = migc_normalize(sql, len);
 	sql[len] = '\0';
 	memset(&in, 0, sizeof(in));
+	memset(&d, 0, sizeof(d));
 	rc = migc_content_check(display, sql, len, err);
 	if (!rc)
 		rc = migc_directives_parse(&d, display, sql, len, err);

@@ -59,7 +59,7 @@ void migc_err_hint(migc_error *err, const char *fmt, ...)
 
 void migc_err_prefix(migc_error *err, const char *fmt, ...)
 {
-	char joined[sizeof(err->message) + 512];
+	char joined[sizeof(migc_error) + 512];
 	size_t n;
 	va_list ap;
 
