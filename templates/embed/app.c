@@ -5,7 +5,8 @@
  * Build (see README "Embedding migc in your application"):
  *
  *   migc build migrations -o migrations.c
- *   cc -Iinclude app.c migrations.c libmigc.a -lsqlite3 -o app
+ *   cc -Iinclude app.c migrations.c libmigc.a \
+ *      $(pkg-config --libs sqlite3 libpq) -o app
  *
  * The bundle defines `migc_embedded_bundle` (migc build --symbol NAME picks
  * another name); no SQL file is read at run time.
