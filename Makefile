@@ -3,6 +3,7 @@
 #   make                 build/migc, build/libmigc.a
 #   make test            unit + end-to-end tests ("N passed, N failed" last)
 #   make test SANITIZE=1 the same under ASan+UBSan (outputs in build/asan)
+#   make deps            install the Debian packages in .ci/packages (root or sudo)
 #   make demo            compile templates/example into a binary, run it on SQLite
 #   make lint            banned functions, cppcheck
 #   make format          clang-format every C file
@@ -48,7 +49,7 @@ MIGC  = $(BUILD)/migc
 # `migc build --binary` links the same way in-tree and installed.
 LINK_LIBS = $(RT_LIBS)
 
-.PHONY: all test unit e2e demo lint format install clean headertest
+.PHONY: all deps test unit e2e demo lint format install clean headertest soak
 all: $(LIB) $(MIGC)
 
 $(BUILD)/%.o: %.c
@@ -93,6 +94,12 @@ unit: all $(UNIT_BIN)
 
 e2e: all
 	@BUILD=$(BUILD) CC="$(CC)" ONLY=e2e bash tests/run.sh
+
+soak: all
+	@BUILD=$(BUILD) bash tests/soak.sh
+
+deps:
+	@bash .ci/install-deps
 
 demo: all
 	@BUILD=$(BUILD) bash templates/example/demo.sh
