@@ -349,6 +349,10 @@ int migc_options_init(migc_options *opts, unsigned version);
 typedef struct migc_db migc_db;
 
 /*
+ * The options given here also configure the connection itself (busy and
+ * lock timeouts, statement timeout, role, application name, the event
+ * callback): calls on this `db` use those, whatever options they are given.
+ *
  * Connect to `url`: "sqlite:path", "sqlite:///abs/path", "file:path?uri=params"
  * or (with the PostgreSQL driver) "postgres://..." and libpq key=value
  * strings. Retries with backoff for opts->wait_ms. Messages never contain

@@ -37,7 +37,7 @@ enum {
 /* Commands and their usage                                            */
 /* ------------------------------------------------------------------ */
 
-#define U_URL "  --url URL              database URL (default: $DATABASE_URL)\n"
+#define U_URL "  --url URL              database URL (default: $DATABASE_URL, else PG* vars)\n"
 #define U_TABLE "  --table NAME           history table (default: migc_history)\n"
 #define U_WAIT "  --wait SECONDS         wait this long for the database (default: 5)\n"
 #define U_LOCK "  --lock-timeout SECONDS wait this long for the migration lock (default: 60)\n"
@@ -46,6 +46,15 @@ enum {
 #define U_STRICT "  --strict               refuse applied versions newer than the bundle\n"
 #define U_QUIET "  -q, --quiet            print only warnings and errors\n"
 #define U_HELP "  -h, --help             show this help\n"
+#define U_SCHEMA "  --schema NAME          the history table's schema (default: the current one)\n"
+#define U_ROLE "  --role NAME            SET ROLE NAME for the work, so objects belong to it\n"
+#define U_APP "  --application-name N   what pg_stat_activity shows (default: migc)\n"
+#define U_PG "\nPostgreSQL (ignored by SQLite; DURATION: 500ms, 5s, 10min, 1h or seconds):\n" \
+	"  --db-lock-timeout D    lock_timeout of each migration (default: 5s; 0: none)\n" \
+	"  --statement-timeout D  statement_timeout of each migration (default: 0, none)\n" \
+	"  --lock-retries N       retries of a migration after a lock timeout (default: 4)\n" \
+	U_ROLE U_SCHEMA U_APP
+#define U_PG_OTHER "\nPostgreSQL:\n" U_ROLE U_SCHEMA U_APP
 
 static const struct cli_command commands[] = {
 	{"up", cli_cmd_up, CMD_UP, 0, 1, "",
@@ -53,37 +62,37 @@ static const struct cli_command commands[] = {
 	 U_URL U_TABLE U_WAIT U_LOCK U_FORMAT U_ORDER U_STRICT
 	 "  --phase pre|post|all   pre (default) skips `-- migc:phase post` migrations\n"
 	 "  --target VERSION       apply versioned migrations up to VERSION only\n"
-	 U_QUIET U_HELP
+	 U_QUIET U_HELP U_PG
 	 "\nMIGC_SKIP=1 (or true, yes) in the environment makes `up` print a\n"
 	 "line and exit 0 without connecting, for review apps sharing a database.\n"},
 	{"status", cli_cmd_status, CMD_STATUS, 0, 1, "",
 	 "list every migration with its state",
 	 U_URL U_TABLE U_WAIT U_FORMAT U_ORDER
 	 "  --phase pre|post|all   show post-phase migrations as deferred with pre (default: all)\n"
-	 U_QUIET U_HELP},
+	 U_QUIET U_HELP U_PG_OTHER},
 	{"verify", cli_cmd_verify, CMD_VERIFY, 0, 1, "",
 	 "check the database against the bundle, change nothing",
 	 U_URL U_TABLE U_WAIT U_FORMAT U_ORDER U_STRICT
-	 "  --phase pre|post|all   (default: all)\n" U_QUIET U_HELP},
+	 "  --phase pre|post|all   (default: all)\n" U_QUIET U_HELP U_PG_OTHER},
 	{"plan", cli_cmd_plan, CMD_PLAN, 0, 1, "",
 	 "print the SQL that `up` would run",
 	 U_URL U_TABLE U_WAIT U_FORMAT U_ORDER U_STRICT
 	 "  --phase pre|post|all   as for up (default: pre)\n"
-	 "  --target VERSION       as for up\n" U_QUIET U_HELP},
+	 "  --target VERSION       as for up\n" U_QUIET U_HELP U_PG_OTHER},
 	{"baseline", cli_cmd_baseline, CMD_BASELINE, 1, 1, " VERSION",
 	 "mark migrations up to VERSION as applied without running them",
-	 U_URL U_TABLE U_WAIT U_LOCK U_FORMAT U_QUIET U_HELP},
+	 U_URL U_TABLE U_WAIT U_LOCK U_FORMAT U_QUIET U_HELP U_PG_OTHER},
 	{"resolve", cli_cmd_resolve, CMD_RESOLVE, 1, 1,
 	 " VERSION --applied|--pending",
 	 "clear a failed or running migration after fixing it by hand",
 	 "  --applied              the change is in place: record it as applied\n"
 	 "  --pending              it was undone: run it again on the next up\n"
-	 U_URL U_TABLE U_WAIT U_LOCK U_FORMAT U_QUIET U_HELP},
+	 U_URL U_TABLE U_WAIT U_LOCK U_FORMAT U_QUIET U_HELP U_PG_OTHER},
 	{"info", cli_cmd_info, CMD_INFO, 0, 0, "",
 	 "show the bundle's metadata (does not connect)", U_FORMAT U_HELP},
 	{"wait", cli_cmd_wait, CMD_WAIT, 0, 1, "",
 	 "wait until the database accepts connections (exit 0, or 5)",
-	 U_URL U_WAIT U_FORMAT U_QUIET U_HELP},
+	 U_URL U_WAIT U_FORMAT U_QUIET U_HELP "\nPostgreSQL:\n" U_ROLE U_APP},
 	{"help", NULL, CMD_HELP, -1, 0, " [COMMAND]", "show help for a command",
 	 U_HELP},
 };
@@ -151,6 +160,7 @@ static int usage_error(const char *fmt, const char *arg, const char *cmd)
 enum opt_id {
 	O_URL, O_TABLE, O_FORMAT, O_WAIT, O_LOCK, O_ORDER, O_STRICT, O_PHASE,
 	O_TARGET, O_APPLIED, O_PENDING, O_QUIET, O_HELP, O_VERSION,
+	O_DB_LOCK, O_STMT_TIMEOUT, O_RETRIES, O_ROLE, O_SCHEMA, O_APP_NAME,
 };
 
 struct cli_option {
@@ -176,6 +186,12 @@ static const struct cli_option options[] = {
 	[O_QUIET] = {"quiet", 'q', 0, CMD_ALL},
 	[O_HELP] = {"help", 'h', 0, CMD_ALL},
 	[O_VERSION] = {"version", 0, 0, CMD_ALL},
+	[O_DB_LOCK] = {"db-lock-timeout", 0, 1, CMD_UP},
+	[O_STMT_TIMEOUT] = {"statement-timeout", 0, 1, CMD_UP},
+	[O_RETRIES] = {"lock-retries", 0, 1, CMD_UP},
+	[O_ROLE] = {"role", 0, 1, CMD_DB},
+	[O_SCHEMA] = {"schema", 0, 1, CMD_DB & ~CMD_WAIT},
+	[O_APP_NAME] = {"application-name", 0, 1, CMD_DB},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -263,6 +279,69 @@ static int parse_seconds(int *ms, const char *text, const char *option)
 	return 0;
 }
 
+/* A duration ("500ms", "5s", "10min", "1h", or seconds) in ms. */
+static int parse_duration(long *ms, const char *text, const char *option)
+{
+	if (migc_duration_parse(ms, text))
+		return usage_error("%s wants a duration such as 500ms, 5s, 10min "
+				   "or 1h", option, NULL);
+	return 0;
+}
+
+static int parse_retries(int *n, const char *text)
+{
+	char *end = NULL;
+	long v = strtol(text, &end, 10);
+
+	if (!*text || *end || v < 0 || v > 100)
+		return usage_error("--lock-retries wants a number from 0 to 100, "
+				   "not '%s'", text, NULL);
+	*n = (int)v;
+	return 0;
+}
+
+/* --schema S with --table T (default migc_history): "S.T". */
+static int schema_table(struct cli *c, const char *schema)
+{
+	const char *table = c->opts.history_table;
+
+	if (strchr(table, '.'))
+		return usage_error("%s", "pass the schema in --schema or in "
+				   "--table (schema.table), not both", NULL);
+	if (!*schema || strchr(schema, '.') ||
+	    (size_t)snprintf(c->table_buf, sizeof(c->table_buf), "%s.%s",
+			     schema, table) >= sizeof(c->table_buf))
+		return usage_error("invalid --schema '%s'", schema, NULL);
+	c->opts.history_table = c->table_buf;
+	return 0;
+}
+
+/* The PostgreSQL options. */
+static int apply_pg_options(struct cli *c, const struct parsed *p)
+{
+	const char *const *v = p->value;
+	int rc = 0;
+
+	if (v[O_DB_LOCK])
+		rc = parse_duration(&c->opts.db_lock_timeout_ms, v[O_DB_LOCK],
+				    "--db-lock-timeout");
+	if (!rc && v[O_STMT_TIMEOUT])
+		rc = parse_duration(&c->opts.statement_timeout_ms,
+				    v[O_STMT_TIMEOUT], "--statement-timeout");
+	if (!rc && v[O_RETRIES])
+		rc = parse_retries(&c->opts.lock_retries, v[O_RETRIES]);
+	if (!rc && v[O_ROLE]) {
+		if (!*v[O_ROLE])
+			return usage_error("%s", "--role wants a role name", NULL);
+		c->opts.role = v[O_ROLE];
+	}
+	if (!rc && v[O_APP_NAME])
+		c->opts.application_name = v[O_APP_NAME];
+	if (!rc && v[O_SCHEMA])
+		rc = schema_table(c, v[O_SCHEMA]);
+	return rc;
+}
+
 static int parse_phase(migc_phase *phase, const char *text)
 {
 	if (strcmp(text, "pre") == 0)
@@ -328,7 +407,7 @@ static int apply_options(struct cli *c, const struct parsed *p)
 					   "--pending, not both", "resolve");
 		c->resolution = MIGC_RESOLVE_PENDING;
 	}
-	return rc;
+	return rc ? rc : apply_pg_options(c, p);
 }
 
 /* `migrate help [COMMAND]` and `--help`. */

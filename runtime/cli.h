@@ -45,6 +45,7 @@ struct cli {
 	int json, quiet;
 	migc_resolution resolution; /* 0 until --applied or --pending */
 	int label_width;            /* of "0001 create_users" labels */
+	char table_buf[160];        /* "schema.table" from --schema */
 
 	/* gathered from events for the JSON output */
 	struct cli_applied *applied;

@@ -125,11 +125,16 @@ int cli_open(struct cli *c, migc_db **db, migc_error *err)
 	int rc;
 
 	*db = NULL;
-	if (!url || !*url) {
+	/* libpq's PG* variables alone are a PostgreSQL connection ("") */
+	if ((!url || !*url) && (getenv("PGHOST") || getenv("PGDATABASE") ||
+				getenv("PGSERVICE")))
+		url = "";
+	else if (!url || !*url) {
 		migc_err(err, MIGC_EUSAGE, "no database URL: pass --url or set "
 			 "DATABASE_URL");
-		migc_err_hint(err, "e.g. DATABASE_URL=sqlite:app.db migrate %s",
-			      c->cmd->name);
+		migc_err_hint(err, "e.g. DATABASE_URL=sqlite:app.db migrate %s; "
+			      "for PostgreSQL postgres://USER@HOST/DB, or "
+			      "PGHOST and friends", c->cmd->name);
 		return MIGC_EUSAGE;
 	}
 	c->url = url;
@@ -210,6 +215,7 @@ static const char *code_name(int code)
 	case MIGC_ENOTFOUND: return "not_found";
 	case MIGC_EDB: return "database";
 	case MIGC_EINTR: return "interrupted";
+	case MIGC_EBUSY: return "busy";
 	default: return "error";
 	}
 }

@@ -22,6 +22,7 @@
 /* Every driver this library was built with, tried in order. */
 static const struct migc_driver *const drivers[] = {
 	&migc_driver_sqlite,
+	&migc_driver_pg,
 };
 
 #define MAX_IDENT 63
@@ -233,7 +234,7 @@ int migc_db_open(migc_db **out, const char *url, const migc_options *opts_in,
 	rc = migc_engine_options(&opts, opts_in, MIGC_PHASE_ALL, err);
 	if (rc)
 		return rc;
-	if (!url || !*url)
+	if (!url) /* "" is libpq's: everything from the PG* variables */
 		return migc_err(err, MIGC_EUSAGE, "no database URL given");
 	drv = driver_for(url);
 	if (!drv)

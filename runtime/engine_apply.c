@@ -135,8 +135,9 @@ static int apply_tx(const struct run_ctx *c, const migc_migration *m,
 			return rc;
 		if (err)
 			err->code = MIGC_EFAILED;
-		migc_err_hint(err, "its transaction was rolled back, nothing of "
-			      "%s was applied: fix it and run again", m->filename);
+		migc_err_hint_append(err, "its transaction was rolled back, "
+				     "nothing of %s was applied: fix it and run "
+				     "again", m->filename);
 		return MIGC_EFAILED;
 	}
 	rc = insert_row(c, m, MIGC_H_APPLIED, migc_now_ms() - start, id, err);
@@ -175,10 +176,11 @@ static int apply_notx(const struct run_ctx *c, const migc_migration *m,
 			return rc;
 		if (err)
 			err->code = MIGC_EFAILED;
-		migc_err_hint(err, "it ran without a transaction and is now marked "
-			      "failed: fix the database by hand, then run "
-			      "`migrate resolve %s --applied` or `--pending`",
-			      *m->version ? m->version : m->name);
+		migc_err_hint_append(err, "it ran without a transaction and is "
+				     "now marked failed: fix the database by "
+				     "hand, then run `migrate resolve %s "
+				     "--applied` or `--pending`",
+				     *m->version ? m->version : m->name);
 		return MIGC_EFAILED;
 	}
 	return mark(c, *id, MIGC_H_APPLIED, migc_now_ms() - start, NULL, err);
@@ -467,7 +469,8 @@ static int up_loop(const struct run_ctx *c, size_t *applied, migc_error *err)
 				break;
 			continue;
 		}
-		if (rc || v.next >= v.n) {
+		/* a signal during begin()'s wait: start nothing new */
+		if (rc || v.next >= v.n || c->db->interrupted) {
 			d->rollback(c->db->conn);
 			break;
 		}

@@ -57,6 +57,24 @@ void migc_err_hint(migc_error *err, const char *fmt, ...)
 	va_end(ap);
 }
 
+void migc_err_hint_append(migc_error *err, const char *fmt, ...)
+{
+	char more[sizeof(err->hint)];
+	size_t n;
+	va_list ap;
+
+	if (!err)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(more, sizeof(more), fmt, ap);
+	va_end(ap);
+	n = strlen(err->hint);
+	if (n)
+		snprintf(err->hint + n, sizeof(err->hint) - n, "; %s", more);
+	else
+		migc_strlcpy(err->hint, more, sizeof(err->hint));
+}
+
 void migc_err_prefix(migc_error *err, const char *fmt, ...)
 {
 	char joined[sizeof(migc_error) + 512];

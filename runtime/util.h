@@ -35,6 +35,10 @@ void migc_err_version(migc_error *err, const char *version);
 /* Set the hint line ("what to do"). */
 void migc_err_hint(migc_error *err, const char *fmt, ...) MIGC_PRINTF(2, 3);
 
+/* Add to the hint: after the one already there (e.g. the database's own
+ * HINT), separated by "; ", or as the hint when there is none. */
+void migc_err_hint_append(migc_error *err, const char *fmt, ...) MIGC_PRINTF(2, 3);
+
 /* Prefix the existing message with "context: ". */
 void migc_err_prefix(migc_error *err, const char *fmt, ...) MIGC_PRINTF(2, 3);
 

@@ -178,7 +178,7 @@ test_exit_2_usage_errors() {
 	run ./migrate resolve 0001 --url sqlite:app.db
 	expect_rc 2
 	expect_err "--applied or --pending"
-	run ./migrate up --url 'postgres://admin:s3cret@db.example/app'
+	run ./migrate up --url 'postgres://admin:s3cret@db.example/app?bogus_parameter=1'
 	expect_rc 2
 	expect_no "s3cret"
 	run ./migrate up --url 'mysql://admin:s3cret@db.example/app'

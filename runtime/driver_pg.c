@@ -1,0 +1,540 @@
+/*
+ * driver_pg.c - the PostgreSQL backend (struct migc_driver) over libpq:
+ * connecting, the migration lock, transactions, interrupting, and the
+ * vtable. Running a migration's SQL is in driver_pg_exec.c, the history
+ * table in driver_pg_history.c, URL handling in pg_url.c.
+ *
+ * Locking is per transaction. begin() is `BEGIN` then
+ * `pg_try_advisory_xact_lock(key)`; when another runner holds the key it
+ * rolls back, sleeps (10 ms doubling to 1 s, with jitter) and tries again
+ * until the lock timeout. So a waiting runner never sits in a blocking
+ * lock call nor in an open transaction (a concurrent CREATE INDEX
+ * CONCURRENTLY of the holder waits for every open transaction: peers
+ * deadlocked exactly there in other tools), and the lock needs no session
+ * state, so it holds behind PgBouncer's transaction pooling and dies with
+ * the transaction or the connection. lock()/unlock() are no-ops.
+ *
+ * The key is a hash of "migc:" and the schema-qualified history table
+ * (pg_url.h), so two applications with their own history tables in one
+ * database do not wait for each other.
+ *
+ * Invariant: no message leaves this driver without its secrets (password,
+ * sslpassword, PGPASSWORD) scrubbed out, although libpq and the server are
+ * not known to print them; the URL itself is never printed.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "driver_pg.h"
+#include "util.h"
+
+/* ------------------------------------------------------------------ */
+/* Results and errors                                                  */
+/* ------------------------------------------------------------------ */
+
+int migc_pg_ok(const PGresult *r)
+{
+	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+/* The first line of `text`, blanks collapsed, into out[size]. */
+static void first_line(char *out, size_t size, const char *text)
+{
+	size_t n = 0;
+	int blank = 0;
+
+	for (; text && *text && *text != '\n' && n + 1 < size; text++) {
+		if (*text == ' ' || *text == '\t') {
+			blank = n > 0;
+			continue;
+		}
+		if (blank && n + 2 < size)
+			out[n++] = ' ';
+		blank = 0;
+		out[n++] = *text;
+	}
+	out[n] = '\0';
+}
+
+void migc_pg_describe(struct migc_conn *c, const PGresult *r, char *out,
+		      size_t size)
+{
+	const char *sev = NULL, *state = NULL, *primary = NULL;
+
+	if (r) {
+		sev = PQresultErrorField(r, PG_DIAG_SEVERITY_NONLOCALIZED);
+		state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+		primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+	}
+	if (primary) {
+		snprintf(out, size, "%s %s: %s", sev ? sev : "ERROR",
+			 state ? state : "XX000", primary);
+		return;
+	}
+	first_line(out, size, r && *PQresultErrorMessage(r)
+			      ? PQresultErrorMessage(r) : PQerrorMessage(c->pg));
+	if (!*out)
+		migc_strlcpy(out, "no answer from the server", size);
+}
+
+void migc_pg_scrub_err(struct migc_conn *c, migc_error *err)
+{
+	migc_pg_scrub_error(err, c->secrets, c->nsecrets);
+}
+
+int migc_pg_fail(struct migc_conn *c, PGresult *r, int code, const char *what,
+		 migc_error *err)
+{
+	char why[700];
+
+	migc_pg_describe(c, r, why, sizeof(why));
+	PQclear(r);
+	migc_err(err, code, "%s: %s: %s", c->label, what, why);
+	migc_pg_scrub_err(c, err);
+	return code;
+}
+
+PGresult *migc_pg_exec_params(struct migc_conn *c, const char *sql,
+			      int nparams, const char *const *params)
+{
+	return PQexecParams(c->pg, sql, nparams, NULL, params, NULL, NULL, 0);
+}
+
+void migc_pg_event(struct migc_conn *c, migc_event_type type,
+		   const migc_migration *m, const char *message)
+{
+	migc_event ev;
+	char text[1024];
+	size_t i;
+
+	if (!c->on_event)
+		return;
+	migc_strlcpy(text, message, sizeof(text));
+	for (i = 0; i < c->nsecrets; i++)
+		migc_pg_scrub(text, c->secrets[i]);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.migration = m;
+	ev.message = text;
+	c->on_event(&ev, c->event_ctx);
+}
+
+/* ------------------------------------------------------------------ */
+/* Connecting                                                          */
+/* ------------------------------------------------------------------ */
+
+/* "user@host:port/dbname" from what libpq resolved (no password). */
+static void make_label(struct migc_conn *c)
+{
+	const char *host = PQhost(c->pg), *port = PQport(c->pg);
+	const char *db = PQdb(c->pg), *user = PQuser(c->pg);
+
+	snprintf(c->label, sizeof(c->label), "postgres %s@%s:%s/%s",
+		 user && *user ? user : "?", host && *host ? host : "localhost",
+		 port && *port ? port : "5432", db && *db ? db : "?");
+}
+
+/*
+ * libpq's reason for a failed connection, on one line: the last
+ * "connection to server ... failed: REASON" line's REASON, or the first
+ * line. A message starting "invalid " is a bad parameter value
+ * (sslmode=bogus, port=x): a usage error, not worth retrying.
+ */
+static int connect_reason(struct migc_conn *c, char *out, size_t size)
+{
+	const char *msg = PQerrorMessage(c->pg), *line, *best = msg;
+
+	for (line = msg; line && *line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (strncmp(line, "connection to server", 20) == 0)
+			best = line;
+	}
+	if (strncmp(best, "connection to server", 20) == 0) {
+		const char *f = strstr(best, "failed: ");
+		const char *nl = strchr(best, '\n');
+
+		if (f && (!nl || f < nl))
+			best = f + 8;
+	}
+	first_line(out, size, best);
+	return strncmp(msg, "invalid ", 8) == 0 ? MIGC_EUSAGE : MIGC_ECONNECT;
+}
+
+static int connect_error(struct migc_conn *c, migc_error *err)
+{
+	char reason[700];
+	int code = connect_reason(c, reason, sizeof(reason));
+
+	if (code == MIGC_EUSAGE) {
+		migc_err(err, code, "bad PostgreSQL connection parameter: %s",
+			 reason);
+		migc_err_hint(err, "check the URL's parameters (see the libpq "
+			      "documentation)");
+	} else {
+		migc_err(err, code, "could not connect to %s: %s", c->label,
+			 reason);
+	}
+	migc_pg_scrub_err(c, err);
+	return code;
+}
+
+void migc_pg_set_key(struct migc_conn *c, const char *table)
+{
+	const char *dot = strchr(table, '.');
+	char schema[128];
+
+	if (strcmp(c->key_table, table) == 0 && c->lock_key)
+		return;
+	migc_strlcpy(c->key_table, table, sizeof(c->key_table));
+	if (dot) {
+		snprintf(schema, sizeof(schema), "%.*s", (int)(dot - table),
+			 table);
+		c->lock_key = migc_pg_lock_key(schema, dot + 1);
+	} else {
+		c->lock_key = migc_pg_lock_key(c->schema, table);
+	}
+}
+
+/* SET ROLE for the session (and remember it for SET LOCAL ROLE). */
+static int set_role(struct migc_conn *c, const char *role, migc_error *err)
+{
+	char *quoted = PQescapeIdentifier(c->pg, role, strlen(role));
+	migc_buf sql = MIGC_BUF_INIT;
+	PGresult *r;
+
+	if (!quoted)
+		return migc_pg_fail(c, NULL, MIGC_EUSAGE, "invalid role name",
+				    err);
+	c->role = migc_strdup(quoted);
+	PQfreemem(quoted);
+	if (!c->role || migc_buf_printf(&sql, "SET ROLE %s", c->role))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	r = PQexec(c->pg, sql.data);
+	migc_buf_free(&sql);
+	if (!migc_pg_ok(r)) {
+		migc_pg_fail(c, r, MIGC_EUSAGE, "cannot SET ROLE", err);
+		migc_err_hint(err, "--role names a role the connecting user is "
+			      "a member of (GRANT %.100s TO <user>)", role);
+		return MIGC_EUSAGE;
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* After connecting: the server version, notices, role, schema, key and
+ * the cancel handle. */
+static int setup(struct migc_conn *c, const migc_options *opts,
+		 migc_error *err)
+{
+	PGresult *r;
+	int rc;
+
+	if (PQserverVersion(c->pg) < 100000)
+		return migc_err(err, MIGC_EDB, "%s: PostgreSQL %d is too old: "
+				"migc needs 10 or newer", c->label,
+				PQserverVersion(c->pg) / 10000);
+	PQsetNoticeReceiver(c->pg, migc_pg_on_notice, c);
+	if (opts->role && *opts->role) {
+		rc = set_role(c, opts->role, err);
+		if (rc)
+			return rc;
+	}
+	r = PQexec(c->pg, "SELECT coalesce(current_schema(), '')");
+	if (!migc_pg_ok(r) || PQntuples(r) != 1)
+		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the current "
+				    "schema", err);
+	migc_strlcpy(c->schema, PQgetvalue(r, 0, 0), sizeof(c->schema));
+	PQclear(r);
+	migc_pg_set_key(c, opts->history_table ? opts->history_table
+			: "migc_history");
+	c->cancel = PQgetCancel(c->pg);
+	if (!c->cancel)
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	return 0;
+}
+
+static void pg_close(struct migc_conn *c);
+
+static int pg_connect(struct migc_conn **out, const char *url,
+		      const migc_options *opts, migc_error *err)
+{
+	struct migc_pg_conninfo ci;
+	struct migc_conn *c;
+	size_t i;
+	int rc;
+
+	*out = NULL;
+	rc = migc_pg_conninfo_build(&ci, url, opts, err);
+	c = rc ? NULL : calloc(1, sizeof(*c));
+	if (!rc && !c)
+		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+	if (rc) {
+		migc_pg_conninfo_free(&ci);
+		return rc;
+	}
+	for (i = 0; i < ci.nsecrets; i++) /* the connection takes them */
+		c->secrets[i] = ci.secrets[i];
+	c->nsecrets = ci.nsecrets;
+	ci.nsecrets = 0;
+	c->lock_timeout_ms = opts->lock_timeout_ms;
+	c->db_lock_timeout_ms = opts->db_lock_timeout_ms;
+	c->statement_timeout_ms = opts->statement_timeout_ms;
+	c->on_event = opts->on_event;
+	c->event_ctx = opts->event_ctx;
+	c->seed = (unsigned)migc_now_ms() ^ ((unsigned)getpid() << 16);
+	c->pg = PQconnectdbParams(ci.keys, ci.values, 0);
+	if (!c->pg)
+		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+	if (!rc)
+		make_label(c);
+	if (!rc && PQstatus(c->pg) != CONNECTION_OK)
+		rc = connect_error(c, err);
+	else if (!rc)
+		rc = setup(c, opts, err);
+	for (i = 0; !rc && i < ci.nwarnings; i++)
+		migc_pg_event(c, MIGC_EVENT_WARNING, NULL, ci.warnings[i]);
+	migc_pg_conninfo_free(&ci);
+	if (rc) {
+		migc_pg_scrub_err(c, err);
+		pg_close(c);
+		return rc;
+	}
+	*out = c;
+	return 0;
+}
+
+static void pg_close(struct migc_conn *c)
+{
+	size_t i;
+
+	if (!c)
+		return;
+	if (c->cancel)
+		PQfreeCancel(c->cancel);
+	if (c->pg)
+		PQfinish(c->pg);
+	for (i = 0; i < c->nsecrets; i++) {
+		volatile char *p = c->secrets[i];
+
+		while (*p)
+			*p++ = '\0';
+		free(c->secrets[i]);
+	}
+	free(c->role);
+	free(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* The migration lock and transactions                                 */
+/* ------------------------------------------------------------------ */
+
+/* Per transaction (see begin): nothing to do for the session. */
+static int pg_lock(struct migc_conn *c, const char *table, int timeout_ms,
+		   migc_error *err)
+{
+	(void)timeout_ms;
+	(void)err;
+	migc_pg_set_key(c, table);
+	return 0;
+}
+
+static int pg_unlock(struct migc_conn *c, migc_error *err)
+{
+	(void)c;
+	(void)err;
+	return 0;
+}
+
+/* Who holds the key: "pid 1234 (migc, 10.0.0.5) since 2026-...+00", or
+ * "another session" when pg_locks no longer shows it. */
+static void lock_holder(struct migc_conn *c, char *out, size_t size)
+{
+	static const char sql[] =
+		"SELECT l.pid, coalesce(a.application_name, ''), "
+		"coalesce(host(a.client_addr), a.client_hostname, 'local'), "
+		"coalesce(to_char(a.xact_start AT TIME ZONE 'UTC', "
+		"'YYYY-MM-DD HH24:MI:SS') || '+00', '') "
+		"FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+		"WHERE l.locktype = 'advisory' AND l.granted "
+		"AND l.database = (SELECT oid FROM pg_database "
+		"WHERE datname = current_database()) "
+		"AND l.classid = $1::oid AND l.objid = $2::oid "
+		"AND l.objsubid = 1 LIMIT 1";
+	unsigned long long key = (unsigned long long)c->lock_key;
+	char hi[24], lo[24];
+	const char *params[2] = {hi, lo};
+	PGresult *r;
+
+	snprintf(hi, sizeof(hi), "%llu", key >> 32);
+	snprintf(lo, sizeof(lo), "%llu", key & 0xffffffffull);
+	r = migc_pg_exec_params(c, sql, 2, params);
+	if (migc_pg_ok(r) && PQntuples(r) == 1) {
+		const char *since = PQgetvalue(r, 0, 3);
+		const char *app = PQgetvalue(r, 0, 1);
+
+		snprintf(out, size, "pid %s (%s%s%s)%s%s", PQgetvalue(r, 0, 0),
+			 app, *app ? ", " : "", PQgetvalue(r, 0, 2),
+			 *since ? " since " : "", since);
+	} else {
+		migc_strlcpy(out, "another session", size);
+	}
+	PQclear(r);
+}
+
+/* One attempt: BEGIN, SET LOCAL ROLE, try the key. *got = 1 when held. */
+static int try_lock(struct migc_conn *c, int *got, migc_error *err)
+{
+	char sql[512];
+	PGresult *r;
+
+	snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL READ COMMITTED; "
+		 "%s%s%sSELECT pg_try_advisory_xact_lock(%lld)",
+		 c->role ? "SET LOCAL ROLE " : "", c->role ? c->role : "",
+		 c->role ? "; " : "", c->lock_key);
+	r = PQexec(c->pg, sql);
+	if (!migc_pg_ok(r) || PQntuples(r) != 1) {
+		/* our own cancel may land here, between two statements */
+		int code = c->interrupted ? MIGC_EINTR : MIGC_EDB;
+
+		migc_pg_fail(c, r, code, "cannot begin a transaction", err);
+		migc_pg_rollback(c);
+		return code;
+	}
+	*got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return 0;
+}
+
+static unsigned jitter(unsigned *state)
+{
+	unsigned x = *state ? *state : 0x9e3779b9u;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*state = x;
+	return x;
+}
+
+static int lock_timed_out(struct migc_conn *c, migc_error *err)
+{
+	char holder[400];
+
+	lock_holder(c, holder, sizeof(holder));
+	migc_err(err, MIGC_ELOCKED, "%s: could not take the migration lock "
+		 "within %d ms: held by %s", c->label, c->lock_timeout_ms,
+		 holder);
+	migc_err_hint(err, "another migrate run holds it: wait for it to "
+		      "finish, or raise --lock-timeout (pg_stat_activity shows "
+		      "what it is doing)");
+	migc_pg_scrub_err(c, err);
+	return MIGC_ELOCKED;
+}
+
+/*
+ * BEGIN and the migration lock, polled: try, and when another runner holds
+ * it, roll back and sleep before the next try, so that nothing is held
+ * while waiting. The first try happens even after an interrupt (the engine
+ * then needs one more transaction to mark a migration failed).
+ */
+int migc_pg_begin(struct migc_conn *c, migc_error *err)
+{
+	long long start = migc_now_ms(), delay = 10;
+
+	migc_pg_rollback(c); /* nothing may be left open from before */
+	for (;;) {
+		long long left, nap;
+		int got = 0, rc;
+
+		rc = try_lock(c, &got, err);
+		if (rc || got)
+			return rc;
+		migc_pg_rollback(c);
+		if (c->interrupted)
+			return migc_err(err, MIGC_EINTR, "%s: interrupted while "
+					"waiting for the migration lock", c->label);
+		left = c->lock_timeout_ms - (migc_now_ms() - start);
+		if (left <= 0)
+			return lock_timed_out(c, err);
+		if (!c->told_wait) {
+			char holder[400], msg[600];
+
+			lock_holder(c, holder, sizeof(holder));
+			snprintf(msg, sizeof(msg), "the migration lock is held by "
+				 "%s; waiting up to %d ms", holder,
+				 c->lock_timeout_ms);
+			migc_pg_event(c, MIGC_EVENT_INFO, NULL, msg);
+			c->told_wait = 1;
+		}
+		nap = delay + (long long)(jitter(&c->seed) % (unsigned)(delay / 2 + 1));
+		migc_sleep_ms(nap < left ? nap : left);
+		delay = delay * 2 > 1000 ? 1000 : delay * 2;
+	}
+}
+
+/* COMMIT; a transaction that had failed answers ROLLBACK instead. */
+int migc_pg_commit(struct migc_conn *c, migc_error *err)
+{
+	PGresult *r = PQexec(c->pg, "COMMIT");
+
+	if (!migc_pg_ok(r))
+		return migc_pg_fail(c, r, MIGC_EDB, "cannot commit", err);
+	if (strcmp(PQcmdStatus(r), "COMMIT") != 0) {
+		PQclear(r);
+		migc_err(err, MIGC_EDB, "%s: the transaction had failed and was "
+			 "rolled back at COMMIT", c->label);
+		return MIGC_EDB;
+	}
+	PQclear(r);
+	return 0;
+}
+
+void migc_pg_rollback(struct migc_conn *c)
+{
+	if (c->pg && PQstatus(c->pg) == CONNECTION_OK &&
+	    PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		PQclear(PQexec(c->pg, "ROLLBACK"));
+}
+
+/* From a signal handler: PQcancel is async-signal-safe, and the lock
+ * loop polls the flag between attempts. */
+static void pg_interrupt(struct migc_conn *c)
+{
+	char errbuf[256];
+
+	c->interrupted = 1;
+	if (c->cancel)
+		PQcancel(c->cancel, errbuf, sizeof(errbuf));
+}
+
+/* ------------------------------------------------------------------ */
+/* The vtable                                                          */
+/* ------------------------------------------------------------------ */
+
+const struct migc_driver migc_driver_pg = {
+	.version = MIGC_DRIVER_VERSION,
+	.name = "postgres",
+	.accepts = migc_pg_accepts,
+	.connect = pg_connect,
+	.close = pg_close,
+	.lock = pg_lock,
+	.unlock = pg_unlock,
+	.history_ensure = migc_pg_history_ensure,
+	.history_read = migc_pg_history_read,
+	.begin = migc_pg_begin,
+	.commit = migc_pg_commit,
+	.rollback = migc_pg_rollback,
+	.exec = migc_pg_exec,
+	.history_insert = migc_pg_history_insert,
+	.history_update = migc_pg_history_update,
+	.interrupt = pg_interrupt,
+	.history_stamp = migc_pg_history_stamp,
+	.runner_alive = migc_pg_runner_alive,
+};

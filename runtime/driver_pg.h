@@ -1,0 +1,98 @@
+/*
+ * driver_pg.h - internals shared by the PostgreSQL driver's files:
+ * driver_pg.c (connecting, the per-transaction migration lock, the vtable),
+ * driver_pg_exec.c (running a migration's SQL) and driver_pg_history.c
+ * (the history table). Not installed; nothing outside these files uses it.
+ */
+#ifndef MIGC_DRIVER_PG_H
+#define MIGC_DRIVER_PG_H
+
+#include <libpq-fe.h>
+#include <signal.h>
+
+#include "driver.h"
+#include "pg_url.h"
+
+struct migc_conn {
+	PGconn *pg;
+	PGcancel *cancel;  /* for interrupt(), from a signal handler */
+	char label[300];   /* "user@host:port/dbname": never a password */
+	char *secrets[MIGC_PG_MAX_SECRETS]; /* scrubbed from every message */
+	size_t nsecrets;
+	char schema[128];  /* current_schema() at connect, for the lock key */
+	char key_table[160]; /* the history table the key is for */
+	long long lock_key;  /* pg_try_advisory_xact_lock(lock_key) */
+	char *role;          /* quoted role for SET LOCAL ROLE, or NULL */
+
+	/* from the options given to connect() */
+	int lock_timeout_ms;       /* waiting for the migration lock */
+	long db_lock_timeout_ms;   /* SET LOCAL lock_timeout */
+	long statement_timeout_ms; /* SET LOCAL statement_timeout */
+	migc_event_cb on_event;
+	void *event_ctx;
+
+	const migc_migration *running; /* for notices, while exec() runs */
+	char table_seen[160]; /* a history table known to exist */
+	int told_wait;        /* "waiting for the lock" said once */
+	unsigned seed;        /* jitter */
+	volatile sig_atomic_t interrupted; /* set from a signal handler */
+};
+
+/* 1 when `r` is a successful command or query result. */
+int migc_pg_ok(const PGresult *r);
+
+/*
+ * "ERROR 42P01: relation "x" does not exist" for a failed result, or
+ * libpq's own first line (a lost connection) when the server sent none.
+ */
+void migc_pg_describe(struct migc_conn *c, const PGresult *r, char *out,
+		      size_t size);
+
+/* A database error outside a migration: "<label>: <what>: <describe>".
+ * Clears `r` (which may be NULL) and returns `code`. */
+int migc_pg_fail(struct migc_conn *c, PGresult *r, int code, const char *what,
+		 migc_error *err);
+
+/* Remove every secret of the connection from err's texts. */
+void migc_pg_scrub_err(struct migc_conn *c, migc_error *err);
+
+/* Run a statement with text parameters (NULL entries are SQL NULL). */
+PGresult *migc_pg_exec_params(struct migc_conn *c, const char *sql,
+			      int nparams, const char *const *params);
+
+/* The driver's begin(): BEGIN and the migration lock, polled. */
+int migc_pg_begin(struct migc_conn *c, migc_error *err);
+int migc_pg_commit(struct migc_conn *c, migc_error *err);
+void migc_pg_rollback(struct migc_conn *c);
+
+/* Point the lock key at `table` ("t" or "schema.t"). */
+void migc_pg_set_key(struct migc_conn *c, const char *table);
+
+/* Send an event to the options' callback, if any. */
+void migc_pg_event(struct migc_conn *c, migc_event_type type,
+		   const migc_migration *m, const char *message);
+
+/* driver_pg_exec.c */
+int migc_pg_exec(struct migc_conn *c, const migc_migration *m,
+		 migc_error *err);
+void migc_pg_on_notice(void *arg, const PGresult *r);
+
+/* driver_pg_history.c */
+int migc_pg_history_ensure(struct migc_conn *c, const char *table,
+			   migc_error *err);
+int migc_pg_history_read(struct migc_conn *c, const char *table,
+			 struct migc_history *out, migc_error *err);
+int migc_pg_history_insert(struct migc_conn *c, const char *table,
+			   const struct migc_history_row *row, long long *id,
+			   migc_error *err);
+int migc_pg_history_update(struct migc_conn *c, const char *table,
+			   long long id, migc_hstate state,
+			   long long duration_ms, const char *note,
+			   migc_error *err);
+int migc_pg_history_stamp(struct migc_conn *c, const char *table,
+			  long long *count, long long *max_id,
+			  migc_error *err);
+int migc_pg_runner_alive(struct migc_conn *c,
+			 const struct migc_history_row *row, migc_error *err);
+
+#endif /* MIGC_DRIVER_PG_H */

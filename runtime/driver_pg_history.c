@@ -1,0 +1,456 @@
+/*
+ * driver_pg_history.c - the history table on PostgreSQL (history.h).
+ *
+ * Columns as in every dialect, with PostgreSQL types: id is a bigint
+ * identity, applied_at a timestamptz (written from and read back as
+ * ISO-8601 UTC text, so rows look the same as SQLite's), duration_ms a
+ * bigint. One extra column, applied_role, defaults to current_user: the
+ * database role that applied the migration (the --role), next to
+ * applied_by's "user@host" of the machine.
+ *
+ * Every value goes through PQexecParams; only identifiers are put in the
+ * SQL text, quoted with PQescapeIdentifier (the engine has validated them
+ * as ident or schema.ident already).
+ *
+ * `runner` of a "running" row is "PID:MICROS": the backend pid and its
+ * backend_start in microseconds since the epoch, computed by the server.
+ * runner_alive() looks for that backend in pg_stat_activity. Behind
+ * PgBouncer the pid is a pooled server connection that outlives the
+ * client, so a dead runner's row looks alive; the waiting runner then
+ * gives up at its --lock-timeout (exit 5) naming the migration, and a
+ * human resolves it.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver_pg.h"
+#include "util.h"
+
+/* A history table's names, quoted. */
+struct table_name {
+	char qualified[330]; /* "schema"."table" or "table" */
+	char index[120];     /* "table_version_once" */
+	char schema[80];     /* unquoted schema, "" when not qualified */
+};
+
+static int quote(struct migc_conn *c, char *out, size_t size, const char *s,
+		 size_t len, migc_error *err)
+{
+	char *q = PQescapeIdentifier(c->pg, s, len);
+
+	if (!q)
+		return migc_pg_fail(c, NULL, MIGC_EUSAGE, "cannot quote the "
+				    "history table name", err);
+	migc_strlcpy(out, q, size);
+	PQfreemem(q);
+	return 0;
+}
+
+static int table_name(struct migc_conn *c, const char *table,
+		      struct table_name *t, migc_error *err)
+{
+	const char *dot = strchr(table, '.'), *bare = dot ? dot + 1 : table;
+	char index[100], schema[100] = "";
+	int rc = 0;
+
+	memset(t, 0, sizeof(*t));
+	migc_pg_set_key(c, table);
+	snprintf(index, sizeof(index), "%s_version_once", bare);
+	if (dot) {
+		snprintf(t->schema, sizeof(t->schema), "%.*s",
+			 (int)(dot - table), table);
+		rc = quote(c, schema, sizeof(schema), t->schema,
+			   strlen(t->schema), err);
+	}
+	if (!rc)
+		rc = quote(c, t->index, sizeof(t->index), index, strlen(index),
+			   err);
+	if (!rc)
+		rc = quote(c, t->qualified, sizeof(t->qualified), bare,
+			   strlen(bare), err);
+	if (!rc && dot) {
+		char q[sizeof(t->qualified) + 110];
+
+		snprintf(q, sizeof(q), "%s.%s", schema, t->qualified);
+		migc_strlcpy(t->qualified, q, sizeof(t->qualified));
+	}
+	return rc;
+}
+
+/* Does the table exist? Remembered once seen: tables do not vanish. */
+static int table_exists(struct migc_conn *c, const char *table,
+			const struct table_name *t, int *exists,
+			migc_error *err)
+{
+	const char *params[1] = {t->qualified};
+	PGresult *r;
+
+	*exists = strcmp(c->table_seen, table) == 0;
+	if (*exists)
+		return 0;
+	r = migc_pg_exec_params(c, "SELECT to_regclass($1) IS NOT NULL", 1,
+				params);
+	if (!migc_pg_ok(r) || PQntuples(r) != 1)
+		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the catalog",
+				    err);
+	*exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (*exists)
+		migc_strlcpy(c->table_seen, table, sizeof(c->table_seen));
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Creating it                                                         */
+/* ------------------------------------------------------------------ */
+
+static int create_schema(struct migc_conn *c, const struct table_name *t,
+			 migc_error *err)
+{
+	const char *params[1] = {t->schema};
+	migc_buf sql = MIGC_BUF_INIT;
+	char quoted[100];
+	PGresult *r;
+	int missing, rc;
+
+	/* CREATE SCHEMA IF NOT EXISTS wants the CREATE privilege on the
+	 * database even when the schema is there: ask first */
+	r = migc_pg_exec_params(c, "SELECT to_regnamespace(quote_ident($1)) "
+				"IS NULL", 1, params);
+	if (!migc_pg_ok(r) || PQntuples(r) != 1)
+		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the catalog",
+				    err);
+	missing = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (!missing)
+		return 0;
+	rc = quote(c, quoted, sizeof(quoted), t->schema, strlen(t->schema), err);
+	if (rc)
+		return rc;
+	if (migc_buf_printf(&sql, "CREATE SCHEMA IF NOT EXISTS %s", quoted))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	r = PQexec(c->pg, sql.data);
+	migc_buf_free(&sql);
+	if (!migc_pg_ok(r))
+		return migc_pg_fail(c, r, MIGC_EDB, "cannot create the history "
+				    "table's schema", err);
+	PQclear(r);
+	return 0;
+}
+
+static int create_table(struct migc_conn *c, const struct table_name *t,
+			migc_error *err)
+{
+	migc_buf sql = MIGC_BUF_INIT;
+	PGresult *r;
+
+	if (migc_buf_printf(&sql,
+		"CREATE TABLE IF NOT EXISTS %s (\n"
+		"  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+		"  version text NOT NULL DEFAULT '',\n"
+		"  name text NOT NULL,\n"
+		"  kind text NOT NULL,\n"
+		"  checksum text NOT NULL,\n"
+		"  state text NOT NULL,\n"
+		"  applied_at timestamptz NOT NULL DEFAULT now(),\n"
+		"  duration_ms bigint NOT NULL DEFAULT 0,\n"
+		"  bundle_id text NOT NULL DEFAULT '',\n"
+		"  source_commit text NOT NULL DEFAULT '',\n"
+		"  applied_by text NOT NULL DEFAULT '',\n"
+		"  applied_role text NOT NULL DEFAULT current_user,\n"
+		"  note text NOT NULL DEFAULT '',\n"
+		"  runner text NOT NULL DEFAULT ''\n"
+		");\n"
+		"CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (version)\n"
+		"  WHERE kind = 'versioned' AND state <> 'undone'",
+		t->qualified, t->index, t->qualified))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	r = PQexec(c->pg, sql.data);
+	migc_buf_free(&sql);
+	if (!migc_pg_ok(r))
+		return migc_pg_fail(c, r, MIGC_EDB, "cannot create the history "
+				    "table", err);
+	PQclear(r);
+	return 0;
+}
+
+/*
+ * Create the table (and its schema) when missing, under the migration
+ * lock, so runners starting at once on a fresh database do not trip over
+ * each other's CREATE (IF NOT EXISTS is not safe against a concurrent
+ * creator on its own).
+ */
+int migc_pg_history_ensure(struct migc_conn *c, const char *table,
+			   migc_error *err)
+{
+	struct table_name t;
+	int exists = 0, rc;
+
+	rc = table_name(c, table, &t, err);
+	if (!rc)
+		rc = table_exists(c, table, &t, &exists, err);
+	if (rc || exists)
+		return rc;
+	rc = migc_pg_begin(c, err);
+	if (rc)
+		return rc;
+	if (t.schema[0])
+		rc = create_schema(c, &t, err);
+	if (!rc)
+		rc = create_table(c, &t, err);
+	if (!rc)
+		rc = migc_pg_commit(c, err);
+	if (rc)
+		migc_pg_rollback(c);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading                                                             */
+/* ------------------------------------------------------------------ */
+
+static int parse_ll(const char *s, long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return errno || end == s || *end ? -1 : 0;
+}
+
+/* Row `i` of the SELECT below into `row` (strings borrowed from `r`). */
+static int read_row(struct migc_conn *c, const char *table, PGresult *r,
+		    int i, struct migc_history_row *row, migc_error *err)
+{
+	memset(row, 0, sizeof(*row));
+	if (parse_ll(PQgetvalue(r, i, 0), &row->id) ||
+	    parse_ll(PQgetvalue(r, i, 7), &row->duration_ms))
+		return migc_err(err, MIGC_EDB, "%s: history table %s: a row "
+				"with a bad id or duration", c->label, table);
+	row->version = PQgetvalue(r, i, 1);
+	row->name = PQgetvalue(r, i, 2);
+	if (migc_kind_parse(PQgetvalue(r, i, 3), &row->kind))
+		return migc_err(err, MIGC_EDB, "%s: history table %s, row %lld: "
+				"unknown kind \"%.40s\"", c->label, table,
+				row->id, PQgetvalue(r, i, 3));
+	row->checksum = PQgetvalue(r, i, 4);
+	if (migc_hstate_parse(PQgetvalue(r, i, 5), &row->state))
+		return migc_err(err, MIGC_EDB, "%s: history table %s, row %lld: "
+				"unknown state \"%.40s\"", c->label, table,
+				row->id, PQgetvalue(r, i, 5));
+	row->applied_at = PQgetvalue(r, i, 6);
+	row->bundle_id = PQgetvalue(r, i, 8);
+	row->source_commit = PQgetvalue(r, i, 9);
+	row->applied_by = PQgetvalue(r, i, 10);
+	row->note = PQgetvalue(r, i, 11);
+	row->runner = PQgetvalue(r, i, 12);
+	return 0;
+}
+
+int migc_pg_history_read(struct migc_conn *c, const char *table,
+			 struct migc_history *out, migc_error *err)
+{
+	struct table_name t;
+	migc_buf sql = MIGC_BUF_INIT;
+	PGresult *r;
+	int exists = 0, rc, i;
+
+	rc = table_name(c, table, &t, err);
+	if (!rc)
+		rc = table_exists(c, table, &t, &exists, err);
+	if (rc || !exists)
+		return rc;
+	if (migc_buf_printf(&sql, "SELECT id, version, name, kind, checksum, "
+			    "state, to_char(applied_at AT TIME ZONE 'UTC', "
+			    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), duration_ms, "
+			    "bundle_id, source_commit, applied_by, note, runner "
+			    "FROM %s ORDER BY id", t.qualified))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	r = PQexec(c->pg, sql.data);
+	migc_buf_free(&sql);
+	if (!migc_pg_ok(r) || PQnfields(r) != 13)
+		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the history "
+				    "table", err);
+	for (i = 0; !rc && i < PQntuples(r); i++) {
+		struct migc_history_row row;
+
+		rc = read_row(c, table, r, i, &row, err);
+		if (!rc && migc_history_push(out, &row))
+			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+	}
+	PQclear(r);
+	if (rc)
+		migc_history_clear(out);
+	return rc;
+}
+
+int migc_pg_history_stamp(struct migc_conn *c, const char *table,
+			  long long *count, long long *max_id,
+			  migc_error *err)
+{
+	struct table_name t;
+	migc_buf sql = MIGC_BUF_INIT;
+	PGresult *r;
+	int exists = 0, rc;
+
+	*count = *max_id = 0;
+	rc = table_name(c, table, &t, err);
+	if (!rc)
+		rc = table_exists(c, table, &t, &exists, err);
+	if (rc || !exists)
+		return rc;
+	if (migc_buf_printf(&sql, "SELECT count(*), coalesce(max(id), 0) "
+			    "FROM %s", t.qualified))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	r = PQexec(c->pg, sql.data);
+	migc_buf_free(&sql);
+	if (!migc_pg_ok(r) || PQntuples(r) != 1 ||
+	    parse_ll(PQgetvalue(r, 0, 0), count) ||
+	    parse_ll(PQgetvalue(r, 0, 1), max_id))
+		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the history "
+				    "table", err);
+	PQclear(r);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Writing                                                             */
+/* ------------------------------------------------------------------ */
+
+static const char *text(const char *s)
+{
+	return s ? s : "";
+}
+
+int migc_pg_history_insert(struct migc_conn *c, const char *table,
+			   const struct migc_history_row *row, long long *id,
+			   migc_error *err)
+{
+	struct table_name t;
+	migc_buf sql = MIGC_BUF_INIT;
+	char duration[32];
+	const char *params[11];
+	PGresult *r;
+	int rc;
+
+	rc = table_name(c, table, &t, err);
+	if (rc)
+		return rc;
+	snprintf(duration, sizeof(duration), "%lld", row->duration_ms);
+	params[0] = text(row->version);
+	params[1] = text(row->name);
+	params[2] = migc_kind_name(row->kind);
+	params[3] = text(row->checksum);
+	params[4] = migc_hstate_name(row->state);
+	params[5] = text(row->applied_at);
+	params[6] = duration;
+	params[7] = text(row->bundle_id);
+	params[8] = text(row->source_commit);
+	params[9] = text(row->applied_by);
+	params[10] = text(row->note);
+	if (migc_buf_printf(&sql,
+		"INSERT INTO %s (version, name, kind, checksum, state, "
+		"applied_at, duration_ms, bundle_id, source_commit, applied_by, "
+		"note, runner) VALUES ($1::text, $2::text, $3::text, $4::text, "
+		"$5::text, coalesce(nullif($6::text, '')::timestamptz, now()), "
+		"$7::bigint, $8::text, $9::text, $10::text, $11::text, "
+		"CASE WHEN $5::text = 'running' THEN pg_backend_pid()::text || "
+		"':' || coalesce((SELECT (extract(epoch FROM backend_start) * "
+		"1000000)::bigint::text FROM pg_stat_activity WHERE pid = "
+		"pg_backend_pid()), '') ELSE '' END) RETURNING id",
+		t.qualified))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	r = migc_pg_exec_params(c, sql.data, 11, params);
+	migc_buf_free(&sql);
+	if (!migc_pg_ok(r) || PQntuples(r) != 1)
+		return migc_pg_fail(c, r, MIGC_EDB, "cannot write the history "
+				    "table", err);
+	if (id && parse_ll(PQgetvalue(r, 0, 0), id))
+		*id = 0;
+	PQclear(r);
+	return 0;
+}
+
+int migc_pg_history_update(struct migc_conn *c, const char *table,
+			   long long id, migc_hstate state,
+			   long long duration_ms, const char *note,
+			   migc_error *err)
+{
+	struct table_name t;
+	migc_buf sql = MIGC_BUF_INIT;
+	char ids[32], duration[32];
+	const char *params[4];
+	PGresult *r;
+	int rc;
+
+	rc = table_name(c, table, &t, err);
+	if (rc)
+		return rc;
+	snprintf(ids, sizeof(ids), "%lld", id);
+	snprintf(duration, sizeof(duration), "%lld", duration_ms);
+	params[0] = migc_hstate_name(state);
+	params[1] = duration;
+	params[2] = note; /* NULL: leave it */
+	params[3] = ids;
+	if (migc_buf_printf(&sql, "UPDATE %s SET state = $1::text, "
+			    "duration_ms = CASE WHEN $2::bigint < 0 THEN "
+			    "duration_ms ELSE $2::bigint END, note = "
+			    "coalesce($3::text, note) WHERE id = $4::bigint",
+			    t.qualified))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	r = migc_pg_exec_params(c, sql.data, 4, params);
+	migc_buf_free(&sql);
+	if (!migc_pg_ok(r))
+		return migc_pg_fail(c, r, MIGC_EDB, "cannot update the history "
+				    "table", err);
+	rc = strcmp(PQcmdTuples(r), "1") == 0 ? 0 : MIGC_EDB;
+	PQclear(r);
+	if (rc)
+		return migc_err(err, MIGC_EDB, "%s: history row %lld is gone",
+				c->label, id);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Is the runner of a "running" row still there?                       */
+/* ------------------------------------------------------------------ */
+
+/*
+ * 1 when the backend that wrote the row ("PID:MICROS") is connected with
+ * the same start time, 0 when it is gone (or the pid was reused). When
+ * pg_stat_activity hides the start time (another user's session, without
+ * pg_read_all_stats) the pid alone decides.
+ */
+int migc_pg_runner_alive(struct migc_conn *c,
+			 const struct migc_history_row *row, migc_error *err)
+{
+	const char *runner = row->runner ? row->runner : "";
+	const char *colon = strchr(runner, ':'), *params[1];
+	char pid[24];
+	PGresult *r;
+	int alive;
+
+	if (!colon || colon == runner || (size_t)(colon - runner) >= sizeof(pid))
+		return 0; /* not written by a PostgreSQL runner: gone */
+	snprintf(pid, sizeof(pid), "%.*s", (int)(colon - runner), runner);
+	params[0] = pid;
+	r = migc_pg_exec_params(c, "SELECT coalesce((extract(epoch FROM "
+				"backend_start) * 1000000)::bigint::text, '') "
+				"FROM pg_stat_activity WHERE pid = $1::int", 1,
+				params);
+	if (!migc_pg_ok(r))
+		return migc_pg_fail(c, r, MIGC_EDB, "cannot read "
+				    "pg_stat_activity", err);
+	if (PQntuples(r) == 0)
+		alive = 0;
+	else if (!*PQgetvalue(r, 0, 0) || !colon[1])
+		alive = 1;
+	else
+		alive = strcmp(PQgetvalue(r, 0, 0), colon + 1) == 0;
+	PQclear(r);
+	return alive;
+}
