@@ -1,26 +1,39 @@
 /*
  * cmd_list.c - `migc list`: the migrations of a directory in the order the
  * runtime applies them, with versions, flags and checksums, for people
- * (a table) and for scripts (--format json).
+ * (a table) and for scripts (--format json); from the working tree or
+ * from a commit (--rev), with the commit that added each one
+ * (--provenance).
  */
+#define _POSIX_C_SOURCE 200809L /* gmtime_r */
+
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
+#include "git.h"
 #include "load.h"
 #include "source.h"
 #include "ui.h"
 #include "util.h"
 
 const char cmd_list_usage[] =
-	"usage: migc list [DIR] [--format human|json]\n"
+	"usage: migc list [DIR] [--format human|json] [--rev REV] [--provenance]\n"
 	"\n"
 	"Show the migrations in DIR (default: " MIGC_DEFAULT_DIR ") in the order they are\n"
 	"applied: versioned ones by version, then repeatable ones by name. Invalid\n"
 	"files are reported as `migc build` reports them.\n"
 	"\n"
 	"options:\n"
-	"  --format human|json    output format (default human)\n";
+	"  --format human|json    output format (default human)\n"
+	"  --rev REV              list DIR as it is in commit REV (git)\n"
+	"  --provenance           show the commit that added each migration (git)\n";
+
+struct list_opts {
+	const char *dir, *format, *rev;
+	int provenance;
+};
 
 static const char *kind_name(migc_kind kind)
 {
@@ -97,7 +110,18 @@ static void json_string(const char *str)
 	putchar('"');
 }
 
-static void list_json(const migc_set *set)
+/* When a migration was added, "YYYY-MM-DDTHH:MM:SSZ", or "" when unknown. */
+static void added_at(char out[32], const migc_migration *m)
+{
+	time_t t = (time_t)m->added_time;
+	struct tm tm;
+
+	out[0] = '\0';
+	if (m->added_commit && *m->added_commit && gmtime_r(&t, &tm))
+		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void list_json(const migc_set *set, int provenance)
 {
 	char id[MIGC_CHECKSUM_HEX_LEN + 1];
 	size_t i, n = migc_set_count(set);
@@ -114,16 +138,27 @@ static void list_json(const migc_set *set)
 		fputs(", \"filename\": ", stdout);
 		json_string(m->filename);
 		printf(", \"kind\": \"%s\", \"no_transaction\": %s, \"phase\": \"%s\", "
-		       "\"checksum\": \"%s\", \"size\": %zu}",
+		       "\"checksum\": \"%s\", \"size\": %zu",
 		       kind_name(m->kind),
 		       m->flags & MIGC_FLAG_NO_TRANSACTION ? "true" : "false",
 		       m->flags & MIGC_FLAG_PHASE_POST ? "post" : "pre", m->checksum,
 		       m->sql_len);
+		if (provenance) {
+			char at[32];
+
+			added_at(at, m);
+			if (*at)
+				printf(", \"added_commit\": \"%s\", \"added_at\": \"%s\"",
+				       m->added_commit, at);
+			else
+				printf(", \"added_commit\": null, \"added_at\": null");
+		}
+		putchar('}');
 	}
 	printf("%s]\n}\n", n ? "\n  " : "");
 }
 
-static void list_human(const migc_set *set)
+static void list_human(const migc_set *set, int provenance)
 {
 	char id[MIGC_CHECKSUM_HEX_LEN + 1];
 	size_t i, n = migc_set_count(set), vw = 7, nw = 4;
@@ -138,63 +173,121 @@ static void list_human(const migc_set *set)
 	}
 	if (nw > 40)
 		nw = 40;
-	printf("%-*s  %-*s  %-10s  %-25s  %s\n", (int)vw, "VERSION", (int)nw, "NAME",
-	       "KIND", "FLAGS", "CHECKSUM");
+	printf("%-*s  %-*s  %-10s  %-25s  %-32s%s\n", (int)vw, "VERSION", (int)nw, "NAME",
+	       "KIND", "FLAGS", "CHECKSUM", provenance ? "  ADDED IN" : "");
 	for (i = 0; i < n; i++) {
 		const migc_migration *m = migc_set_get(set, i);
-		char flags[64];
+		char flags[64], at[32];
 
 		flag_words(m->flags, flags, sizeof(flags));
-		printf("%-*s  %-*s  %-10s  %-25s  %s\n", (int)vw,
+		added_at(at, m);
+		printf("%-*s  %-*s  %-10s  %-25s  %s", (int)vw,
 		       *m->version ? m->version : "R", (int)nw, m->name,
 		       kind_name(m->kind), flags, m->checksum);
+		if (provenance && *at)
+			printf("  %.12s %.10s", m->added_commit, at);
+		else if (provenance)
+			printf("  -");
+		putchar('\n');
 	}
 	migc_set_bundle_id(set, id);
 	printf("\n%zu migration%s, bundle id %s\n", n, n == 1 ? "" : "s", id);
 }
 
-int cmd_list(int argc, char **argv)
+static int parse_list(struct list_opts *o, int argc, char **argv)
 {
-	const char *dir = NULL, *format = "human";
-	struct migc_source *src = NULL;
-	migc_set *set = NULL;
-	migc_error err;
-	size_t problems = 0;
 	int i, rc, only_args = 0;
 
+	memset(o, 0, sizeof(*o));
+	o->format = "human";
 	for (i = 1; i < argc; i++) {
 		if (!only_args && argv[i][0] == '-' && argv[i][1]) {
 			if (!strcmp(argv[i], "--")) {
 				only_args = 1;
 				continue;
 			}
-			rc = ui_opt_value(argc, argv, &i, NULL, "--format", cmd_list_usage, &format);
-			if (rc < 0)
-				return UI_EXIT_USAGE;
-			if (rc == 0)
-				return ui_usage_error(cmd_list_usage, "unknown option '%s'", argv[i]);
-			continue;
+			if (!strcmp(argv[i], "--provenance")) {
+				o->provenance = 1;
+				continue;
+			}
+			if ((rc = ui_opt_value(argc, argv, &i, NULL, "--format", cmd_list_usage,
+					       &o->format)) ||
+			    (rc = ui_opt_value(argc, argv, &i, NULL, "--rev", cmd_list_usage, &o->rev))) {
+				if (rc < 0)
+					return UI_EXIT_USAGE;
+				continue;
+			}
+			return ui_usage_error(cmd_list_usage, "unknown option '%s'", argv[i]);
 		}
-		if (dir)
+		if (o->dir)
 			return ui_usage_error(cmd_list_usage, "unexpected argument '%s'", argv[i]);
-		dir = argv[i];
+		o->dir = argv[i];
 	}
-	if (strcmp(format, "human") != 0 && strcmp(format, "json") != 0)
-		return ui_usage_error(cmd_list_usage, "unknown format '%s' (human or json)", format);
+	if (!o->dir)
+		o->dir = MIGC_DEFAULT_DIR;
+	if (strcmp(o->format, "human") != 0 && strcmp(o->format, "json") != 0)
+		return ui_usage_error(cmd_list_usage, "unknown format '%s' (human or json)", o->format);
+	if (o->rev && !*o->rev)
+		return ui_usage_error(cmd_list_usage, "empty revision");
+	return 0;
+}
+
+/*
+ * Load the set: from the working tree, or from --rev's commit; with
+ * provenance from --rev or HEAD. 0, or the exit code after saying why.
+ */
+static int list_load(migc_set **set, const struct list_opts *o)
+{
+	struct migc_source *src = NULL;
+	struct repo *repo = NULL;
+	git_commit *commit = NULL;
+	migc_error err;
+	size_t problems = 0;
+	int rc = 0;
+
 	migc_error_clear(&err);
-	rc = migc_source_dir_open(&src, dir ? dir : MIGC_DEFAULT_DIR, &err);
-	if (!rc)
-		rc = load_set(&set, src, ui_report_problem, NULL, &problems, &err);
-	migc_source_free(src);
-	if (rc) {
-		if (problems != 1)
-			ui_error(&err);
-		return ui_exit_code(rc);
+	if (o->rev || o->provenance) {
+		rc = repo_open(&repo, o->dir, &err);
+		if (rc == MIGC_ENOTFOUND)
+			rc = MIGC_EUSAGE;
+		if (!rc)
+			rc = o->rev ? repo_commit(&commit, repo, o->rev, "--rev", &err)
+				    : repo_head(&commit, repo, &err);
 	}
-	if (!strcmp(format, "json"))
-		list_json(set);
+	if (!rc)
+		rc = o->rev ? migc_source_git_open(&src, repo, commit, &err)
+			    : migc_source_dir_open(&src, o->dir, &err);
+	if (!rc)
+		rc = load_set(set, src, ui_report_problem, NULL, &problems, &err);
+	if (!rc && o->provenance && commit)
+		rc = repo_provenance(repo, commit, *set, &err);
+	if (rc && problems != 1)
+		ui_error(&err);
+	if (rc)
+		rc = ui_exit_code(rc);
+	migc_source_free(src);
+	git_commit_free(commit);
+	repo_free(repo);
+	return rc;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct list_opts o;
+	migc_set *set = NULL;
+	int rc;
+
+	rc = parse_list(&o, argc, argv);
+	if (!rc)
+		rc = list_load(&set, &o);
+	if (rc) {
+		migc_set_free(set);
+		return rc;
+	}
+	if (!strcmp(o.format, "json"))
+		list_json(set, o.provenance);
 	else
-		list_human(set);
+		list_human(set, o.provenance);
 	migc_set_free(set);
 	if (fflush(stdout) != 0) {
 		ui_errorf("cannot write the list: %s", "write error");

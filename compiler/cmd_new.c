@@ -176,7 +176,7 @@ static int make_dirs(const char *dir)
 	return 0;
 }
 
-static int choose_version(const char *newest, char *out, size_t size)
+int new_version_after(const char *newest, char *out, size_t size)
 {
 	char now[15];
 
@@ -265,7 +265,7 @@ int cmd_new(int argc, char **argv)
 		ui_errorf("cannot create '%s': %s", dir, strerror(errno));
 		return UI_EXIT_INVALID;
 	}
-	if (!repeatable && choose_version(newest, version, sizeof(version))) {
+	if (!repeatable && new_version_after(newest, version, sizeof(version))) {
 		ui_errorf("cannot number a migration after version '%s'", newest);
 		return UI_EXIT_INVALID;
 	}

@@ -1,10 +1,12 @@
 /*
  * main.c - the `migc` command: a table of commands, git style, each a
  * cmd_<name>(argc, argv) in its own file. This file only dispatches, and
- * answers --version and help.
+ * answers --version and help, and sets up libgit2 once for every command.
  */
 #include <stdio.h>
 #include <string.h>
+
+#include <git2.h>
 
 #include "commands.h"
 #include "migc.h"
@@ -19,6 +21,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "build", cmd_build, cmd_build_usage, "compile the migrations into a C bundle or a release binary" },
+	{ "check", cmd_check, cmd_check_usage, "the CI drift check: compare the migrations with a git branch" },
 	{ "list", cmd_list, cmd_list_usage, "show the migrations in order, with flags and checksums" },
 	{ "new", cmd_new, cmd_new_usage, "create the next migration file" },
 };
@@ -88,6 +91,25 @@ static int wants_help(int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Run a command with libgit2 initialised. Owner validation (git's
+ * safe.directory rule) is on by default; it is set explicitly so that no
+ * build of libgit2 can quietly trust a repository owned by someone else.
+ */
+static int run_command(const struct command *c, int argc, char **argv)
+{
+	int rc;
+
+	if (git_libgit2_init() < 0) {
+		ui_errorf("cannot initialise libgit2");
+		return UI_EXIT_INVALID;
+	}
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 1);
+	rc = c->fn(argc, argv);
+	git_libgit2_shutdown();
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const struct command *c;
@@ -117,7 +139,7 @@ int main(int argc, char **argv)
 		fputs(c->usage, stdout);
 		return UI_EXIT_OK;
 	}
-	rc = c->fn(argc - 1, argv + 1);
+	rc = run_command(c, argc - 1, argv + 1);
 	if (fflush(stdout) != 0 && rc == UI_EXIT_OK) {
 		ui_errorf("cannot write the output");
 		rc = UI_EXIT_INVALID;

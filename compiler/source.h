@@ -3,10 +3,12 @@
  *
  * The compiler never reads files itself: it walks a `struct migc_source`,
  * which hands it every candidate file's name and bytes. The directory
- * source (source_dir.c) reads the working tree; a git source will read the
- * blobs of a commit's tree through the same interface, so `build`, `list`
- * and `check` work on either without knowing which (as SQLite's core calls
- * through a sqlite3_vfs).
+ * source (source_dir.c) reads the working tree; the git source
+ * (source_git.c, opened with migc_source_git_open() of git.h, which keeps
+ * libgit2 types out of this header) reads the blobs of a commit's tree
+ * through the same interface, so `build`, `list` and `check` work on
+ * either without knowing which (as SQLite's core calls through a
+ * sqlite3_vfs).
  *
  * Versioning: `version` says which fields a source fills. Fields are only
  * ever added at the end; a caller checks `version` before using a field

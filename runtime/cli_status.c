@@ -4,8 +4,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "util.h"
@@ -85,6 +87,44 @@ static const char *version_text(const migc_report_row *row)
 	return row->kind == MIGC_KIND_REPEATABLE ? "R" : row->version;
 }
 
+/* 1 when the bundle was built with --provenance (some migration has it). */
+static int has_provenance(const migc_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < migc_set_count(set); i++)
+		if (migc_set_get(set, i)->added_commit)
+			return 1;
+	return 0;
+}
+
+/* When a migration was added (its author time), ISO-8601 UTC, or "". */
+static void added_at(char out[32], const migc_migration *m)
+{
+	time_t t;
+	struct tm tm;
+
+	out[0] = '\0';
+	if (!m || !m->added_commit || !*m->added_commit)
+		return;
+	t = (time_t)m->added_time;
+	if (gmtime_r(&t, &tm))
+		strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Provenance for the table: "<12 hex> <date>", or "-". */
+static void added_text(char out[48], const migc_report_row *row)
+{
+	char at[32];
+
+	added_at(at, row->migration);
+	if (!*at) {
+		snprintf(out, 48, "-");
+		return;
+	}
+	snprintf(out, 48, "%.12s %.10s", row->migration->added_commit, at);
+}
+
 static void status_widths(struct widths *w, const migc_report *r)
 {
 	size_t i;
@@ -130,23 +170,26 @@ static void status_summary(const migc_report *r, const char *database)
 static void status_human(const struct cli *c, const migc_report *r,
 			 const char *database)
 {
+	int prov = has_provenance(c->set);
 	struct widths w;
 	size_t i;
 
 	status_widths(&w, r);
 	if (!c->quiet)
-		printf("%-*s  %-*s  %-*s  %-*s  %s\n", w.version, "VERSION",
+		printf("%-*s  %-*s  %-*s  %-*s  %-*s%s\n", w.version, "VERSION",
 		       w.name, "NAME", w.state, "STATE", w.at, "APPLIED AT",
-		       "DURATION");
+		       prov ? 11 : 0, "DURATION", prov ? "  ADDED IN" : "");
 	for (i = 0; !c->quiet && i < migc_report_count(r); i++) {
 		const migc_report_row *row = migc_report_get(r, i);
-		char dur[32];
+		char dur[32], added[48];
 
 		duration_text(dur, row->duration_ms);
-		printf("%-*s  %-*s  %-*s  %-*s  %s\n", w.version,
+		added_text(added, row);
+		printf("%-*s  %-*s  %-*s  %-*s  %-*s%s%s\n", w.version,
 		       version_text(row), w.name, row->name, w.state,
 		       migc_state_name(row->state), w.at,
-		       or_dash(row->applied_at), dur);
+		       or_dash(row->applied_at), prov ? 11 : 0, dur,
+		       prov ? "  " : "", prov ? added : "");
 	}
 	if (!c->quiet)
 		printf("\n");
@@ -156,9 +199,10 @@ static void status_human(const struct cli *c, const migc_report *r,
 static void json_row(struct migc_json *j, const migc_report_row *row)
 {
 	const migc_migration *m = row->migration;
-	char file[600];
+	char file[600], at[32];
 
 	row_file(file, sizeof(file), row);
+	added_at(at, m);
 	migc_json_object(j, NULL);
 	migc_json_string(j, "version", *row->version ? row->version : NULL);
 	migc_json_string(j, "name", row->name);
@@ -176,6 +220,9 @@ static void json_row(struct migc_json *j, const migc_report_row *row)
 		migc_json_null(j, "duration_ms");
 	migc_json_string(j, "applied_by", row->applied_by);
 	migc_json_string(j, "note", row->note);
+	/* provenance (migc build --provenance): the commit that added it */
+	migc_json_string(j, "added_commit", *at ? m->added_commit : NULL);
+	migc_json_string(j, "added_at", *at ? at : NULL);
 	migc_json_end_object(j);
 }
 

@@ -322,7 +322,7 @@ binary_env() {
 test_binary_is_runnable() {
 	valid_dir
 	binary_env
-	run "$MIGC" build migrations --binary ./migrate --source-commit abc123
+	run "$MIGC" build migrations --binary ./migrate --source-commit abc1234
 	expect_rc 0
 	[ -x migrate ] || fail "no executable ./migrate"
 	local id
