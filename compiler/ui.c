@@ -72,13 +72,6 @@ int ui_usage_error(const char *usage, const char *fmt, ...)
 	return UI_EXIT_USAGE;
 }
 
-int ui_opt_is(const char *arg, const char *longname)
-{
-	size_t n = strlen(longname);
-
-	return strncmp(arg, longname, n) == 0 && (arg[n] == '\0' || arg[n] == '=');
-}
-
 int ui_opt_value(int argc, char **argv, int *i, const char *shortname,
 		 const char *longname, const char *usage, const char **value)
 {

@@ -47,8 +47,5 @@ int ui_usage_error(const char *usage, const char *fmt, ...) MIGC_PRINTF(2, 3);
 int ui_opt_value(int argc, char **argv, int *i, const char *shortname,
 		 const char *longname, const char *usage, const char **value);
 
-/* 1 when `arg` is `--name` or `--name=...` (for options the command does
- * not support yet). */
-int ui_opt_is(const char *arg, const char *longname);
 
 #endif /* MIGC_UI_H */

@@ -18,6 +18,8 @@ export MIGC BUILD MIGC_ROOT
 TEST_TMP=$(mktemp -d "${TMPDIR:-/tmp}/migc-e2e.XXXXXX")
 trap 'rm -rf "$TEST_TMP"' EXIT
 unset DATABASE_URL MIGC_SKIP
+# git discovery never leaves the test directory, wherever TMPDIR is
+export GIT_CEILING_DIRECTORIES="$TEST_TMP"
 
 # run CMD...: run a command, capturing $OUT (stdout), $ERR (stderr), $RC.
 run() {
