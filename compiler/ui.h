@@ -47,5 +47,4 @@ int ui_usage_error(const char *usage, const char *fmt, ...) MIGC_PRINTF(2, 3);
 int ui_opt_value(int argc, char **argv, int *i, const char *shortname,
 		 const char *longname, const char *usage, const char **value);
 
-
 #endif /* MIGC_UI_H */
