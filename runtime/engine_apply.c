@@ -141,11 +141,21 @@ static int apply_tx(const struct run_ctx *c, const migc_migration *m,
 		return MIGC_EFAILED;
 	}
 	rc = insert_row(c, m, MIGC_H_APPLIED, migc_now_ms() - start, id, err);
-	if (!rc)
-		rc = d->commit(c->db->conn, err);
 	if (rc) {
 		d->rollback(c->db->conn);
 		migc_err_prefix(err, "%s: recording it in the history", m->filename);
+		return rc;
+	}
+	rc = d->commit(c->db->conn, err);
+	if (rc) {
+		/* The server may have committed before the connection dropped:
+		 * the outcome is unknown here, never half-applied. */
+		d->rollback(c->db->conn);
+		migc_err_prefix(err, "%s: committing", m->filename);
+		migc_err_hint(err, "if the connection dropped during COMMIT, %s may "
+			      "or may not have been applied (never in part): "
+			      "`migrate status` tells, and `migrate up` again "
+			      "never applies it twice", m->filename);
 	}
 	return rc;
 }
