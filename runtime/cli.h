@@ -73,6 +73,10 @@ int cli_error(const migc_error *err);
 
 /* Connect with --url / DATABASE_URL and --wait; prints the error itself.
  * Returns 0 or the exit code. */
+/* The live "running ... 12s" line on a terminal (cli_progress.c). */
+void cli_progress_start(const struct cli *c, const migc_migration *m);
+void cli_progress_stop(void);
+
 /*
  * Signals: SIGTERM and SIGINT (a platform ending the release command at its
  * time limit, or ^C) interrupt the database work of the open connection, so

@@ -89,6 +89,12 @@ void cli_on_event(const migc_event *ev, void *ctx)
 	struct cli *c = ctx;
 	const char *msg = ev->message ? ev->message : "";
 
+	if (ev->type == MIGC_EVENT_START) {
+		if (ev->migration)
+			cli_progress_start(c, ev->migration);
+		return;
+	}
+	cli_progress_stop();
 	switch (ev->type) {
 	case MIGC_EVENT_DONE:
 		remember_applied(c, ev->migration, ev->duration_ms);

@@ -469,6 +469,27 @@ test_sqlite_url_parameters_are_uri_parameters() {
 	expect_out "applied"
 }
 
+# A migration that takes about a second.
+SECOND_SQL='CREATE TABLE slow AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) SELECT count(*) AS n FROM c;'
+
+test_progress_line_only_on_a_terminal() {
+	mig m 0001_slow.sql "$SECOND_SQL"
+	build m ./migrate
+	export MIGC_PROGRESS_DELAY_MS=100
+	# a terminal (script(1) gives the command a pty): the live line, then erased
+	script -qec "./migrate up --url sqlite:tty.db" /dev/null >tty.out 2>&1 || fail "migrate up on a pty failed: $(cat tty.out)"
+	grep -q 'running 0001 slow \.\.\. [0-9]*s' tty.out || fail "expected a progress line on the terminal, got: $(cat -v tty.out)"
+	grep -q 'applied 0001 slow' tty.out || fail "expected the applied line"
+	# not a terminal (a CI log): no progress line, no escape sequences
+	run ./migrate up --url sqlite:log.db
+	expect_rc 0
+	expect_no "running 0001"
+	if grep -q $'\033' <<<"$OUT$ERR"; then fail "escape sequences in non-terminal output"; fi
+	# --quiet and --format json on a terminal: none either
+	script -qec "./migrate up --url sqlite:q.db --quiet" /dev/null >q.out 2>&1 || fail "quiet run failed"
+	! grep -q 'running 0001' q.out || fail "progress line under --quiet"
+}
+
 # A migration that runs for minutes unless something stops it.
 LONG_INSERT='INSERT INTO big WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000000) SELECT x FROM c;'
 
