@@ -12,6 +12,10 @@
  * whether the migrations directory is dirty (1/0), or -1 when unknown (no
  * repository, or an explicit commit other than HEAD). No repository at all
  * is fine unless an option needs one.
+ *
+ * Every build runs the rolling-deploy lint (lint.h) over the valid set and
+ * prints its findings as warnings on stderr; under --strict they fail the
+ * build before anything is written.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -24,6 +28,7 @@
 #include "commands.h"
 #include "emit.h"
 #include "git.h"
+#include "lint.h"
 #include "load.h"
 #include "outfile.h"
 #include "render.h"
@@ -45,6 +50,13 @@ const char cmd_build_usage[] =
 	"                         ($CFLAGS, default -O2, and $LDFLAGS are passed on)\n"
 	"  --symbol NAME          C name of the bundle (default " RENDER_DEFAULT_SYMBOL ")\n"
 	"\n"
+	"rolling-deploy lint (see 'migc lint --help'; findings are warnings on stderr):\n"
+	"  --strict               fail (exit 1, nothing written) on any lint finding\n"
+	"  --dialect postgres|sqlite  the database the migrations are for (default\n"
+	"                         postgres); sqlite skips the PostgreSQL-only rules\n"
+	"  --lint-since VERSION   lint only versioned migrations newer than VERSION\n"
+	"  --no-lint              do not run the lint\n"
+	"\n"
 	"git (DIR is looked up in the repository that holds it):\n"
 	"  --rev REV              read DIR from the tree of commit REV (a branch, tag, or\n"
 	"                         hash), not from the working tree; records REV's commit\n"
@@ -60,9 +72,10 @@ const char cmd_build_usage[] =
 	"a repository the build still works; the commit is then --source-commit, else\n"
 	"$MIGC_SOURCE_COMMIT, else unknown.\n"
 	"\n"
-	"environment: CC, CFLAGS, LDFLAGS; MIGC_SOURCE_COMMIT; MIGC_LIBDIR and\n"
-	"MIGC_INCLUDEDIR say where libmigc.a and migc.h are when they are not next to\n"
-	"migc or installed with it.\n";
+	"environment: CC, CFLAGS, LDFLAGS; MIGC_LINK_LIBS replaces the libraries linked\n"
+	"after libmigc.a (e.g. \"-Wl,-Bstatic -lsqlite3 -Wl,-Bdynamic -lm -lpq\" for a\n"
+	"static SQLite); MIGC_SOURCE_COMMIT; MIGC_LIBDIR and MIGC_INCLUDEDIR say where\n"
+	"libmigc.a and migc.h are when they are not next to migc or installed with it.\n";
 
 struct build_opts {
 	const char *dir;
@@ -74,6 +87,10 @@ struct build_opts {
 	const char *rev;
 	int require_clean;
 	int provenance;
+	int strict;             /* lint findings fail the build */
+	int no_lint;
+	const char *dialect;    /* --dialect, NULL: postgres */
+	const char *lint_since; /* --lint-since VERSION */
 };
 
 /* Where the migrations come from, and what the bundle says about it. */
@@ -112,13 +129,19 @@ static int parse_build(struct build_opts *o, int argc, char **argv)
 			    (rc = ui_opt_value(argc, argv, &i, NULL, "--symbol", cmd_build_usage, &o->symbol)) ||
 			    (rc = ui_opt_value(argc, argv, &i, NULL, "--rev", cmd_build_usage, &o->rev)) ||
 			    (rc = ui_opt_value(argc, argv, &i, NULL, "--source-commit", cmd_build_usage,
-					       &o->source_commit))) {
+					       &o->source_commit)) ||
+			    (rc = ui_opt_value(argc, argv, &i, NULL, "--dialect", cmd_build_usage,
+					       &o->dialect)) ||
+			    (rc = ui_opt_value(argc, argv, &i, NULL, "--lint-since", cmd_build_usage,
+					       &o->lint_since))) {
 				if (rc < 0)
 					return UI_EXIT_USAGE;
 				continue;
 			}
 			if (flag_option(arg, "--require-clean", &o->require_clean) ||
-			    flag_option(arg, "--provenance", &o->provenance))
+			    flag_option(arg, "--provenance", &o->provenance) ||
+			    flag_option(arg, "--strict", &o->strict) ||
+			    flag_option(arg, "--no-lint", &o->no_lint))
 				continue;
 			return ui_usage_error(cmd_build_usage, "unknown option '%s'", arg);
 		}
@@ -136,6 +159,12 @@ static int parse_build(struct build_opts *o, int argc, char **argv)
 	if (o->rev && !*o->rev)
 		return ui_usage_error(cmd_build_usage, "empty revision");
 	o->commit_option = o->source_commit != NULL;
+	if (o->no_lint && (o->strict || o->dialect || o->lint_since))
+		return ui_usage_error(cmd_build_usage, "--no-lint excludes --strict, --dialect "
+				      "and --lint-since (they configure the lint)");
+	if (o->lint_since && !migc_version_valid(o->lint_since))
+		return ui_usage_error(cmd_build_usage, "--lint-since '%s' is not a version",
+				      o->lint_since);
 	if (o->rev && o->commit_option)
 		return ui_usage_error(cmd_build_usage, "--rev and --source-commit exclude each "
 				      "other (--rev records the commit it builds)");
@@ -353,6 +382,34 @@ static void source_facts(struct render_info *info, const struct build_source *bs
 		info->source_dirty = -1;
 }
 
+/*
+ * The rolling-deploy lint over the loaded set: findings are warnings, or,
+ * under --strict, errors that stop the build (UI_EXIT_INVALID) before
+ * anything is written. Returns 0 or an exit code, after saying why.
+ */
+static int run_lint(const struct build_opts *o, const migc_set *set,
+		    const char *where, migc_error *err)
+{
+	enum lint_dialect dialect = LINT_POSTGRES;
+	struct lint_result res;
+	int rc;
+
+	if (o->no_lint)
+		return 0;
+	if (o->dialect && lint_dialect_parse(&dialect, o->dialect))
+		return ui_usage_error(cmd_build_usage, "unknown dialect '%s' (postgres or sqlite)",
+				      o->dialect);
+	rc = lint_set(&res, set, where, dialect, o->lint_since, err);
+	if (rc) {
+		lint_result_free(&res);
+		return ui_fail(err);
+	}
+	lint_print_build(&res, o->strict);
+	rc = o->strict && res.count ? UI_EXIT_INVALID : 0;
+	lint_result_free(&res);
+	return rc;
+}
+
 static void print_built(const struct build_opts *o, const migc_set *set,
 			const struct render_info *info)
 {
@@ -401,6 +458,12 @@ int cmd_build(int argc, char **argv)
 			fprintf(stderr, "migc: nothing was written\n");
 		close_source(&bs);
 		return ui_exit_code(rc);
+	}
+	rc = run_lint(&o, set, bs.src->where, &err);
+	if (rc) {
+		migc_set_free(set);
+		close_source(&bs);
+		return rc;
 	}
 	source_facts(&info, &bs, o.source_commit ? explicit_commit : NULL);
 	if (o.provenance && bs.commit)

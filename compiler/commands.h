@@ -12,11 +12,13 @@ int cmd_build(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_new(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_lint(int argc, char **argv);
 
 extern const char cmd_build_usage[];
 extern const char cmd_list_usage[];
 extern const char cmd_new_usage[];
 extern const char cmd_check_usage[];
+extern const char cmd_lint_usage[];
 
 /*
  * The version a new migration after `newest` gets, numbered the way `migc

@@ -22,6 +22,7 @@ struct command {
 static const struct command commands[] = {
 	{ "build", cmd_build, cmd_build_usage, "compile the migrations into a C bundle or a release binary" },
 	{ "check", cmd_check, cmd_check_usage, "the CI drift check: compare the migrations with a git branch" },
+	{ "lint", cmd_lint, cmd_lint_usage, "the rolling-deploy lint: statements that break running code" },
 	{ "list", cmd_list, cmd_list_usage, "show the migrations in order, with flags and checksums" },
 	{ "new", cmd_new, cmd_new_usage, "create the next migration file" },
 };

@@ -3,8 +3,9 @@
  * `migc build --binary`. See toolchain.h.
  *
  * The compiler is run with fork and execvp, never through a shell, so no
- * path or flag is ever re-parsed: $CC, $CFLAGS and $LDFLAGS are split on
- * whitespace (as make does for a plain variable) and nothing else.
+ * path or flag is ever re-parsed: $CC, $CFLAGS, $MIGC_LINK_LIBS and $LDFLAGS
+ * are split on whitespace (as make does for a plain variable) and nothing
+ * else.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -22,8 +23,9 @@
 #include "outfile.h"
 #include "util.h"
 
-/* Set by the Makefile: what a release binary links besides libmigc.a, and
- * where `make install` puts migc. */
+/* Set by the Makefile: what a release binary links besides libmigc.a (the
+ * environment variable MIGC_LINK_LIBS replaces it, e.g. to link SQLite
+ * statically), and where `make install` puts migc. */
 #ifndef MIGC_LINK_LIBS
 #define MIGC_LINK_LIBS ""
 #endif
@@ -256,6 +258,7 @@ static int build_args(struct args *a, const struct toolchain *tc,
 {
 	const char *cc = getenv("CC"), *cflags = getenv("CFLAGS");
 	const char *ldflags = getenv("LDFLAGS");
+	const char *libs = getenv("MIGC_LINK_LIBS");
 	char *inc = NULL;
 	int rc;
 
@@ -263,6 +266,8 @@ static int build_args(struct args *a, const struct toolchain *tc,
 		cc = "cc";
 	if (!cflags)
 		cflags = "-O2";
+	if (!libs || !libs[strspn(libs, " \t\n")])
+		libs = MIGC_LINK_LIBS;
 	inc = malloc(strlen(tc->include_dir) + 3);
 	if (!inc)
 		return MIGC_ENOMEM;
@@ -280,7 +285,7 @@ static int build_args(struct args *a, const struct toolchain *tc,
 	if (!rc)
 		rc = args_push(a, tc->library);
 	if (!rc)
-		rc = args_split(a, MIGC_LINK_LIBS);
+		rc = args_split(a, libs);
 	if (!rc && ldflags)
 		rc = args_split(a, ldflags);
 	if (!rc)

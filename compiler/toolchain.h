@@ -26,7 +26,8 @@ void toolchain_free(struct toolchain *tc);
  * Compile and link `bundle_c` into the executable `output`:
  *   $CC $CFLAGS -I<include> -DMIGC_BUNDLE_MAIN bundle.c libmigc.a
  *       <link libs> $LDFLAGS -o output
- * CC defaults to "cc" and CFLAGS to "-O2"; both are split on whitespace.
+ * CC defaults to "cc" and CFLAGS to "-O2"; <link libs> are $MIGC_LINK_LIBS,
+ * else what migc was built with; all are split on whitespace.
  * The compiler's messages go to stderr as they come. The binary appears
  * at `output` only when the compiler succeeded.
  */

@@ -15,13 +15,21 @@
  *                                (PostgreSQL lock_timeout), instead of
  *                                the --db-lock-timeout default
  *     -- migc:statement-timeout 30min   the same for statement_timeout
+ *     -- migc:allow drop-column,truncate  opt this file out of those rules
+ *                                of the rolling-deploy lint (`migc lint`)
  *
  * Durations are written as migc_duration_parse() reads them: 500ms, 5s,
  * 10min, 1h; 0 means no limit.
  *
  * Everything else is refused rather than ignored: a misspelt directive, a
  * repeated one, a bad argument, and a `-- migc:` line further down the file
- * (it would look like it took effect when it did not).
+ * (it would look like it took effect when it did not). `allow` is the one
+ * directive that may be repeated (the lists add up); a rule name it does
+ * not know is an error, so a typo cannot silently leave a rule on.
+ *
+ * The rule names are here, not in the compiler's lint, because the runtime
+ * reads directives too (it re-parses them from a bundle's SQL) and both must
+ * accept the same files.
  */
 #include <stdio.h>
 #include <string.h>
@@ -76,10 +84,86 @@ static int word_is(const char *p, size_t len, const char *word)
 
 static const char known[] =
 	"known directives: -- migc:no-transaction, -- migc:phase pre|post, "
-	"-- migc:lock-timeout DURATION, -- migc:statement-timeout DURATION";
+	"-- migc:lock-timeout DURATION, -- migc:statement-timeout DURATION, "
+	"-- migc:allow RULE[,RULE...]";
 
-/* Bits of `seen`, so each directive is given at most once. */
+/* Bits of `seen`, so each directive is given at most once (but allow). */
 enum { SEEN_NOTX = 1, SEEN_PHASE = 2, SEEN_LOCK = 4, SEEN_STMT = 8 };
+
+/* Indexed by enum migc_lint_rule. */
+static const char *const lint_rules[MIGC_LINT_NRULES] = {
+	[MIGC_LINT_DROP_COLUMN] = "drop-column",
+	[MIGC_LINT_RENAME_COLUMN] = "rename-column",
+	[MIGC_LINT_DROP_TABLE] = "drop-table",
+	[MIGC_LINT_RENAME_TABLE] = "rename-table",
+	[MIGC_LINT_CHANGE_COLUMN_TYPE] = "change-column-type",
+	[MIGC_LINT_ADD_NOT_NULL] = "add-not-null-without-default",
+	[MIGC_LINT_SET_NOT_NULL] = "set-not-null",
+	[MIGC_LINT_CREATE_INDEX] = "create-index-non-concurrently",
+	[MIGC_LINT_NEEDS_NO_TRANSACTION] = "needs-no-transaction",
+	[MIGC_LINT_LOCK_TIMEOUT] = "lock-without-timeout",
+	[MIGC_LINT_ADD_FOREIGN_KEY] = "add-foreign-key",
+	[MIGC_LINT_ADD_CHECK] = "add-check-constraint",
+	[MIGC_LINT_VOLATILE_DEFAULT] = "add-column-volatile-default",
+	[MIGC_LINT_TRUNCATE] = "truncate",
+};
+
+const char *migc_lint_rule_name(int rule)
+{
+	return rule >= 0 && rule < MIGC_LINT_NRULES ? lint_rules[rule] : NULL;
+}
+
+int migc_lint_rule_find(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < MIGC_LINT_NRULES; i++)
+		if (word_is(name, len, lint_rules[i]))
+			return i;
+	return -1;
+}
+
+/*
+ * `-- migc:allow RULE[,RULE...]`: add each rule to the file's allow mask.
+ * Spaces around the commas are fine; an empty or unknown name is an error
+ * whose hint lists the rules there are.
+ */
+static int set_allow(unsigned *mask, const char *file, int line,
+		     const char *arg, size_t arg_len, migc_error *err)
+{
+	char hint[512];
+	size_t off = 0, n;
+	int i;
+
+	n = (size_t)snprintf(hint, sizeof(hint), "known rules:");
+	for (i = 0; i < MIGC_LINT_NRULES && n < sizeof(hint); i++)
+		n += (size_t)snprintf(hint + n, sizeof(hint) - n, "%s %s", i ? "," : "",
+				      lint_rules[i]);
+	if (!arg_len)
+		return directive_fail(err, file, line, hint,
+				      "migc:allow wants rule names, e.g. -- migc:allow drop-column%.*s",
+				      arg, arg_len);
+	while (off <= arg_len) {
+		const char *comma = memchr(arg + off, ',', arg_len - off);
+		size_t end = comma ? (size_t)(comma - arg) : arg_len;
+		const char *name = arg + off;
+		size_t name_len = end - off;
+		int rule;
+
+		trim(&name, &name_len);
+		rule = migc_lint_rule_find(name, name_len);
+		if (!name_len)
+			return directive_fail(err, file, line, hint,
+					      "migc:allow has an empty rule name in '%.*s'",
+					      arg, arg_len);
+		if (rule < 0)
+			return directive_fail(err, file, line, hint,
+					      "migc:allow: unknown rule '%.*s'", name, name_len);
+		*mask |= 1u << rule;
+		off = end + 1;
+	}
+	return 0;
+}
 
 static int set_timeout(long *out, const char *file, int line, const char *name,
 		       const char *arg, size_t arg_len, migc_error *err)
@@ -122,6 +206,8 @@ static int apply_directive(migc_directives *d, unsigned *seen, const char *file,
 		bit = SEEN_LOCK;
 	else if (word_is(p, name_len, "statement-timeout"))
 		bit = SEEN_STMT;
+	else if (word_is(p, name_len, "allow"))
+		return set_allow(&d->lint_allow, file, line, arg, arg_len, err);
 	else
 		return directive_fail(err, file, line, known,
 				      "unknown directive 'migc:%.*s'", p, name_len);
@@ -168,6 +254,7 @@ int migc_directives_parse(migc_directives *out, const char *file,
 	out->flags = 0;
 	out->lock_timeout_ms = -1;
 	out->statement_timeout_ms = -1;
+	out->lint_allow = 0;
 	while (off < len) {
 		const char *nl = memchr(sql + off, '\n', len - off);
 		size_t end = nl ? (size_t)(nl - sql) : len;

@@ -17,11 +17,44 @@
 int migc_content_check(const char *file, const char *data, size_t len,
 		       migc_error *err);
 
+/*
+ * The rules of the rolling-deploy lint (compiler/lint.c), as far as the
+ * directive parser needs them: `-- migc:allow RULE[,RULE...]` names rules
+ * a file opts out of, and a misspelt name must be an error with file and
+ * line, so the names live here, in the library. The names are stable (users
+ * write them in files, CI reads them from JSON); the numbers are internal
+ * and only index the allow bitmask. New rules go at the end.
+ */
+enum migc_lint_rule {
+	MIGC_LINT_DROP_COLUMN,
+	MIGC_LINT_RENAME_COLUMN,
+	MIGC_LINT_DROP_TABLE,
+	MIGC_LINT_RENAME_TABLE,
+	MIGC_LINT_CHANGE_COLUMN_TYPE,
+	MIGC_LINT_ADD_NOT_NULL,
+	MIGC_LINT_SET_NOT_NULL,
+	MIGC_LINT_CREATE_INDEX,
+	MIGC_LINT_NEEDS_NO_TRANSACTION,
+	MIGC_LINT_LOCK_TIMEOUT,
+	MIGC_LINT_ADD_FOREIGN_KEY,
+	MIGC_LINT_ADD_CHECK,
+	MIGC_LINT_VOLATILE_DEFAULT,
+	MIGC_LINT_TRUNCATE,
+	MIGC_LINT_NRULES
+};
+
+/* The kebab-case name of a rule ("drop-column"), or NULL out of range. */
+const char *migc_lint_rule_name(int rule);
+
+/* The rule called name[0..len), or -1 when there is none. */
+int migc_lint_rule_find(const char *name, size_t len);
+
 /* What a file's `-- migc:` directives say. */
 typedef struct migc_directives {
 	unsigned flags;            /* MIGC_FLAG_* */
 	long lock_timeout_ms;      /* -- migc:lock-timeout, -1 when absent */
 	long statement_timeout_ms; /* -- migc:statement-timeout, -1 when absent */
+	unsigned lint_allow;       /* -- migc:allow: bit (1u << rule) per rule */
 } migc_directives;
 
 /*

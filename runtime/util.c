@@ -59,7 +59,7 @@ void migc_err_hint(migc_error *err, const char *fmt, ...)
 
 void migc_err_hint_append(migc_error *err, const char *fmt, ...)
 {
-	char more[sizeof(err->hint)];
+	char more[sizeof(((migc_error *)0)->hint)];
 	size_t n;
 	va_list ap;
 

@@ -10,7 +10,7 @@ rm -rf "$out" && mkdir -p "$out"
 step() { printf '\n$ %s\n' "$*"; "$@"; }
 
 step "$BUILD/migc" list templates/example/migrations
-step "$BUILD/migc" build templates/example/migrations --binary "$out/migrate"
+step "$BUILD/migc" build templates/example/migrations --dialect sqlite --binary "$out/migrate"
 export DATABASE_URL="sqlite:$out/app.db"
 echo; echo "DATABASE_URL=$DATABASE_URL"
 step "$out/migrate" up
