@@ -5,9 +5,10 @@
 #   make test SANITIZE=1 the same under ASan+UBSan (outputs in build/asan)
 #   make deps            install the Debian packages in .ci/packages (root or sudo)
 #   make demo            compile templates/example into a binary, run it on SQLite
+#   make bench           benchmarks against measured floors (QUICK=1: short)
 #   make lint            banned functions, cppcheck
 #   make format          clang-format every C file
-#   make install PREFIX=/usr/local DESTDIR=
+#   make install PREFIX=/usr/local DESTDIR=   (make uninstall with the same)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -49,7 +50,7 @@ MIGC  = $(BUILD)/migc
 # `migc build --binary` links the same way in-tree and installed.
 LINK_LIBS = $(RT_LIBS)
 
-.PHONY: all deps test unit e2e demo lint format install clean headertest soak
+.PHONY: all deps test unit e2e demo lint format install clean headertest soak bench
 all: $(LIB) $(MIGC)
 
 $(BUILD)/%.o: %.c
@@ -98,6 +99,10 @@ e2e: all
 soak: all
 	@BUILD=$(BUILD) bash tests/soak.sh
 
+# Benchmarks against measured floors (BENCHMARKS.md); QUICK=1 for a short run.
+bench: all
+	@BUILD=$(BUILD) QUICK=$(QUICK) bash tests/bench/run.sh
+
 deps:
 	@bash .ci/install-deps
 
@@ -110,11 +115,44 @@ lint:
 format:
 	clang-format -i $(RT_SRC) $(CC_SRC) include/*.h runtime/*.h compiler/*.h tests/unit/*.c tests/unit/*.h
 
+# The installed layout. `migc build --binary` finds libmigc.a and migc.h from
+# where migc itself is (bin/../lib, bin/../include), so they stay beside bin/
+# and an installed tree can be moved as a whole. Only the static library is
+# installed: a release binary must not need libmigc at run time, and a bundle
+# is tied to the runtime it was compiled with (bundle ABI), which linking
+# statically keeps together.
+VERSION    := $(shell sed -n 's/^\#define MIGC_VERSION "\(.*\)"$$/\1/p' include/migc.h)
+MANDIR      = $(PREFIX)/share/man
+TEMPLATEDIR = $(PREFIX)/share/migc/templates
+# The files users copy: not the bundle template (compiled into migc), the man
+# page sources, the pkg-config template or the in-tree demo script.
+TEMPLATES  := $(filter-out templates/bundle.c.in templates/migc.pc.in templates/man/% \
+	templates/example/demo.sh,$(sort $(shell find templates -type f)))
+
+.PHONY: uninstall
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+		$(DESTDIR)$(PREFIX)/include $(DESTDIR)$(MANDIR)/man1
 	install -m 755 $(MIGC) $(DESTDIR)$(PREFIX)/bin/migc
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libmigc.a
 	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' templates/migc.pc.in \
+		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/migc.pc
+	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/migc.pc
+	install -m 644 templates/man/migc.1 templates/man/migrate.1 $(DESTDIR)$(MANDIR)/man1/
+	@for f in $(TEMPLATES); do \
+		d="$(DESTDIR)$(TEMPLATEDIR)/$${f#templates/}"; m=644; \
+		if [ -x "$$f" ]; then m=755; fi; \
+		install -d "$${d%/*}" && install -m $$m "$$f" "$$d" || exit 1; \
+	done
+	@echo "installed migc $(VERSION) in $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/migc $(DESTDIR)$(PREFIX)/lib/libmigc.a \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/migc.pc \
+		$(DESTDIR)$(MANDIR)/man1/migc.1 $(DESTDIR)$(MANDIR)/man1/migrate.1 \
+		$(addprefix $(DESTDIR)$(PREFIX)/include/,$(notdir $(wildcard include/*.h)))
+	rm -rf $(DESTDIR)$(PREFIX)/share/migc
 
 clean:
 	rm -rf build
