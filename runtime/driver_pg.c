@@ -289,6 +289,7 @@ static int pg_connect(struct migc_conn **out, const char *url,
 	c->on_event = opts->on_event;
 	c->event_ctx = opts->event_ctx;
 	c->seed = (unsigned)migc_now_ms() ^ ((unsigned)getpid() << 16);
+	migc_strlcpy(c->token, ci.app_token, sizeof(c->token));
 	c->pg = PQconnectdbParams(ci.keys, ci.values, 0);
 	if (!c->pg)
 		rc = migc_err(err, MIGC_ENOMEM, "out of memory");

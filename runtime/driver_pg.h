@@ -13,6 +13,19 @@
 #include "driver.h"
 #include "pg_url.h"
 
+/* How long a runner's token may be seen idle before its "running" row is
+ * taken for a dead runner's (driver_pg_history.c). */
+#define MIGC_PG_RUNNER_GRACE_MS 10000
+#define MIGC_PG_PEERS 8
+
+/* What this connection saw of the runner of one "running" row. */
+struct migc_pg_peer {
+	long long id;       /* the history row; 0: a free slot */
+	long long first_ms; /* when runner_alive() first looked at it */
+	long long busy_ms;  /* when its token was last seen busy (0: never) */
+	int pooled;         /* its token was busy on another backend */
+};
+
 struct migc_conn {
 	PGconn *pg;
 	PGcancel *cancel;  /* for interrupt(), from a signal handler */
@@ -35,6 +48,8 @@ struct migc_conn {
 	char table_seen[160]; /* a history table known to exist */
 	int told_wait;        /* "waiting for the lock" said once */
 	unsigned seed;        /* jitter */
+	char token[MIGC_PG_TOKEN_LEN + 1]; /* in our application_name, or "" */
+	struct migc_pg_peer peers[MIGC_PG_PEERS]; /* for runner_alive() */
 	volatile sig_atomic_t interrupted; /* set from a signal handler */
 };
 

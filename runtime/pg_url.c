@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "pg_url.h"
 #include "util.h"
@@ -485,21 +487,103 @@ static int set_default(struct migc_pg_conninfo *ci, const char *key,
 	return ci_set(ci, key, value);
 }
 
+void migc_pg_app_name(char *out, size_t size, const char *prefix,
+		      const char *token)
+{
+	size_t max, tlen = token ? strlen(token) : 0, n;
+
+	if (size == 0)
+		return;
+	max = size - 1;
+	if (max > MIGC_PG_APP_NAME_MAX)
+		max = MIGC_PG_APP_NAME_MAX;
+	if (tlen + 1 > max) /* no room for a prefix: cannot happen here */
+		tlen = 0;
+	n = strlen(prefix ? prefix : "");
+	if (n > max - (tlen ? tlen + 1 : 0))
+		n = max - (tlen ? tlen + 1 : 0);
+	/* do not end in the middle of a UTF-8 character */
+	while (n > 0 && prefix[n] && ((unsigned char)prefix[n] & 0xc0) == 0x80)
+		n--;
+	if (n)
+		memcpy(out, prefix, n);
+	if (tlen) {
+		out[n++] = ' ';
+		memcpy(out + n, token, tlen);
+		n += tlen;
+	}
+	out[n] = '\0';
+}
+
+/*
+ * MIGC_PG_TOKEN_LEN random hex characters, from /dev/urandom; without it
+ * (a chroot, a sandbox) from the pid and the clocks, which is unique
+ * enough between the runners of one deploy.
+ */
+static void make_token(char out[MIGC_PG_TOKEN_LEN + 1])
+{
+	unsigned char b[MIGC_PG_TOKEN_LEN / 2];
+	FILE *f = fopen("/dev/urandom", "rb");
+	size_t got = 0, i;
+
+	if (f) {
+		got = fread(b, 1, sizeof(b), f);
+		fclose(f);
+	}
+	if (got != sizeof(b)) {
+		struct timespec ts;
+		unsigned long x;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		x = (unsigned long)getpid() * 2654435761ul;
+		x ^= (unsigned long)time(NULL) ^ (unsigned long)ts.tv_nsec;
+		x ^= (unsigned long)ts.tv_sec << 16;
+		for (i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)(x >> (8 * i));
+	}
+	for (i = 0; i < sizeof(b); i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/*
+ * fallback_application_name: "PREFIX TOKEN" (pg_url.h). libpq's order is
+ * application_name, then PGAPPNAME, then the fallback; when either of the
+ * first two names the application, the token would never reach the
+ * server, so there is none (the fallback is set as before, unused).
+ */
+static int add_app_name(struct migc_pg_conninfo *ci, const migc_options *opts)
+{
+	const char *mine = opts->application_name, *prefix;
+	const char *theirs = migc_pg_conninfo_get(ci, "application_name");
+	const char *env = getenv("PGAPPNAME");
+	char name[MIGC_PG_APP_NAME_MAX + 1];
+
+	if ((theirs && *theirs) || (env && *env)) {
+		if (mine && *mine)
+			return set_default(ci, "fallback_application_name",
+					   NULL, mine);
+		return 0;
+	}
+	prefix = migc_pg_conninfo_get(ci, "fallback_application_name");
+	if (!prefix || !*prefix)
+		prefix = mine && *mine ? mine : "migc";
+	make_token(ci->app_token);
+	migc_pg_app_name(name, sizeof(name), prefix, ci->app_token);
+	return ci_set(ci, "fallback_application_name", name);
+}
+
 static int add_defaults(struct migc_pg_conninfo *ci, const migc_options *opts)
 {
 	char timeout[16];
 	long secs = (opts->wait_ms + 999) / 1000;
-	int rc = 0;
+	int rc;
 
 	if (secs < 2)
 		secs = 2;
 	if (secs > 10)
 		secs = 10;
 	snprintf(timeout, sizeof(timeout), "%ld", secs);
-	/* libpq's order: application_name, then PGAPPNAME, then this */
-	if (opts->application_name && *opts->application_name)
-		rc = set_default(ci, "fallback_application_name", NULL,
-				 opts->application_name);
+	rc = add_app_name(ci, opts);
 	if (!rc)
 		rc = set_default(ci, "connect_timeout", "PGCONNECT_TIMEOUT",
 				 timeout);

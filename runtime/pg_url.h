@@ -20,12 +20,22 @@
  *                    -> refused (MIGC_EUSAGE) naming the parameter
  *
  * Then defaults are added where the user set nothing (in the string or in
- * the environment): fallback_application_name (opts->application_name),
+ * the environment): fallback_application_name (see below),
  * connect_timeout (from opts->wait_ms, 2 to 10 s), TCP keepalives
  * (keepalives=1, idle 30 s, interval 10 s, count 3, so a dead network is
  * noticed within about a minute), client_encoding=UTF8 (error positions
  * are counted in characters of the text we send). Everything else, such
  * as sslmode, passes through untouched.
+ *
+ * The application name is a prefix (a fallback_application_name in the
+ * string, else opts->application_name, else "migc"), a space and a random
+ * token of this connection, e.g. "migc 3fa2c1d0": pg_stat_activity then
+ * tells this runner's backends from every other's, also behind PgBouncer,
+ * which gives the client's name to whichever server connection it lends
+ * (driver_pg_history.c relies on it). When the user named the application
+ * (application_name in the string, or PGAPPNAME), libpq uses that name and
+ * there is no token (nor does one reach the server when a service file
+ * names it: the driver checks what the server shows before relying on it).
  *
  * The migration lock key is computed here too, so tests and DBAs can
  * compute it the same way: see migc_pg_lock_key().
@@ -38,6 +48,8 @@
 #include "migc.h"
 
 #define MIGC_PG_MAX_SECRETS 4
+#define MIGC_PG_TOKEN_LEN 8     /* hex characters of the runner token */
+#define MIGC_PG_APP_NAME_MAX 63 /* bytes pg_stat_activity keeps */
 
 /* Connection parameters, ready for PQconnectdbParams(keys, values, 0). */
 struct migc_pg_conninfo {
@@ -51,6 +63,9 @@ struct migc_pg_conninfo {
 	/* one warning per ignored URL parameter */
 	char **warnings;
 	size_t nwarnings;
+	/* the token in fallback_application_name; "" when the user named
+	 * the application */
+	char app_token[MIGC_PG_TOKEN_LEN + 1];
 };
 
 /* 1 for "postgres://", "postgresql://", "key=value ..." and "". */
@@ -69,6 +84,14 @@ void migc_pg_conninfo_free(struct migc_pg_conninfo *ci);
 /* The value set for `key`, or NULL. */
 const char *migc_pg_conninfo_get(const struct migc_pg_conninfo *ci,
 				 const char *key);
+
+/*
+ * "PREFIX TOKEN" into out[size], at most MIGC_PG_APP_NAME_MAX bytes: the
+ * prefix is cut (at a UTF-8 character boundary) so the token always fits
+ * whole. Just the (cut) prefix when `token` is empty.
+ */
+void migc_pg_app_name(char *out, size_t size, const char *prefix,
+		      const char *token);
 
 /* Replace, in place, every occurrence of `secret` in `text` with "***"
  * (or as many stars as it has characters, when shorter). */

@@ -7,12 +7,15 @@
 # failed one leaves, named, then resolve; SIGTERM during a long statement
 # (transaction rolled back; no-transaction migration marked failed); --role,
 # --schema/--table; URL forms (key=value, PG* variables only, search_path,
-# other tools' parameters); 8 runners at once over several rounds; lock
+# other tools' parameters); 8 runners at once over several rounds; a live
+# runner's no-transaction migration waited for (directly and through
+# PgBouncer, tests/pgbouncer.sh), not taken for a dead run; lock
 # timeouts retried while a reader's latency stays near the lock timeout; and
 # no password in any output of failing runs (URL, key=value, PGPASSWORD).
 # Binaries are built with `migc build --binary`.
 source "$(dirname "$0")/../lib.sh"
 source "$MIGC_ROOT/tests/pg.sh"
+source "$MIGC_ROOT/tests/pgbouncer.sh"
 
 if ! pg_available; then
 	echo "# skipped: PostgreSQL server binaries not found (apt-get install postgresql)"
@@ -334,7 +337,7 @@ test_exit_8_sigterm_rolls_back_a_transaction() {
 	mig m 0002_slow.sql $'CREATE TABLE half (x int);\nSELECT pg_sleep(30);'
 	build m ./migrate
 	start_up --application-name sigterm_tx
-	until_sql "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'sigterm_tx' AND query LIKE '%pg_sleep(30)%'"
+	until_sql "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name LIKE 'sigterm_tx %' AND query LIKE '%pg_sleep(30)%'"
 	stop_up TERM
 	expect_rc 8
 	expect_err "0002_slow.sql: interrupted by a signal; its transaction was rolled back"
@@ -351,7 +354,7 @@ test_exit_8_sigterm_marks_no_transaction_failed() {
 	mig m 0001_slow.sql $'-- migc:no-transaction\nCREATE TABLE before_sleep (x int);\nSELECT pg_sleep(30);'
 	build m ./migrate
 	start_up
-	until_sql "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name = 'migc' AND query LIKE '%pg_sleep(30)%'"
+	until_sql "SELECT count(*) = 1 FROM pg_stat_activity WHERE application_name LIKE 'migc %' AND query LIKE '%pg_sleep(30)%'"
 	stop_up TERM
 	expect_rc 8
 	expect_err "0001_slow.sql: interrupted by a signal; it ran without a transaction and is marked failed"
@@ -441,6 +444,60 @@ test_eight_concurrent_runners() {
 			"0001:applied,0002:applied,0003:applied,0004:applied,v:applied" "round $round history"
 		expect_eq "$(q 'SELECT count(*) FROM a')" 1 "round $round: 0004 ran once"
 	done
+}
+
+# live_peer URL: while one runner applies a long no-transaction migration
+# (longer than the 10 s a runner's token may look idle), a second `up` on
+# URL waits for it, then exits 0: a live peer, not a dead run to resolve
+# (exit 6). The row records the backend and the runner's token.
+live_peer() {
+	local url=$1 first rc t0 ms
+	mig m 0001_a.sql 'CREATE TABLE a (x int);'
+	mig m 0002_slow.sql $'-- migc:no-transaction\nSELECT pg_sleep(6);\nCREATE INDEX CONCURRENTLY a_x ON a (x);\nSELECT pg_sleep(6);'
+	mig m 0003_b.sql 'CREATE TABLE b (x int);'
+	build m ./migrate
+	./migrate up --url "$url" >"$T/first.out" 2>"$T/first.err" &
+	first=$!
+	until_sql "SELECT count(*) = 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'migc %' AND query LIKE '%pg_sleep(6)%' AND state = 'active'"
+	t0=$(date +%s%N)
+	run ./migrate up --url "$url" --lock-timeout 60
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	set +e
+	wait "$first"
+	rc=$?
+	set -e
+	echo "# the second runner waited ${ms} ms and exited $RC"
+	expect_rc 0
+	expect_err "another runner is applying 0002_slow.sql; waiting up to 60000 ms"
+	[ "$rc" = 0 ] || fail "the first runner exited $rc: $(head -c 1000 "$T/first.err")"
+	[ "$ms" -ge 8000 ] || fail "the second runner did not wait for the first (${ms} ms)"
+	expect_eq "$(q "SELECT string_agg(version || ':' || state, ',' ORDER BY id) FROM migc_history")" \
+		"0001:applied,0002:applied,0003:applied" "history"
+	expect_eq "$(q "SELECT runner ~ '^[0-9]+:[0-9]+:[0-9a-f]{8}\$' FROM migc_history WHERE version = '0002'")" t \
+		"runner of 0002 (pid:start:token)"
+}
+
+test_live_peer_no_transaction_waits_then_exit_0() {
+	newdb
+	live_peer "$DATABASE_URL"
+}
+
+test_live_peer_no_transaction_through_pgbouncer() {
+	if ! pgb_available; then
+		echo "# skipped: pgbouncer not found (apt-get install pgbouncer)"
+		return 0
+	fi
+	newdb
+	pgb_start >"$T/pgb.log" 2>&1 || fail "pgb_start: $(head -c 1000 "$T/pgb.log")"
+	trap 'pgb_stop' EXIT # this test's PgBouncer only; the server stays
+	# fill the pool with idle server connections, so that (round robin)
+	# the runner's statements run on other backends than its history row
+	local i
+	for i in $(seq 1 "${PGB_POOL_SIZE:-4}"); do
+		psql -X -q -A -t -h 127.0.0.1 -p "$PGB_PORT" -d "$DB" -c "SELECT pg_sleep(0.3)" >/dev/null &
+	done
+	wait
+	live_peer "postgresql://$PGUSER@127.0.0.1:$PGB_PORT/$DB"
 }
 
 # While a transaction holds a lock the migration needs, the migration waits

@@ -4,13 +4,15 @@
  * translated (search_path, Prisma's schema, ssl), ignored with a warning
  * (x-*, pgbouncer, pool settings) or refused naming the parameter; libpq
  * key=value strings passed through; the defaults it adds (application
- * name, connect timeout from --wait, keepalives) unless the user set them;
+ * name with a per-connection token, connect timeout from --wait,
+ * keepalives) unless the user set them;
  * that no message ever carries the password, even when libpq's own parse
  * error would; scrubbing; the advisory lock key formula; and the duration
  * forms the PostgreSQL options take.
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -238,7 +240,6 @@ static void test_key_value_passthrough_and_defaults(void)
 	CHECK_STR(migc_pg_conninfo_get(&ci, "port"), "5432");
 	CHECK_STR(migc_pg_conninfo_get(&ci, "dbname"), "app");
 	CHECK_STR(migc_pg_conninfo_get(&ci, "sslmode"), "prefer");
-	CHECK_STR(migc_pg_conninfo_get(&ci, "fallback_application_name"), "migc");
 	CHECK_STR(migc_pg_conninfo_get(&ci, "connect_timeout"), "5");
 	CHECK_STR(migc_pg_conninfo_get(&ci, "keepalives"), "1");
 	CHECK_STR(migc_pg_conninfo_get(&ci, "keepalives_idle"), "30");
@@ -258,6 +259,7 @@ static void test_key_value_passthrough_and_defaults(void)
 	CHECK_STR(migc_pg_conninfo_get(&ci, "application_name"), "mine");
 	CHECK_STR(migc_pg_conninfo_get(&ci, "fallback_application_name"),
 		  "billing-release");
+	CHECK_STR(ci.app_token, "");
 	CHECK_STR(migc_pg_conninfo_get(&ci, "connect_timeout"), "10");
 	migc_pg_conninfo_free(&ci);
 
@@ -269,6 +271,97 @@ static void test_key_value_passthrough_and_defaults(void)
 	CHECK(!migc_pg_conninfo_get(&ci, "client_encoding"));
 	CHECK(!migc_pg_conninfo_get(&ci, "host")); /* "" leaves it to PG* */
 	migc_pg_conninfo_free(&ci);
+}
+
+/* MIGC_PG_TOKEN_LEN lowercase hex characters. */
+static int is_token(const char *s)
+{
+	return strlen(s) == MIGC_PG_TOKEN_LEN &&
+	       strspn(s, "0123456789abcdef") == MIGC_PG_TOKEN_LEN;
+}
+
+/* The fallback application name of `url` built with prefix `app`. */
+static void app_name_of(struct migc_pg_conninfo *ci, const char *url,
+			const char *app)
+{
+	migc_options o = opts();
+	migc_error err;
+
+	o.application_name = app;
+	migc_error_clear(&err);
+	CHECK_INT(migc_pg_conninfo_build(ci, url, &o, &err), 0);
+}
+
+/* Each connection's application name carries a random token, unless the
+ * user named the application; at most 63 bytes, the token always whole. */
+static void test_application_name_token(void)
+{
+	struct migc_pg_conninfo ci, ci2;
+	char want[128], name[64];
+	const char *got;
+
+	unsetenv("PGAPPNAME");
+	app_name_of(&ci, "host=h", NULL);
+	app_name_of(&ci2, "host=h", "migc");
+	CHECK(is_token(ci.app_token));
+	CHECK(is_token(ci2.app_token));
+	CHECK(strcmp(ci.app_token, ci2.app_token) != 0);
+	snprintf(want, sizeof(want), "migc %s", ci.app_token);
+	CHECK_STR(migc_pg_conninfo_get(&ci, "fallback_application_name"), want);
+	snprintf(want, sizeof(want), "migc %s", ci2.app_token);
+	CHECK_STR(migc_pg_conninfo_get(&ci2, "fallback_application_name"), want);
+	migc_pg_conninfo_free(&ci);
+	migc_pg_conninfo_free(&ci2);
+
+	/* --application-name is the prefix; a fallback in the URL wins */
+	app_name_of(&ci, "postgres://h/db", "billing");
+	snprintf(want, sizeof(want), "billing %s", ci.app_token);
+	CHECK_STR(migc_pg_conninfo_get(&ci, "fallback_application_name"), want);
+	migc_pg_conninfo_free(&ci);
+	app_name_of(&ci, "postgres://h/db?fallback_application_name=web",
+		    "billing");
+	snprintf(want, sizeof(want), "web %s", ci.app_token);
+	CHECK_STR(migc_pg_conninfo_get(&ci, "fallback_application_name"), want);
+	migc_pg_conninfo_free(&ci);
+
+	/* a long prefix is cut so that the token fits */
+	app_name_of(&ci, "host=h", "a-very-long-application-name-that-goes-"
+		    "on-and-on-well-past-sixty-three-bytes");
+	got = migc_pg_conninfo_get(&ci, "fallback_application_name");
+	CHECK_INT(strlen(got), MIGC_PG_APP_NAME_MAX);
+	CHECK(strncmp(got, "a-very-long-application-name", 28) == 0);
+	CHECK_STR(got + MIGC_PG_APP_NAME_MAX - MIGC_PG_TOKEN_LEN, ci.app_token);
+	CHECK(got[MIGC_PG_APP_NAME_MAX - MIGC_PG_TOKEN_LEN - 1] == ' ');
+	migc_pg_conninfo_free(&ci);
+
+	/* the user's name: no token */
+	app_name_of(&ci, "postgres://h/db?application_name=theirs", "migc");
+	CHECK_STR(ci.app_token, "");
+	CHECK_STR(migc_pg_conninfo_get(&ci, "application_name"), "theirs");
+	CHECK_STR(migc_pg_conninfo_get(&ci, "fallback_application_name"), "migc");
+	migc_pg_conninfo_free(&ci);
+	setenv("PGAPPNAME", "from_env", 1);
+	app_name_of(&ci, "host=h", "migc");
+	unsetenv("PGAPPNAME");
+	CHECK_STR(ci.app_token, "");
+	CHECK_STR(migc_pg_conninfo_get(&ci, "fallback_application_name"), "migc");
+	migc_pg_conninfo_free(&ci);
+	/* an empty one is no name: libpq falls back */
+	app_name_of(&ci, "host=h application_name=''", "migc");
+	CHECK(is_token(ci.app_token));
+	migc_pg_conninfo_free(&ci);
+
+	/* the cut never splits a UTF-8 character (53 a's, then e-acute) */
+	migc_pg_app_name(name, sizeof(name), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+			 "aaaaaaaaaaaaaaaaa\xc3\xa9", "0123abcd");
+	CHECK_INT(strlen(name), 53 + 9);
+	CHECK_STR(name + 53, " 0123abcd");
+	migc_pg_app_name(name, sizeof(name), "x\xc3\xa9", "0123abcd");
+	CHECK_STR(name, "x\xc3\xa9 0123abcd");
+	migc_pg_app_name(name, 8, "migc", "");
+	CHECK_STR(name, "migc");
+	migc_pg_app_name(name, 5, "migc-long", "");
+	CHECK_STR(name, "migc");
 }
 
 static void test_secrets_collected(void)
@@ -349,6 +442,7 @@ int main(void)
 	RUN(test_unknown_parameters_refused);
 	RUN(test_malformed_strings_never_echo_the_password);
 	RUN(test_key_value_passthrough_and_defaults);
+	RUN(test_application_name_token);
 	RUN(test_secrets_collected);
 	RUN(test_scrub);
 	RUN(test_lock_key);
