@@ -48,7 +48,7 @@ enum {
 #define U_HELP "  -h, --help             show this help\n"
 #define U_SCHEMA "  --schema NAME          the history table's schema (default: the current one)\n"
 #define U_ROLE "  --role NAME            SET ROLE NAME for the work, so objects belong to it\n"
-#define U_APP "  --application-name N   what pg_stat_activity shows (default: migc)\n"
+#define U_APP "  --application-name N   pg_stat_activity shows N and a run token (default: migc)\n"
 #define U_PG "\nPostgreSQL (ignored by SQLite; DURATION: 500ms, 5s, 10min, 1h or seconds):\n" \
 	"  --db-lock-timeout D    lock_timeout of each migration (default: 5s; 0: none)\n" \
 	"  --statement-timeout D  statement_timeout of each migration (default: 0, none)\n" \
