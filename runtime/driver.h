@@ -102,11 +102,13 @@ struct migc_driver {
 	 * it must be async-signal-safe (sqlite3_interrupt, PQcancel). */
 	void (*interrupt)(struct migc_conn *conn);
 
-	/* A cheap change detector: the history's row count and largest id,
-	 * in one query (0, 0 for a missing table). */
+	/* A cheap change detector: the history's largest id (an index
+	 * lookup, not a scan: it runs once per migration). Rows are never
+	 * deleted, so any insert by another runner changes it; state changes
+	 * of "running" rows are caught by re-reading while one exists.
+	 * Called only after history_ensure(). */
 	int (*history_stamp)(struct migc_conn *conn, const char *table,
-			     long long *count, long long *max_id,
-			     migc_error *err);
+			     long long *max_id, migc_error *err);
 
 	/* For a row left "running": 1 when the runner that wrote it is still
 	 * connected (a peer is applying it right now: wait), 0 when it is

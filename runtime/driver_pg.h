@@ -105,8 +105,7 @@ int migc_pg_history_update(struct migc_conn *c, const char *table,
 			   long long duration_ms, const char *note,
 			   migc_error *err);
 int migc_pg_history_stamp(struct migc_conn *c, const char *table,
-			  long long *count, long long *max_id,
-			  migc_error *err);
+			  long long *max_id, migc_error *err);
 int migc_pg_runner_alive(struct migc_conn *c,
 			 const struct migc_history_row *row, migc_error *err);
 

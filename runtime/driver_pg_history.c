@@ -290,28 +290,25 @@ int migc_pg_history_read(struct migc_conn *c, const char *table,
 }
 
 int migc_pg_history_stamp(struct migc_conn *c, const char *table,
-			  long long *count, long long *max_id,
-			  migc_error *err)
+			  long long *max_id, migc_error *err)
 {
 	struct table_name t;
 	migc_buf sql = MIGC_BUF_INIT;
 	PGresult *r;
-	int exists = 0, rc;
+	int rc;
 
-	*count = *max_id = 0;
+	*max_id = 0;
 	rc = table_name(c, table, &t, err);
-	if (!rc)
-		rc = table_exists(c, table, &t, &exists, err);
-	if (rc || !exists)
+	if (rc)
 		return rc;
-	if (migc_buf_printf(&sql, "SELECT count(*), coalesce(max(id), 0) "
-			    "FROM %s", t.qualified))
+	/* max of the primary key: an index lookup, once per migration */
+	if (migc_buf_printf(&sql, "SELECT coalesce(max(id), 0) FROM %s",
+			    t.qualified))
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
 	r = PQexec(c->pg, sql.data);
 	migc_buf_free(&sql);
 	if (!migc_pg_ok(r) || PQntuples(r) != 1 ||
-	    parse_ll(PQgetvalue(r, 0, 0), count) ||
-	    parse_ll(PQgetvalue(r, 0, 1), max_id))
+	    parse_ll(PQgetvalue(r, 0, 0), max_id))
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the history "
 				    "table", err);
 	PQclear(r);
@@ -354,9 +351,20 @@ int migc_pg_history_insert(struct migc_conn *c, const char *table,
 	params[9] = text(row->applied_by);
 	params[10] = text(row->note);
 	params[11] = c->token;
-	/* the token only when pg_stat_activity shows it, as waiters will
-	 * look for it there */
-	if (migc_buf_printf(&sql,
+	/* Most rows are "applied": a plain insert. Only a "running" row
+	 * records who runs it (pid, backend start, and the token only when
+	 * pg_stat_activity shows it, as waiters will look for it there). */
+	if (row->state != MIGC_H_RUNNING) {
+		if (migc_buf_printf(&sql,
+			"INSERT INTO %s (version, name, kind, checksum, state, "
+			"applied_at, duration_ms, bundle_id, source_commit, "
+			"applied_by, note, runner) VALUES ($1::text, $2::text, "
+			"$3::text, $4::text, $5::text, coalesce(nullif($6::text, "
+			"'')::timestamptz, now()), $7::bigint, $8::text, $9::text, "
+			"$10::text, $11::text, '') RETURNING id", t.qualified))
+			return migc_err(err, MIGC_ENOMEM, "out of memory");
+		r = migc_pg_exec_params(c, sql.data, 11, params);
+	} else if (migc_buf_printf(&sql,
 		"INSERT INTO %s (version, name, kind, checksum, state, "
 		"applied_at, duration_ms, bundle_id, source_commit, applied_by, "
 		"note, runner) VALUES ($1::text, $2::text, $3::text, $4::text, "
@@ -368,9 +376,11 @@ int migc_pg_history_insert(struct migc_conn *c, const char *table,
 		"strpos(application_name, ' ' || $12::text) > 0 THEN ':' || "
 		"$12::text ELSE '' END FROM pg_stat_activity WHERE pid = "
 		"pg_backend_pid()), '') ELSE '' END) RETURNING id",
-		t.qualified))
+		t.qualified)) {
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	r = migc_pg_exec_params(c, sql.data, 12, params);
+	} else {
+		r = migc_pg_exec_params(c, sql.data, 12, params);
+	}
 	migc_buf_free(&sql);
 	if (!migc_pg_ok(r) || PQntuples(r) != 1)
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot write the history "

@@ -627,31 +627,26 @@ static int sqlite_history_update(struct migc_conn *c, const char *table,
 	return 0;
 }
 
-/* Row count and largest id in one query: how the engine notices that the
- * history changed (under flock nobody else writes, but the check is cheap). */
+/* The largest id: how the engine notices that the history changed (under
+ * flock nobody else writes, but the check is cheap). */
 static int sqlite_history_stamp(struct migc_conn *c, const char *table,
-				long long *count, long long *max_id,
-				migc_error *err)
+				long long *max_id, migc_error *err)
 {
 	struct table_name t;
 	sqlite3_stmt *stmt = NULL;
 	char sql[512];
-	int exists = 0, rc;
+	int rc;
 
-	*count = *max_id = 0;
+	*max_id = 0;
 	table_name(&t, table);
-	rc = table_exists(c, &t, &exists, err);
-	if (rc || !exists)
-		return rc;
-	snprintf(sql, sizeof(sql), "SELECT count(*), coalesce(max(id), 0) "
-		 "FROM %s", t.qualified);
+	/* max of the INTEGER PRIMARY KEY: one b-tree descent */
+	snprintf(sql, sizeof(sql), "SELECT coalesce(max(id), 0) FROM %s",
+		 t.qualified);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		return db_error(c, err, "cannot read the history table");
 	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		*count = sqlite3_column_int64(stmt, 0);
-		*max_id = sqlite3_column_int64(stmt, 1);
-	}
+	if (rc == SQLITE_ROW)
+		*max_id = sqlite3_column_int64(stmt, 0);
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_ROW)
 		return db_error(c, err, "cannot read the history table");

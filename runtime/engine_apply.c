@@ -281,7 +281,7 @@ struct view {
 	migc_report *report;
 	const migc_migration **plan;
 	size_t n, next;
-	long long count, max_id;
+	long long max_id; /* the history's stamp plus our own inserts */
 	int has_running; /* re-read every time while a "running" row exists */
 };
 
@@ -325,19 +325,17 @@ static int view_refresh(const struct run_ctx *c, struct view *v,
 			const char **busy, migc_error *err)
 {
 	const struct migc_driver *d = c->db->driver;
-	long long count, max_id;
+	long long max_id;
 	size_t i;
 	int rc;
 
-	rc = d->history_stamp(c->db->conn, c->opts->history_table, &count,
-			      &max_id, err);
+	rc = d->history_stamp(c->db->conn, c->opts->history_table, &max_id,
+			      err);
 	if (rc)
 		return rc;
-	if (v->report && !v->has_running && count == v->count &&
-	    max_id == v->max_id)
+	if (v->report && !v->has_running && max_id == v->max_id)
 		return 0;
 	view_reset(v);
-	v->count = count;
 	v->max_id = max_id;
 	rc = migc_engine_report(&v->report, c->db, c->set, c->opts, err);
 	if (rc)
@@ -497,7 +495,6 @@ static int up_loop(const struct run_ctx *c, size_t *applied, migc_error *err)
 		attempts = 0;
 		busy_nap = 1000;
 		v.next++;
-		v.count++;
 		if (id > v.max_id)
 			v.max_id = id;
 		if (applied)
