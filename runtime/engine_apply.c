@@ -506,6 +506,35 @@ static int up_loop(const struct run_ctx *c, size_t *applied, migc_error *err)
 	return rc;
 }
 
+/*
+ * The common deploy has nothing to apply: read and verify without the lock
+ * and stop there, so N replicas starting at once do not queue for it. 1
+ * when the run is complete (verify passed, nothing pending), 0 when the
+ * locked loop must decide (something pending, a "running" row, any doubt).
+ * What is seen here is committed state, and the locked loop re-reads and
+ * re-verifies anyway, so this path can only ever skip work that is done.
+ */
+static int nothing_to_do(const struct run_ctx *c)
+{
+	const migc_migration **plan = NULL;
+	migc_options quiet = *c->opts;
+	migc_report *r = NULL;
+	migc_error ignored;
+	size_t n = 1;
+	int done;
+
+	quiet.on_event = NULL;
+	if (migc_engine_report(&r, c->db, c->set, &quiet, &ignored))
+		return 0;
+	done = !migc_engine_verify(r, &quiet, &ignored) &&
+	       !migc_engine_plan(&plan, &n, r, &quiet, &ignored) && n == 0;
+	if (done) /* once more, for the warnings (future versions...) */
+		migc_engine_verify(r, c->opts, &ignored);
+	free(plan);
+	migc_report_free(r);
+	return done;
+}
+
 int migc_up(migc_db *db, const migc_set *set, const migc_options *opts_in,
 	    size_t *applied, migc_error *err)
 {
@@ -526,6 +555,8 @@ int migc_up(migc_db *db, const migc_set *set, const migc_options *opts_in,
 		return MIGC_ENOTFOUND;
 	}
 	ctx_init(&c, db, set, &opts);
+	if (nothing_to_do(&c))
+		return 0;
 	rc = lock_and_ensure(db, &opts, err);
 	if (rc)
 		return rc;

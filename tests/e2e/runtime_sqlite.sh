@@ -273,6 +273,16 @@ test_exit_5_connect_wait_and_lock() {
 	expect_err "could not take the migration lock"
 	run ./migrate up --url sqlite:app.db
 	expect_rc 0
+	# nothing to apply: done without waiting for the lock at all
+	flock -o app.db sleep 5 &
+	holder=$!
+	sleep 0.3
+	run ./migrate up --url sqlite:app.db --lock-timeout 0.3
+	kill "$holder" 2>/dev/null || true
+	wait "$holder" 2>/dev/null || true
+	expect_rc 0
+	expect_no "waiting up to"
+	expect_out "database is up to date"
 }
 
 test_exit_6_dirty_then_resolve() {
