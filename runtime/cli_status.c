@@ -98,6 +98,25 @@ static int has_provenance(const migc_set *set)
 	return 0;
 }
 
+/* 1 when the bundle has post-deploy migrations: status shows phases. */
+static int has_post_phase(const migc_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < migc_set_count(set); i++)
+		if (migc_set_get(set, i)->flags & MIGC_FLAG_PHASE_POST)
+			return 1;
+	return 0;
+}
+
+/* "pre", "post", or NULL for a row that is only in the history. */
+static const char *phase_name(const migc_report_row *row)
+{
+	if (!row->migration)
+		return NULL;
+	return row->migration->flags & MIGC_FLAG_PHASE_POST ? "post" : "pre";
+}
+
 /* When a migration was added (its author time), ISO-8601 UTC, or "". */
 static void added_at(char out[32], const migc_migration *m)
 {
@@ -170,24 +189,28 @@ static void status_summary(const migc_report *r, const char *database)
 static void status_human(const struct cli *c, const migc_report *r,
 			 const char *database)
 {
-	int prov = has_provenance(c->set);
+	int prov = has_provenance(c->set), post = has_post_phase(c->set);
 	struct widths w;
 	size_t i;
 
 	status_widths(&w, r);
 	if (!c->quiet)
-		printf("%-*s  %-*s  %-*s  %-*s  %-*s%s\n", w.version, "VERSION",
-		       w.name, "NAME", w.state, "STATE", w.at, "APPLIED AT",
-		       prov ? 11 : 0, "DURATION", prov ? "  ADDED IN" : "");
+		printf("%-*s  %-*s  %-*s  %s%-*s  %-*s%s\n", w.version, "VERSION",
+		       w.name, "NAME", w.state, "STATE", post ? "PHASE  " : "",
+		       w.at, "APPLIED AT", prov ? 11 : 0, "DURATION",
+		       prov ? "  ADDED IN" : "");
 	for (i = 0; !c->quiet && i < migc_report_count(r); i++) {
 		const migc_report_row *row = migc_report_get(r, i);
-		char dur[32], added[48];
+		char dur[32], added[48], phase[8] = "";
 
 		duration_text(dur, row->duration_ms);
 		added_text(added, row);
-		printf("%-*s  %-*s  %-*s  %-*s  %-*s%s%s\n", w.version,
+		if (post)
+			snprintf(phase, sizeof(phase), "%-5s  ",
+				 phase_name(row) ? phase_name(row) : "-");
+		printf("%-*s  %-*s  %-*s  %s%-*s  %-*s%s%s\n", w.version,
 		       version_text(row), w.name, row->name, w.state,
-		       migc_state_name(row->state), w.at,
+		       migc_state_name(row->state), phase, w.at,
 		       or_dash(row->applied_at), prov ? 11 : 0, dur,
 		       prov ? "  " : "", prov ? added : "");
 	}
@@ -210,6 +233,7 @@ static void json_row(struct migc_json *j, const migc_report_row *row)
 				    ? "repeatable" : "versioned");
 	migc_json_string(j, "file", file);
 	migc_json_string(j, "state", migc_state_name(row->state));
+	migc_json_string(j, "phase", phase_name(row));
 	migc_json_bool(j, "in_bundle", m != NULL);
 	migc_json_string(j, "checksum", m ? m->checksum : NULL);
 	migc_json_string(j, "checksum_applied", row->checksum_applied);

@@ -378,6 +378,11 @@ test_phases_and_deferred() {
 	expect_out "1 post-phase migration deferred"
 	run ./migrate status --phase pre
 	expect_out "deferred"
+	# status shows each migration's phase
+	grep -qE '^0003 +drop_email +deferred +post ' <<<"$OUT" || fail "expected the post phase in the status table"
+	grep -qE '^0001 +create_users +applied +pre ' <<<"$OUT" || fail "expected the pre phase in the status table"
+	run ./migrate status --format json
+	json '[m["phase"] for m in d["migrations"]] == ["pre", "pre", "post", "pre"]'
 	run ./migrate up --phase post --format json
 	expect_rc 0
 	json '[m["file"] for m in d["applied"]] == ["0003_drop_email.sql"] and d["applied"][0]["phase"] == "post"'
