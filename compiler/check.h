@@ -115,4 +115,14 @@ void check_print_error(const migc_error *err, int exit_code,
  * escape for a property value (also ':' and ','), else for the message. */
 int check_github_escape(migc_buf *out, const char *s, int prop);
 
+/*
+ * One workflow-command annotation into `b`:
+ * `::LEVEL file=F,line=N,title=T::MESSAGE (HINT)`; `file` may be NULL and
+ * `line` 0 (then left out); everything escaped as GitHub requires. Used by
+ * `migc check` and `migc lint`.
+ */
+int github_annotation(migc_buf *b, const char *level, const char *file,
+		      int line, const char *title, const char *message,
+		      const char *hint);
+
 #endif /* MIGC_CHECK_H */

@@ -202,18 +202,20 @@ int check_github_escape(migc_buf *out, const char *s, int prop)
 	return migc_buf_put(out, "", 0);
 }
 
-/* One `::error ...::...` line into `b`. `file` may be NULL. */
-static int github_line(migc_buf *b, const char *file, const char *title,
-		       const char *message, const char *suggestion)
+int github_annotation(migc_buf *b, const char *level, const char *file,
+		      int line, const char *title, const char *message,
+		      const char *hint)
 {
-	int rc = migc_buf_puts(b, "::error ");
+	int rc = migc_buf_printf(b, "::%s ", level);
 
-	if (!rc && file) {
+	if (!rc && file && *file) {
 		rc = migc_buf_puts(b, "file=");
 		if (!rc)
 			rc = check_github_escape(b, file, 1);
+		if (!rc && line > 0)
+			rc = migc_buf_printf(b, ",line=%d", line);
 		if (!rc)
-			rc = migc_buf_puts(b, ",line=1,");
+			rc = migc_buf_puts(b, ",");
 	}
 	if (!rc)
 		rc = migc_buf_puts(b, "title=");
@@ -223,16 +225,14 @@ static int github_line(migc_buf *b, const char *file, const char *title,
 		rc = migc_buf_puts(b, "::");
 	if (!rc)
 		rc = check_github_escape(b, message, 0);
-	if (!rc && suggestion && *suggestion) {
+	if (!rc && hint && *hint) {
 		rc = migc_buf_puts(b, " (");
 		if (!rc)
-			rc = check_github_escape(b, suggestion, 0);
+			rc = check_github_escape(b, hint, 0);
 		if (!rc)
 			rc = migc_buf_puts(b, ")");
 	}
-	if (!rc)
-		rc = migc_buf_puts(b, "\n");
-	return rc;
+	return rc ? rc : migc_buf_puts(b, "\n");
 }
 
 /* The annotation's title for a finding kind. */
@@ -260,7 +260,7 @@ static int print_github(const struct check_result *res)
 	for (i = 0; !rc && i < res->count; i++) {
 		const struct check_finding *f = &res->findings[i];
 
-		rc = github_line(&b, f->file, kind_title(f->kind), f->message, f->suggestion);
+		rc = github_annotation(&b, "error", f->file, 1, kind_title(f->kind), f->message, f->suggestion);
 	}
 	if (!rc && res->count)
 		rc = migc_buf_printf(&b, "migc: %zu problem%s in '%s' against %s\n", res->count,
@@ -294,7 +294,7 @@ void check_print_error(const migc_error *err, int exit_code,
 	if (err->hint[0])
 		fprintf(stderr, "hint: %s\n", err->hint);
 	if (format == CHECK_GITHUB) {
-		if (!github_line(&b, NULL, "migc check", msg, err->hint))
+		if (!github_annotation(&b, "error", NULL, 0, "migc check", msg, err->hint))
 			fwrite(b.data, 1, b.len, stdout);
 		migc_buf_free(&b);
 	} else if (format == CHECK_JSON) {

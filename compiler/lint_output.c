@@ -228,39 +228,6 @@ static int print_json(const struct lint_result *res, int strict)
 /* github                                                              */
 /* ------------------------------------------------------------------ */
 
-/* One `::warning file=F,line=N,title=T::MESSAGE (HINT)` line into `b`. */
-static int github_line(migc_buf *b, const char *level, const char *file, int line,
-		       const char *title, const char *message, const char *hint)
-{
-	int rc = migc_buf_printf(b, "::%s ", level);
-
-	if (!rc && file && *file) {
-		rc = migc_buf_puts(b, "file=");
-		if (!rc)
-			rc = check_github_escape(b, file, 1);
-		if (!rc && line > 0)
-			rc = migc_buf_printf(b, ",line=%d", line);
-		if (!rc)
-			rc = migc_buf_puts(b, ",");
-	}
-	if (!rc)
-		rc = migc_buf_puts(b, "title=");
-	if (!rc)
-		rc = check_github_escape(b, title, 1);
-	if (!rc)
-		rc = migc_buf_puts(b, "::");
-	if (!rc)
-		rc = check_github_escape(b, message, 0);
-	if (!rc && hint && *hint) {
-		rc = migc_buf_puts(b, " (");
-		if (!rc)
-			rc = check_github_escape(b, hint, 0);
-		if (!rc)
-			rc = migc_buf_puts(b, ")");
-	}
-	return rc ? rc : migc_buf_puts(b, "\n");
-}
-
 static int print_github(const struct lint_result *res, int strict)
 {
 	migc_buf b = MIGC_BUF_INIT, title = MIGC_BUF_INIT;
@@ -273,7 +240,7 @@ static int print_github(const struct lint_result *res, int strict)
 		title.len = 0;
 		rc = migc_buf_printf(&title, "migc lint: %s", migc_lint_rule_name(f->rule));
 		if (!rc)
-			rc = github_line(&b, strict ? "error" : "warning", f->file, f->line,
+			rc = github_annotation(&b, strict ? "error" : "warning", f->file, f->line,
 					 title.data, f->message, f->suggestion);
 	}
 	if (!rc && res->count)
@@ -308,10 +275,10 @@ void lint_print_error(const struct lint_result *res, enum lint_format format,
 
 	if (format == LINT_GITHUB) {
 		for (i = 0; i < nproblems; i++)
-			github_line(&b, "error", problems[i].file, problems[i].line, "migc lint",
+			github_annotation(&b, "error", problems[i].file, problems[i].line, "migc lint",
 				    problems[i].message, problems[i].hint);
 		if (!nproblems)
-			github_line(&b, "error", NULL, 0, "migc lint", msg, err->hint);
+			github_annotation(&b, "error", NULL, 0, "migc lint", msg, err->hint);
 		if (b.len)
 			fwrite(b.data, 1, b.len, stdout);
 		migc_buf_free(&b);

@@ -415,24 +415,6 @@ static void test_lock_key(void)
 }
 
 /* The forms --db-lock-timeout and --statement-timeout take. */
-static void test_durations(void)
-{
-	long ms = -1;
-
-	CHECK_INT(migc_duration_parse(&ms, "200ms"), 0);
-	CHECK_INT(ms, 200);
-	CHECK_INT(migc_duration_parse(&ms, "5s"), 0);
-	CHECK_INT(ms, 5000);
-	CHECK_INT(migc_duration_parse(&ms, "10min"), 0);
-	CHECK_INT(ms, 600000);
-	CHECK_INT(migc_duration_parse(&ms, "1h"), 0);
-	CHECK_INT(ms, 3600000);
-	CHECK_INT(migc_duration_parse(&ms, "0"), 0);
-	CHECK_INT(ms, 0);
-	CHECK(migc_duration_parse(&ms, "soon") != 0);
-	CHECK(migc_duration_parse(&ms, "-5s") != 0);
-}
-
 int main(void)
 {
 	RUN(test_accepts);
@@ -446,6 +428,5 @@ int main(void)
 	RUN(test_secrets_collected);
 	RUN(test_scrub);
 	RUN(test_lock_key);
-	RUN(test_durations);
 	return unit_done();
 }
