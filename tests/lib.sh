@@ -63,6 +63,31 @@ mig() {
 	printf '%s\n' "$3" >"$1/$2"
 }
 
+# sanitize_binaries: under `make test SANITIZE=1`, the release binaries the
+# test builds with `migc build --binary` get ASan+UBSan too.
+sanitize_binaries() {
+	if [ "${SANITIZE:-}" = 1 ]; then
+		export CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer"
+		export LDFLAGS="-fsanitize=address,undefined"
+	fi
+}
+
+# build DIR BIN: compile the migrations in DIR into the release binary BIN.
+build() {
+	"$MIGC" build "$1" --binary "$2" >"$T/.build.out" 2>&1 ||
+		fail "migc build $1 failed: $(cat "$T/.build.out")"
+}
+
+# json PYTHON-EXPR: evaluate EXPR with the last stdout parsed as `d`.
+json() {
+	python3 -c '
+import json, sys
+d = json.loads(sys.stdin.read())
+if not eval(sys.argv[1]):
+    sys.exit("json check failed: " + sys.argv[1])
+' "$1" <<<"$OUT" || fail "JSON check: $1"
+}
+
 run_tests() {
 	local fn failed=0
 	for fn in $(declare -F | awk '{print $3}' | grep '^test_'); do

@@ -14,10 +14,7 @@
 #    the page, and every option the page documents is in the help.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
-if [ "${SANITIZE:-}" = 1 ]; then
-	export CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer"
-	export LDFLAGS="-fsanitize=address,undefined"
-fi
+sanitize_binaries
 for tool in groff:groff-base man:man-db pkg-config:pkg-config; do
 	command -v "${tool%%:*}" >/dev/null ||
 		{ echo "not ok - ${tool%%:*} is missing (apt-get install ${tool#*:})"; exit 1; }

@@ -32,10 +32,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$MIGC_ROOT/tests/pg.sh"
 source "$MIGC_ROOT/tests/pgbouncer.sh"
 
-if [ "${SANITIZE:-}" = 1 ]; then
-	export CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer"
-	export LDFLAGS="-fsanitize=address,undefined"
-fi
+sanitize_binaries
 
 if ! pg_start >"$TEST_TMP/pg_start.log" 2>&1; then
 	echo "not ok - pg_start: $(head -c 1000 "$TEST_TMP/pg_start.log")"
@@ -59,11 +56,6 @@ if ! "$MIGC" build "$TEST_TMP/preflight/m" --binary "$TEST_TMP/preflight/migrate
 fi
 
 # ---------------------------------------------------------------- helpers
-
-build() { # DIR BIN
-	"$MIGC" build "$1" --binary "$2" >"$T/.build.out" 2>&1 ||
-		fail "migc build $1 failed: $(cat "$T/.build.out")"
-}
 
 q() { # DB SQL: one query over the Unix socket, unaligned tuples
 	psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -c "$2"

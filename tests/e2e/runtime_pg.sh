@@ -23,16 +23,7 @@ if ! pg_available; then
 fi
 pg_start || { echo "not ok - pg_start: could not start PostgreSQL"; exit 1; }
 
-if [ "${SANITIZE:-}" = 1 ]; then
-	export CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer"
-	export LDFLAGS="-fsanitize=address,undefined"
-fi
-
-# build DIR BIN: compile the migrations in DIR into the release binary BIN.
-build() {
-	"$MIGC" build "$1" --binary "$2" >"$T/.build.out" 2>&1 ||
-		fail "migc build $1 failed: $(cat "$T/.build.out")"
-}
+sanitize_binaries
 
 # newdb: a fresh database named after the test; sets DB and DATABASE_URL.
 newdb() {
@@ -43,16 +34,6 @@ newdb() {
 
 # q SQL: one query in the test's database, unaligned tuples.
 q() { psql -X -q -A -t -v ON_ERROR_STOP=1 -d "$DB" -c "$1"; }
-
-# json PYTHON-EXPR: evaluate EXPR with the last stdout parsed as `d`.
-json() {
-	python3 -c '
-import json, sys
-d = json.loads(sys.stdin.read())
-if not eval(sys.argv[1]):
-    sys.exit("json check failed: " + sys.argv[1])
-' "$1" <<<"$OUT" || fail "JSON check: $1"
-}
 
 # lock_key [SCHEMA.TABLE]: the advisory lock key (formula of runtime/pg_url.h).
 lock_key() {

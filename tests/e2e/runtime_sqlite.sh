@@ -6,26 +6,7 @@
 # Binaries are built with `migc build --binary`.
 source "$(dirname "$0")/../lib.sh"
 
-if [ "${SANITIZE:-}" = 1 ]; then
-	export CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer"
-	export LDFLAGS="-fsanitize=address,undefined"
-fi
-
-# build DIR BIN: compile the migrations in DIR into the release binary BIN.
-build() {
-	"$MIGC" build "$1" --binary "$2" >"$T/.build.out" 2>&1 ||
-		fail "migc build $1 failed: $(cat "$T/.build.out")"
-}
-
-# json PYTHON-EXPR: evaluate EXPR with the last stdout parsed as `d`.
-json() {
-	python3 -c '
-import json, sys
-d = json.loads(sys.stdin.read())
-if not eval(sys.argv[1]):
-    sys.exit("json check failed: " + sys.argv[1])
-' "$1" <<<"$OUT" || fail "JSON check: $1"
-}
+sanitize_binaries
 
 # The usual three migrations: two versioned, one repeatable.
 basic() {
