@@ -49,6 +49,7 @@ const char cmd_build_usage[] =
 	"  --binary PATH          also compile and link the release binary with $CC\n"
 	"                         ($CFLAGS, default -O2, and $LDFLAGS are passed on)\n"
 	"  --symbol NAME          C name of the bundle (default " RENDER_DEFAULT_SYMBOL ")\n"
+	UI_LAYOUT_HELP
 	"\n"
 	"rolling-deploy lint (see 'migc lint --help'; findings are warnings on stderr):\n"
 	"  --strict               fail (exit 1, nothing written) on any lint finding\n"
@@ -91,6 +92,8 @@ struct build_opts {
 	int no_lint;
 	const char *dialect;    /* --dialect, NULL: postgres */
 	const char *lint_since; /* --lint-since VERSION */
+	const char *layout_name; /* --layout */
+	migc_layout layout;     /* 0: detect */
 };
 
 /* Where the migrations come from, and what the bundle says about it. */
@@ -133,7 +136,9 @@ static int parse_build(struct build_opts *o, int argc, char **argv)
 			    (rc = ui_opt_value(argc, argv, &i, NULL, "--dialect", cmd_build_usage,
 					       &o->dialect)) ||
 			    (rc = ui_opt_value(argc, argv, &i, NULL, "--lint-since", cmd_build_usage,
-					       &o->lint_since))) {
+					       &o->lint_since)) ||
+			    (rc = ui_opt_value(argc, argv, &i, NULL, "--layout", cmd_build_usage,
+					       &o->layout_name))) {
 				if (rc < 0)
 					return UI_EXIT_USAGE;
 				continue;
@@ -159,6 +164,8 @@ static int parse_build(struct build_opts *o, int argc, char **argv)
 	if (o->rev && !*o->rev)
 		return ui_usage_error(cmd_build_usage, "empty revision");
 	o->commit_option = o->source_commit != NULL;
+	if (ui_layout(&o->layout, o->layout_name, cmd_build_usage))
+		return UI_EXIT_USAGE;
 	if (o->no_lint && (o->strict || o->dialect || o->lint_since))
 		return ui_usage_error(cmd_build_usage, "--no-lint excludes --strict, --dialect "
 				      "and --lint-since (they configure the lint)");
@@ -450,7 +457,7 @@ int cmd_build(int argc, char **argv)
 		close_source(&bs);
 		return rc;
 	}
-	rc = load_set(&set, bs.src, ui_report_problem, NULL, &problems, &err);
+	rc = load_set(&set, bs.src, o.layout, ui_report_problem, NULL, &problems, &err);
 	if (rc) {
 		if (problems != 1)
 			ui_error(&err);

@@ -23,6 +23,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "layout.h"
+#include "load.h"
 #include "commands.h"
 #include "git.h"
 #include "ui.h"
@@ -48,6 +50,7 @@ const char cmd_check_usage[] =
 	"                         files included) instead of HEAD's commit\n"
 	"  --format FORMAT        human (default), json, or github (annotations for\n"
 	"                         GitHub Actions, on stdout)\n"
+	UI_LAYOUT_HELP
 	"\n"
 	"Exit codes: 0 no problem, 1 problems found, 2 usage error (e.g. REF unknown,\n"
 	"or no merge base: in a shallow clone, fetch the history first).\n";
@@ -57,6 +60,14 @@ struct check_opts {
 	const char *ref;
 	int worktree;
 	enum check_format format;
+	const char *layout_name;
+	migc_layout layout; /* 0: detected from HEAD's side */
+};
+
+/* One side being read: its list, and the layout to read file names with. */
+struct side {
+	struct mlist *l;
+	migc_layout layout;
 };
 
 /* ------------------------------------------------------------------ */
@@ -76,7 +87,7 @@ static void mlist_free(struct mlist *l)
 	memset(l, 0, sizeof(*l));
 }
 
-static int mlist_push(struct mlist *l, const migc_filename *fn,
+static int mlist_push(struct mlist *l, const struct layout_name *fn,
 		      const char *filename, const char *checksum)
 {
 	struct mfile *f;
@@ -101,17 +112,24 @@ static int mlist_push(struct mlist *l, const migc_filename *fn,
 	return f->filename && f->version && f->name ? 0 : MIGC_ENOMEM;
 }
 
-/* The source visitor: file name and canonical checksum of each migration. */
+/*
+ * The source visitor: file name and canonical checksum of each migration.
+ * In another tool's layout only the file that holds a migration's up SQL
+ * counts (a goose file, a .up.sql, diesel's up.sql); its whole content is
+ * checksummed, so an edit of a goose down section counts as an edit.
+ */
 static int collect_file(void *ctx, const char *filename, const char *display,
 			const char *data, size_t len, migc_error *err)
 {
+	const struct side *s = ctx;
 	char sum[MIGC_CHECKSUM_HEX_LEN + 1];
-	migc_filename fn;
+	struct layout_name fn;
 	migc_error ignored;
 	char *copy;
 
 	(void)display;
-	if (migc_filename_parse(&fn, filename, &ignored))
+	if (layout_name_parse(s->layout, filename, &fn, &ignored) ||
+	    (fn.role != LAYOUT_UP && fn.role != LAYOUT_SECTIONS))
 		return 0; /* not a migration: build and list report it */
 	copy = malloc(len + 1);
 	if (!copy)
@@ -120,7 +138,7 @@ static int collect_file(void *ctx, const char *filename, const char *display,
 		memcpy(copy, data, len);
 	migc_checksum(sum, copy, migc_normalize(copy, len));
 	free(copy);
-	if (mlist_push(ctx, &fn, filename, sum))
+	if (mlist_push(s->l, &fn, filename, sum))
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
 	return 0;
 }
@@ -134,14 +152,19 @@ static int skip_problem(void *ctx, const migc_error *problem)
 }
 
 /* Walk `src` into `l`; a missing directory is an empty side. */
-static int load_side(struct mlist *l, struct migc_source *src, migc_error *err)
+static int load_side(struct mlist *l, struct migc_source *src,
+		     migc_layout layout, migc_error *err)
 {
 	struct migc_source_visitor v;
+	struct side s;
 	int rc;
 
+	s.l = l;
+	s.layout = layout;
 	v.file = collect_file;
 	v.problem = skip_problem;
-	v.ctx = l;
+	v.dir = NULL;
+	v.ctx = &s;
 	rc = src->walk(src, &v, err);
 	l->present = rc != MIGC_ENOTFOUND;
 	if (rc == MIGC_ENOTFOUND) {
@@ -154,24 +177,25 @@ static int load_side(struct mlist *l, struct migc_source *src, migc_error *err)
 }
 
 static int load_commit(struct mlist *l, struct repo *r, const git_commit *c,
-		       migc_error *err)
+		       migc_layout layout, migc_error *err)
 {
 	struct migc_source *src = NULL;
 	int rc = migc_source_git_open(&src, r, c, err);
 
 	if (!rc)
-		rc = load_side(l, src, err);
+		rc = load_side(l, src, layout, err);
 	migc_source_free(src);
 	return rc;
 }
 
-static int load_worktree(struct mlist *l, const char *dir, migc_error *err)
+static int load_worktree(struct mlist *l, const char *dir, migc_layout layout,
+			 migc_error *err)
 {
 	struct migc_source *src = NULL;
 	int rc = migc_source_dir_open(&src, dir, err);
 
 	if (!rc)
-		rc = load_side(l, src, err);
+		rc = load_side(l, src, layout, err);
 	migc_source_free(src);
 	return rc;
 }
@@ -195,7 +219,9 @@ static int parse_check(struct check_opts *o, int argc, char **argv)
 				continue;
 			}
 			if ((rc = ui_opt_value(argc, argv, &i, NULL, "--base", cmd_check_usage, &o->ref)) ||
-			    (rc = ui_opt_value(argc, argv, &i, NULL, "--format", cmd_check_usage, &format))) {
+			    (rc = ui_opt_value(argc, argv, &i, NULL, "--format", cmd_check_usage, &format)) ||
+			    (rc = ui_opt_value(argc, argv, &i, NULL, "--layout", cmd_check_usage,
+					       &o->layout_name))) {
 				if (rc < 0)
 					return UI_EXIT_USAGE;
 				continue;
@@ -225,7 +251,7 @@ static int parse_check(struct check_opts *o, int argc, char **argv)
 		return ui_usage_error(cmd_check_usage, "missing --base REF (e.g. --base origin/main)");
 	if (!*o->dir)
 		return ui_usage_error(cmd_check_usage, "empty directory name");
-	return 0;
+	return ui_layout(&o->layout, o->layout_name, cmd_check_usage);
 }
 
 /* The merge base of HEAD and REF's tip, with a hint when there is none. */
@@ -280,17 +306,43 @@ static int resolve_commits(struct repo *r, const struct check_opts *o,
 	return 0;
 }
 
+/* The layout of HEAD's side (or the working tree's), unless given. */
+static int side_layout(migc_layout *out, struct checker *k,
+		       const struct check_opts *o, git_commit *head,
+		       migc_error *err)
+{
+	struct migc_source *src = NULL;
+	int rc;
+
+	*out = o->layout ? o->layout : MIGC_LAYOUT_MIGC;
+	if (o->layout)
+		return 0;
+	rc = o->worktree ? migc_source_dir_open(&src, o->dir, err)
+			 : migc_source_git_open(&src, k->repo, head, err);
+	if (!rc)
+		rc = load_detect_layout(out, src, err);
+	migc_source_free(src);
+	if (rc == MIGC_ENOTFOUND) { /* no directory on this side */
+		migc_error_clear(err);
+		rc = 0;
+	}
+	return rc;
+}
+
 static int load_sides(struct checker *k, const struct check_opts *o,
 		      git_commit *head, git_commit *tip, git_commit *base,
 		      migc_error *err)
 {
-	int rc = load_commit(&k->base, k->repo, base, err);
+	migc_layout layout;
+	int rc = side_layout(&layout, k, o, head, err);
 
 	if (!rc)
-		rc = load_commit(&k->tip, k->repo, tip, err);
+		rc = load_commit(&k->base, k->repo, base, layout, err);
 	if (!rc)
-		rc = o->worktree ? load_worktree(&k->head, o->dir, err)
-				 : load_commit(&k->head, k->repo, head, err);
+		rc = load_commit(&k->tip, k->repo, tip, layout, err);
+	if (!rc)
+		rc = o->worktree ? load_worktree(&k->head, o->dir, layout, err)
+				 : load_commit(&k->head, k->repo, head, layout, err);
 	if (!rc && !k->base.present && !k->tip.present && !k->head.present) {
 		migc_err(err, MIGC_EUSAGE, "migrations directory '%s' is in none of HEAD%s, '%s' "
 			 "and their merge base", o->dir, o->worktree ? " (working tree)" : "",

@@ -31,6 +31,8 @@ const char cmd_lint_usage[] =
 	"                              postgres); sqlite skips the PostgreSQL-only rules\n"
 	"  --since VERSION             only versioned migrations newer than VERSION (the\n"
 	"                              ones up to it have shipped), and repeatable ones\n"
+	"  --layout TOOL               read DIR as another tool writes it (see\n"
+	"                              'migc build --help'; default: detected)\n"
 	"\n"
 	"rules (a file opts out with `-- migc:allow RULE[,RULE...]` in its top comments):\n"
 	"  drop-column, drop-table     in a pre-deploy migration (the old code uses them);\n"
@@ -50,8 +52,9 @@ const char cmd_lint_usage[] =
 	"--strict, or invalid migrations; 2 usage error.\n";
 
 struct lint_opts {
-	const char *dir, *format, *dialect, *since;
+	const char *dir, *format, *dialect, *since, *layout_name;
 	int strict;
+	migc_layout layout; /* 0: detect */
 };
 
 static int parse_lint(struct lint_opts *o, int argc, char **argv)
@@ -69,7 +72,9 @@ static int parse_lint(struct lint_opts *o, int argc, char **argv)
 			}
 			if ((rc = ui_opt_value(argc, argv, &i, NULL, "--format", cmd_lint_usage, &o->format)) ||
 			    (rc = ui_opt_value(argc, argv, &i, NULL, "--dialect", cmd_lint_usage, &o->dialect)) ||
-			    (rc = ui_opt_value(argc, argv, &i, NULL, "--since", cmd_lint_usage, &o->since))) {
+			    (rc = ui_opt_value(argc, argv, &i, NULL, "--since", cmd_lint_usage, &o->since)) ||
+			    (rc = ui_opt_value(argc, argv, &i, NULL, "--layout", cmd_lint_usage,
+					       &o->layout_name))) {
 				if (rc < 0)
 					return UI_EXIT_USAGE;
 				continue;
@@ -89,7 +94,7 @@ static int parse_lint(struct lint_opts *o, int argc, char **argv)
 		o->dir = MIGC_DEFAULT_DIR;
 	if (!*o->dir)
 		return ui_usage_error(cmd_lint_usage, "empty path");
-	return 0;
+	return ui_layout(&o->layout, o->layout_name, cmd_lint_usage);
 }
 
 /* The invalid files the loader reports: said on stderr, and kept for CI. */
@@ -125,7 +130,7 @@ static int lint_load(migc_set **set, const struct lint_opts *o, struct lint_resu
 	}
 	rc = migc_source_dir_open(&src, o->dir, &err);
 	if (!rc)
-		rc = load_set(set, src, keep_problem, probs, &n, &err);
+		rc = load_set(set, src, o->layout, keep_problem, probs, &n, &err);
 	if (rc) {
 		if (n != 1)
 			ui_error(&err);

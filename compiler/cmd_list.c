@@ -27,12 +27,14 @@ const char cmd_list_usage[] =
 	"\n"
 	"options:\n"
 	"  --format human|json    output format (default human)\n"
+	UI_LAYOUT_HELP
 	"  --rev REV              list DIR as it is in commit REV (git)\n"
 	"  --provenance           show the commit that added each migration (git)\n";
 
 struct list_opts {
-	const char *dir, *format, *rev;
+	const char *dir, *format, *rev, *layout_name;
 	int provenance;
+	migc_layout layout; /* 0: detect */
 };
 
 static const char *kind_name(migc_kind kind)
@@ -212,7 +214,9 @@ static int parse_list(struct list_opts *o, int argc, char **argv)
 			}
 			if ((rc = ui_opt_value(argc, argv, &i, NULL, "--format", cmd_list_usage,
 					       &o->format)) ||
-			    (rc = ui_opt_value(argc, argv, &i, NULL, "--rev", cmd_list_usage, &o->rev))) {
+			    (rc = ui_opt_value(argc, argv, &i, NULL, "--rev", cmd_list_usage, &o->rev)) ||
+			    (rc = ui_opt_value(argc, argv, &i, NULL, "--layout", cmd_list_usage,
+					       &o->layout_name))) {
 				if (rc < 0)
 					return UI_EXIT_USAGE;
 				continue;
@@ -229,7 +233,7 @@ static int parse_list(struct list_opts *o, int argc, char **argv)
 		return ui_usage_error(cmd_list_usage, "unknown format '%s' (human or json)", o->format);
 	if (o->rev && !*o->rev)
 		return ui_usage_error(cmd_list_usage, "empty revision");
-	return 0;
+	return ui_layout(&o->layout, o->layout_name, cmd_list_usage);
 }
 
 /*
@@ -258,7 +262,7 @@ static int list_load(migc_set **set, const struct list_opts *o)
 		rc = o->rev ? migc_source_git_open(&src, repo, commit, &err)
 			    : migc_source_dir_open(&src, o->dir, &err);
 	if (!rc)
-		rc = load_set(set, src, ui_report_problem, NULL, &problems, &err);
+		rc = load_set(set, src, o->layout, ui_report_problem, NULL, &problems, &err);
 	if (!rc && o->provenance && commit)
 		rc = repo_provenance(repo, commit, *set, &err);
 	if (rc && problems != 1)

@@ -10,9 +10,19 @@
 #include "load.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "layout.h"
 #include "util.h"
+
+/* One file as the walk reported it, kept until the layout is known. */
+struct loaded_file {
+	char *filename;
+	char *display;
+	char *data;
+	size_t len;
+};
 
 struct loader {
 	migc_set *set;
@@ -20,6 +30,9 @@ struct loader {
 	load_report_fn report;
 	void *report_ctx;
 	size_t problems;
+	struct loaded_file *files;
+	size_t count, cap;
+	migc_buf dirs; /* subdirectories' display names, NUL-separated */
 };
 
 static void loader_problem(struct loader *l, const migc_error *problem)
@@ -27,6 +40,46 @@ static void loader_problem(struct loader *l, const migc_error *problem)
 	if (l->problems++ < LOAD_MAX_SHOWN && l->report)
 		l->report(l->report_ctx, problem);
 }
+
+/* Layouts with one directory per migration. */
+static int layout_has_dirs(migc_layout layout)
+{
+	return layout == MIGC_LAYOUT_DIESEL || layout == MIGC_LAYOUT_PRISMA;
+}
+
+static int on_dir(void *ctx, const char *name, const char *display,
+		  migc_error *err)
+{
+	struct loader *l = ctx;
+
+	(void)name;
+	if (migc_buf_put(&l->dirs, display, strlen(display) + 1))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Outside diesel and prisma a subdirectory is a problem (once, not once per
+ * file in it): migration files sit directly in the directory. */
+static void report_dirs(struct loader *l, migc_layout layout)
+{
+	size_t off = 0;
+
+	if (layout_has_dirs(layout))
+		return;
+	while (off < l->dirs.len) {
+		const char *display = l->dirs.data + off;
+		migc_error e;
+
+		migc_err(&e, MIGC_EINVALID, "%s: not a regular file (a directory)", display);
+		migc_err_where(&e, display, 0);
+		migc_err_hint(&e, "migration files sit directly in '%s' (only diesel and "
+			      "prisma keep a directory per migration); move its files "
+			      "up or the directory out", l->src->where);
+		loader_problem(l, &e);
+		off += strlen(display) + 1;
+	}
+}
+
 
 /*
  * Messages about a file name name the base name; say where it is, as the
@@ -45,16 +98,49 @@ static void name_with_path(migc_error *err, const char *filename,
 	snprintf(err->message, sizeof(err->message), "%s%s", display, rest);
 }
 
+static int add_file(struct loader *l, const struct loaded_file *f,
+		    migc_error *err)
+{
+	int rc = migc_set_add(l->set, f->filename, f->display, f->data, f->len, err);
+
+	if (!rc || rc == MIGC_ENOMEM)
+		return rc;
+	name_with_path(err, f->filename, f->display);
+	loader_problem(l, err);
+	return 0;
+}
+
+/* The walk's visitor: keep the file (the layout is judged on all of them). */
 static int on_file(void *ctx, const char *filename, const char *display,
 		   const char *data, size_t len, migc_error *err)
 {
 	struct loader *l = ctx;
-	int rc = migc_set_add(l->set, filename, display, data, len, err);
+	struct loaded_file *f;
 
-	if (!rc || rc == MIGC_ENOMEM)
-		return rc;
-	name_with_path(err, filename, display);
-	loader_problem(l, err);
+	if (l->count == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct loaded_file *p = realloc(l->files, cap * sizeof(*p));
+
+		if (!p)
+			return migc_err(err, MIGC_ENOMEM, "out of memory");
+		l->files = p;
+		l->cap = cap;
+	}
+	f = &l->files[l->count];
+	f->filename = migc_strdup(filename);
+	f->display = migc_strdup(display);
+	f->data = malloc(len + 1);
+	f->len = len;
+	if (!f->filename || !f->display || !f->data) {
+		free(f->filename);
+		free(f->display);
+		free(f->data);
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	}
+	if (len)
+		memcpy(f->data, data, len);
+	f->data[len] = '\0';
+	l->count++;
 	return 0;
 }
 
@@ -64,11 +150,86 @@ static int on_problem(void *ctx, const migc_error *problem)
 	return 0;
 }
 
-int load_set(migc_set **out, struct migc_source *src, load_report_fn report,
-	     void *report_ctx, size_t *problems, migc_error *err)
+static void loader_free_files(struct loader *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->count; i++) {
+		free(l->files[i].filename);
+		free(l->files[i].display);
+		free(l->files[i].data);
+	}
+	free(l->files);
+	l->files = NULL;
+	l->count = l->cap = 0;
+	migc_buf_free(&l->dirs);
+}
+
+/* The layout the kept files show. */
+static int detect_files(struct loader *l, migc_layout *found, migc_error *err)
+{
+	const char **paths, **data;
+	size_t *lens, i;
+	int rc = 0;
+
+	paths = malloc((l->count + 1) * sizeof(*paths));
+	data = malloc((l->count + 1) * sizeof(*data));
+	lens = malloc((l->count + 1) * sizeof(*lens));
+	if (!paths || !data || !lens)
+		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+	for (i = 0; !rc && i < l->count; i++) {
+		paths[i] = l->files[i].filename;
+		data[i] = l->files[i].data;
+		lens[i] = l->files[i].len;
+	}
+	if (!rc)
+		rc = layout_detect(found, l->count, paths, data, lens, err);
+	if (rc && rc != MIGC_ENOMEM)
+		migc_err_prefix(err, "%s", l->src->where);
+	free(paths);
+	free(data);
+	free(lens);
+	return rc;
+}
+
+/* Which layout: the one asked for, or the one the files show. */
+static int choose_layout(struct loader *l, migc_layout asked, migc_error *err)
+{
+	migc_layout found = asked;
+	int rc = asked ? 0 : detect_files(l, &found, err);
+
+	return rc ? rc : migc_set_set_layout(l->set, found, err);
+}
+
+int load_detect_layout(migc_layout *out, struct migc_source *src,
+		       migc_error *err)
 {
 	struct migc_source_visitor v;
 	struct loader l;
+	int rc;
+
+	memset(&l, 0, sizeof(l));
+	l.src = src;
+	v.file = on_file;
+	v.problem = on_problem;
+	v.dir = NULL;
+	v.ctx = &l;
+	*out = MIGC_LAYOUT_MIGC;
+	rc = src->walk(src, &v, err);
+	if (!rc)
+		rc = detect_files(&l, out, err);
+	loader_free_files(&l);
+	return rc;
+}
+
+
+int load_set(migc_set **out, struct migc_source *src, migc_layout layout,
+	     load_report_fn report, void *report_ctx, size_t *problems,
+	     migc_error *err)
+{
+	struct migc_source_visitor v;
+	struct loader l;
+	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -83,8 +244,17 @@ int load_set(migc_set **out, struct migc_source *src, load_report_fn report,
 		return rc;
 	v.file = on_file;
 	v.problem = on_problem;
+	v.dir = on_dir;
 	v.ctx = &l;
 	rc = src->walk(src, &v, err);
+	if (!rc)
+		rc = choose_layout(&l, layout, err);
+	if (!rc)
+		report_dirs(&l, migc_set_layout(l.set));
+	for (i = 0; !rc && i < l.count; i++)
+		if (layout_has_dirs(migc_set_layout(l.set)) || !strchr(l.files[i].filename, '/'))
+			rc = add_file(&l, &l.files[i], err);
+	loader_free_files(&l);
 	if (!rc) {
 		/* Duplicates among the valid files are worth showing too. */
 		rc = migc_set_finish(l.set, err);

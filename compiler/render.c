@@ -86,6 +86,24 @@ static int emit_flags(struct emit_out *o, unsigned flags)
 	return o->rc;
 }
 
+/* The layout as its C name: MIGC_LAYOUT_GOLANG_MIGRATE for "golang-migrate". */
+static int emit_layout(struct emit_out *o, migc_layout layout)
+{
+	const char *n = migc_layout_name(layout);
+
+	emit_puts(o, "MIGC_LAYOUT_");
+	for (; n && *n; n++) {
+		char c = *n;
+
+		if (c == '-')
+			c = '_';
+		else if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		emit_put(o, &c, 1);
+	}
+	return o->rc;
+}
+
 /* The values of one migration (inside the `migrations` section). */
 static int migration_value(const struct bundle_ctx *c, const char *name,
 			   size_t item, struct emit_out *o)
@@ -122,6 +140,20 @@ static int migration_value(const struct bundle_ctx *c, const char *name,
 		return emit_printf(o, "%zu", m->sql_len);
 	if (!strcmp(name, "sql_rows"))
 		return emit_rows(o, m->sql, m->sql_len, "\t");
+	if (!strcmp(name, "sql_line"))
+		return emit_printf(o, "%d", m->sql_line);
+	if (!m->down_sql)
+		return MIGC_ENOTFOUND;
+	if (!strcmp(name, "down_filename"))
+		return emit_string(o, m->down_filename);
+	if (!strcmp(name, "down_checksum"))
+		return emit_string(o, m->down_checksum);
+	if (!strcmp(name, "down_len"))
+		return emit_printf(o, "%zu", m->down_len);
+	if (!strcmp(name, "down_rows"))
+		return emit_rows(o, m->down_sql, m->down_len, "\t");
+	if (!strcmp(name, "down_line"))
+		return emit_printf(o, "%d", m->down_line);
 	return MIGC_ENOTFOUND;
 }
 
@@ -147,6 +179,8 @@ static int bundle_value(void *data, const char *name, size_t item,
 		return emit_printf(o, "%d", c->info->source_dirty);
 	if (!strcmp(name, "entries"))
 		return emit_puts(o, migc_set_count(c->set) ? "entries" : "NULL");
+	if (!strcmp(name, "layout"))
+		return emit_layout(o, migc_set_layout(c->set));
 	if (!strcmp(name, "source")) {
 		if (!*commit)
 			return emit_puts(o, "working tree");
@@ -165,13 +199,17 @@ static long bundle_section(void *data, const char *name, size_t item,
 	const struct bundle_ctx *c = data;
 	size_t n = migc_set_count(c->set);
 
-	(void)item;
 	*list = 0;
 	if (!strcmp(name, "any"))
 		return n ? 1 : 0;
 	if (!strcmp(name, "migrations")) {
 		*list = 1;
 		return (long)n;
+	}
+	if (!strcmp(name, "has_down")) {
+		const migc_migration *m = migc_set_get(c->set, item);
+
+		return m && m->down_sql ? 1 : 0;
 	}
 	return -1;
 }

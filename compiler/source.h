@@ -41,6 +41,13 @@ struct migc_source_visitor {
 	 */
 	int (*problem)(void *ctx, const migc_error *problem);
 	void *ctx;
+	/*
+	 * A subdirectory `name` (display: what messages call it), reported
+	 * before its files, which follow as "name/file" (diesel and prisma
+	 * keep one directory per migration). May be NULL. Return 0 to go on.
+	 */
+	int (*dir)(void *ctx, const char *name, const char *display,
+		   migc_error *err);
 };
 
 struct migc_source {

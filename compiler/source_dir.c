@@ -9,8 +9,11 @@
  *  - a symlink is followed only when its target resolves inside the
  *    directory and is a regular file; a symlink leaving the directory
  *    would let the bundle depend on files outside the reviewed tree;
- *  - subdirectories, FIFOs, devices and sockets are problems (migrations
- *    sit directly in the directory; a FIFO would block the build).
+ *  - a subdirectory is read one level deep, its files reported as
+ *    "sub/name" (diesel and prisma keep one directory per migration; for
+ *    other layouts the set refuses such names); a directory inside it is
+ *    a problem, as are FIFOs, devices and sockets (a FIFO would block the
+ *    build). Symlinks to directories are not followed.
  * Entries are visited in byte order of their names, so messages come out
  * the same on every machine.
  */
@@ -94,8 +97,8 @@ static int dir_open(struct dir_source *s, int *fd, migc_error *err)
 	return err ? err->code : MIGC_ERROR;
 }
 
-/* Every name in the directory but dot files, sorted. */
-static int dir_names(struct dir_source *s, int fd, struct name_list *l,
+/* Every name in the directory `fd` (called `what`) but dot files, sorted. */
+static int dir_names(const char *what, int fd, struct name_list *l,
 		     migc_error *err)
 {
 	int dfd = dup(fd);
@@ -105,7 +108,7 @@ static int dir_names(struct dir_source *s, int fd, struct name_list *l,
 	if (dfd < 0 || !(d = fdopendir(dfd))) {
 		if (dfd >= 0)
 			close(dfd);
-		return migc_err(err, MIGC_EIO, "cannot read '%s': %s", s->dir, strerror(errno));
+		return migc_err(err, MIGC_EIO, "cannot read '%s': %s", what, strerror(errno));
 	}
 	for (;;) {
 		errno = 0;
@@ -123,7 +126,7 @@ static int dir_names(struct dir_source *s, int fd, struct name_list *l,
 		int e = errno;
 
 		closedir(d);
-		return migc_err(err, MIGC_EIO, "cannot read '%s': %s", s->dir, strerror(e));
+		return migc_err(err, MIGC_EIO, "cannot read '%s': %s", what, strerror(e));
 	}
 	closedir(d);
 	if (l->count)
@@ -202,8 +205,8 @@ static int not_regular(migc_error *err, const char *display, mode_t mode,
 	snprintf(what, sizeof(what), "not a regular file (%s)", type_name(mode));
 	if (S_ISDIR(mode))
 		snprintf(hint, sizeof(hint),
-			 "migration files sit directly in '%s'; subdirectories are not read, "
-			 "so move its files up or the directory out", dir);
+			 "migration files sit in '%s' or one directory below it (diesel, "
+			 "prisma); move its files up or the directory out", dir);
 	else
 		snprintf(hint, sizeof(hint),
 			 "only regular files can be migrations; remove it from '%s'", dir);
@@ -328,6 +331,41 @@ static int visit(struct dir_source *s, int dfd, const char *name,
 	return rc;
 }
 
+/* Visit the files of subdirectory `sub` (open as `sfd`) as "sub/name";
+ * a directory further down is a problem, reported by visit(). */
+static int visit_subdir(struct dir_source *s, int fd, int sfd, const char *sub,
+			const struct migc_source_visitor *v, migc_error *err)
+{
+	struct name_list names = {NULL, 0, 0};
+	migc_buf rel = MIGC_BUF_INIT;
+	size_t i;
+	int rc;
+
+	if (v->dir) {
+		migc_buf display = MIGC_BUF_INIT;
+		size_t dl = strlen(s->dir);
+
+		if (migc_buf_printf(&display, "%s%s%s", s->dir,
+				    dl && s->dir[dl - 1] == '/' ? "" : "/", sub))
+			return migc_err(err, MIGC_ENOMEM, "out of memory");
+		rc = v->dir(v->ctx, sub, display.data, err);
+		migc_buf_free(&display);
+		if (rc)
+			return rc;
+	}
+	rc = dir_names(sub, sfd, &names, err);
+	for (i = 0; !rc && i < names.count; i++) {
+		rel.len = 0;
+		if (migc_buf_printf(&rel, "%s/%s", sub, names.names[i]))
+			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+		else
+			rc = visit(s, fd, rel.data, v, err);
+	}
+	migc_buf_free(&rel);
+	name_list_free(&names);
+	return rc;
+}
+
 static int dir_walk(struct migc_source *src,
 		    const struct migc_source_visitor *v, migc_error *err)
 {
@@ -339,9 +377,20 @@ static int dir_walk(struct migc_source *src,
 	rc = dir_open(s, &fd, err);
 	if (rc)
 		return rc;
-	rc = dir_names(s, fd, &names, err);
-	for (i = 0; !rc && i < names.count; i++)
-		rc = visit(s, fd, names.names[i], v, err);
+	rc = dir_names(s->dir, fd, &names, err);
+	for (i = 0; !rc && i < names.count; i++) {
+		const char *name = names.names[i];
+		struct stat st;
+		int sfd;
+
+		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+		    (sfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+			rc = visit_subdir(s, fd, sfd, name, v, err);
+			close(sfd);
+			continue;
+		}
+		rc = visit(s, fd, name, v, err);
+	}
 	close(fd);
 	name_list_free(&names);
 	return rc;

@@ -43,8 +43,8 @@ static int not_regular(struct git_source *s, migc_error *err,
 {
 	if (mode == GIT_FILEMODE_TREE) {
 		problem(err, display, NULL, "not a regular file (a directory)");
-		migc_err_hint(err, "migration files sit directly in '%s'; subdirectories are "
-			      "not read, so move its files up or the directory out",
+		migc_err_hint(err, "migration files sit in '%s' or one directory below it (diesel, prisma); "
+			      "move its files up or the directory out",
 			      s->repo->dir);
 		return MIGC_EINVALID;
 	}
@@ -183,8 +183,8 @@ static int follow_link(struct git_source *s, git_tree *root, const char *path,
 
 /* The blob behind entry `e` (a file, or a symlink followed). */
 static int entry_blob(struct git_source *s, git_tree *root,
-		      const git_tree_entry *e, const char *display,
-		      git_blob **blob, migc_error *err)
+		      const git_tree_entry *e, const char *name,
+		      const char *display, git_blob **blob, migc_error *err)
 {
 	git_filemode_t mode = git_tree_entry_filemode(e);
 	migc_buf path = MIGC_BUF_INIT;
@@ -199,17 +199,19 @@ static int entry_blob(struct git_source *s, git_tree *root,
 	if (mode != GIT_FILEMODE_LINK)
 		return not_regular(s, err, display, mode);
 	if (migc_buf_printf(&path, "%s%s%s", s->repo->prefix, *s->repo->prefix ? "/" : "",
-			    git_tree_entry_name(e)))
+			    name))
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
 	rc = follow_link(s, root, path.data, display, blob, err);
 	migc_buf_free(&path);
 	return rc;
 }
 
+/* Visit entry `e`, called `name` relative to the migrations directory. */
 static int visit(struct git_source *s, git_tree *root, const git_tree_entry *e,
-		 const struct migc_source_visitor *v, migc_error *err)
+		 const char *name, const struct migc_source_visitor *v,
+		 migc_error *err)
 {
-	const char *name = git_tree_entry_name(e), *dir = s->repo->dir;
+	const char *dir = s->repo->dir;
 	migc_buf display = MIGC_BUF_INIT;
 	size_t dl = strlen(dir);
 	git_blob *blob = NULL;
@@ -218,7 +220,7 @@ static int visit(struct git_source *s, git_tree *root, const git_tree_entry *e,
 	if (migc_buf_printf(&display, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/",
 			    name))
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	rc = entry_blob(s, root, e, display.data, &blob, err);
+	rc = entry_blob(s, root, e, name, display.data, &blob, err);
 	if (!rc)
 		rc = v->file(v->ctx, name, display.data, git_blob_rawcontent(blob),
 			     (size_t)git_blob_rawsize(blob), err);
@@ -233,6 +235,60 @@ static int entry_order(const void *a, const void *b)
 {
 	return strcmp(git_tree_entry_name(*(const git_tree_entry *const *)a),
 		      git_tree_entry_name(*(const git_tree_entry *const *)b));
+}
+
+/*
+ * The files of subtree `sub` as "sub/name", in name order (diesel and prisma
+ * keep one directory per migration); a tree further down is a problem,
+ * reported by visit().
+ */
+static int visit_subtree(struct git_source *s, git_tree *root,
+			 const git_tree_entry *sub,
+			 const struct migc_source_visitor *v, migc_error *err)
+{
+	const git_tree_entry **entries = NULL;
+	migc_buf rel = MIGC_BUF_INIT;
+	git_tree *tree = NULL;
+	size_t i, n;
+	int rc = 0;
+
+	if (v->dir) {
+		const char *dir = s->repo->dir;
+		size_t dl = strlen(dir);
+
+		if (migc_buf_printf(&rel, "%s%s%s", dir, dl && dir[dl - 1] == '/' ? "" : "/",
+				    git_tree_entry_name(sub)))
+			return migc_err(err, MIGC_ENOMEM, "out of memory");
+		rc = v->dir(v->ctx, git_tree_entry_name(sub), rel.data, err);
+		migc_buf_free(&rel);
+		if (rc)
+			return rc;
+	}
+	if (git_tree_lookup(&tree, s->repo->git, git_tree_entry_id(sub)))
+		return repo_git_error(err, MIGC_EIO, git_tree_entry_name(sub));
+	n = git_tree_entrycount(tree);
+	entries = n ? malloc(n * sizeof(*entries)) : NULL;
+	if (n && !entries)
+		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+	for (i = 0; !rc && i < n; i++)
+		entries[i] = git_tree_entry_byindex(tree, i);
+	if (!rc && n)
+		qsort(entries, n, sizeof(*entries), entry_order);
+	for (i = 0; !rc && i < n; i++) {
+		const char *name = git_tree_entry_name(entries[i]);
+
+		if (name[0] == '.')
+			continue;
+		rel.len = 0;
+		if (migc_buf_printf(&rel, "%s/%s", git_tree_entry_name(sub), name))
+			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+		else
+			rc = visit(s, root, entries[i], rel.data, v, err);
+	}
+	migc_buf_free(&rel);
+	free(entries);
+	git_tree_free(tree);
+	return rc;
 }
 
 static int missing_dir(struct git_source *s, migc_error *err)
@@ -271,9 +327,16 @@ static int git_walk(struct migc_source *src,
 		entries[i] = git_tree_entry_byindex(dir, i);
 	if (!rc && n)
 		qsort(entries, n, sizeof(*entries), entry_order);
-	for (i = 0; !rc && i < n; i++)
-		if (git_tree_entry_name(entries[i])[0] != '.')
-			rc = visit(s, root, entries[i], v, err);
+	for (i = 0; !rc && i < n; i++) {
+		const char *name = git_tree_entry_name(entries[i]);
+
+		if (name[0] == '.')
+			continue;
+		if (git_tree_entry_filemode(entries[i]) == GIT_FILEMODE_TREE)
+			rc = visit_subtree(s, root, entries[i], v, err);
+		else
+			rc = visit(s, root, entries[i], name, v, err);
+	}
 	free(entries);
 	git_tree_free(root);
 	git_tree_free(dir);

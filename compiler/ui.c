@@ -95,3 +95,15 @@ int ui_opt_value(int argc, char **argv, int *i, const char *shortname,
 	*value = argv[++*i];
 	return 1;
 }
+
+int ui_layout(migc_layout *out, const char *name, const char *usage)
+{
+	migc_error err;
+
+	*out = (migc_layout)0;
+	if (!name)
+		return 0;
+	if (migc_layout_parse(out, name, &err))
+		return ui_usage_error(usage, "%s", err.message);
+	return 0;
+}

@@ -47,4 +47,16 @@ int ui_usage_error(const char *usage, const char *fmt, ...) MIGC_PRINTF(2, 3);
 int ui_opt_value(int argc, char **argv, int *i, const char *shortname,
 		 const char *longname, const char *usage, const char **value);
 
+/*
+ * The --layout option's value as a layout (NULL: 0, detect from the files).
+ * Returns 0, or UI_EXIT_USAGE after a usage error listing the layouts.
+ */
+int ui_layout(migc_layout *out, const char *name, const char *usage);
+
+/* The help text of --layout, shared by the commands that read a directory. */
+#define UI_LAYOUT_HELP \
+	"  --layout TOOL          read DIR as TOOL writes it: migc, golang-migrate,\n" \
+	"                         goose, dbmate, flyway, sqlx, refinery, diesel, prisma\n" \
+	"                         (default: detected from the files)\n"
+
 #endif /* MIGC_UI_H */

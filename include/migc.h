@@ -138,6 +138,30 @@ void migc_checksum(char out[MIGC_CHECKSUM_HEX_LEN + 1], const void *data,
 int migc_version_valid(const char *version);
 int migc_version_compare(const char *a, const char *b);
 
+/*
+ * Directory layouts: the tools whose migration directories migc reads as
+ * they are (file names, up/down sections, no-transaction markers). The
+ * numbers are recorded in bundles: never renumber them.
+ */
+typedef enum migc_layout {
+	MIGC_LAYOUT_MIGC = 1,        /* <version>_<name>.sql, R__<name>.sql */
+	MIGC_LAYOUT_GOLANG_MIGRATE,  /* <version>_<name>.up.sql / .down.sql */
+	MIGC_LAYOUT_GOOSE,           /* -- +goose Up / Down sections */
+	MIGC_LAYOUT_DBMATE,          /* -- migrate:up / -- migrate:down */
+	MIGC_LAYOUT_FLYWAY,          /* V<version>__<desc>.sql, R__, U (undo) */
+	MIGC_LAYOUT_SQLX,            /* <version>_<desc>[.up|.down].sql */
+	MIGC_LAYOUT_REFINERY,        /* V<n>__<name>.sql, U<n>__<name>.sql */
+	MIGC_LAYOUT_DIESEL,          /* <version>_<name>/up.sql, down.sql */
+	MIGC_LAYOUT_PRISMA           /* <timestamp>_<name>/migration.sql */
+} migc_layout;
+#define MIGC_LAYOUT_COUNT 9
+
+/* The layout's name as users write it ("golang-migrate"), or NULL. */
+const char *migc_layout_name(migc_layout layout);
+
+/* The layout called `name`; MIGC_EUSAGE (listing the names) when none. */
+int migc_layout_parse(migc_layout *out, const char *name, migc_error *err);
+
 /* A file name taken apart. */
 typedef struct migc_filename {
 	migc_kind kind;
@@ -170,6 +194,15 @@ typedef struct migc_migration {
 	long long added_time;     /* its author time (Unix seconds), or 0 */
 	long lock_timeout_ms;      /* -- migc:lock-timeout, or -1 when unset */
 	long statement_timeout_ms; /* -- migc:statement-timeout, or -1 */
+	int sql_line;          /* line of the file where `sql` starts (1 unless
+				* the file has sections: goose, dbmate) */
+	const char *down_sql;  /* the down SQL (canonical, NUL-terminated), or
+				* NULL when the migration has none */
+	size_t down_len;
+	const char *down_filename; /* file the down SQL is in (the same file for
+				    * goose/dbmate sections), or NULL */
+	int down_line;         /* line of that file where `down_sql` starts */
+	const char *down_checksum; /* 32 hex digits of the down SQL, or NULL */
 } migc_migration;
 
 /*
@@ -180,6 +213,16 @@ typedef struct migc_migration {
 typedef struct migc_set migc_set;
 
 int migc_set_new(migc_set **out, migc_error *err);
+
+/*
+ * Read the files added next as `layout` (default MIGC_LAYOUT_MIGC). Call
+ * before the first migc_set_add. With another tool's layout, a migration
+ * may be several files (up, down, settings) that are grouped by
+ * migc_set_finish(); file names may then be paths one directory deep
+ * ("2024-01-01-000000_x/up.sql").
+ */
+int migc_set_set_layout(migc_set *set, migc_layout layout, migc_error *err);
+migc_layout migc_set_layout(const migc_set *set);
 
 /*
  * Add one file: parse its name, canonicalise and validate its content (not
@@ -238,7 +281,7 @@ void migc_set_free(migc_set *set);
  * one string literal of at most 4095 bytes, which keeps the generated file
  * ISO C under -pedantic and quick to compile).
  */
-#define MIGC_BUNDLE_ABI 1
+#define MIGC_BUNDLE_ABI 2
 #define MIGC_BUNDLE_ROW 4096
 #define MIGC_BUNDLE_ROW_BYTES (MIGC_BUNDLE_ROW - 1)
 
@@ -253,6 +296,12 @@ struct migc_bundle_entry {
 	const char (*sql)[MIGC_BUNDLE_ROW];
 	const char *added_commit; /* NULL unless built with --provenance */
 	long long added_time;
+	int sql_line;               /* migc_migration.sql_line */
+	const char *down_filename;  /* NULL when there is no down SQL */
+	const char *down_checksum;  /* 32 hex digits of the down SQL, or NULL */
+	size_t down_len;
+	const char (*down)[MIGC_BUNDLE_ROW]; /* rows, as for `sql` */
+	int down_line;
 };
 
 struct migc_bundle {
@@ -263,6 +312,7 @@ struct migc_bundle {
 	int source_dirty;             /* 1 dirty, 0 clean, -1 unknown */
 	size_t count;
 	const struct migc_bundle_entry *entries;
+	int layout;                   /* migc_layout the files were read as */
 };
 
 /*
@@ -422,6 +472,37 @@ int migc_up(migc_db *db, const migc_set *set, const migc_options *opts,
  */
 int migc_baseline(migc_db *db, const migc_set *set, const char *version,
 		  const migc_options *opts, migc_error *err);
+
+/*
+ * Roll back applied versioned migrations, newest first, by running their
+ * down SQL (another tool's down section or file: goose, dbmate,
+ * golang-migrate, sqlx, Flyway undo, diesel), each in its own transaction
+ * with its history row marked undone. `to` (may be NULL): roll back every
+ * migration newer than that version (it stays applied; "0" rolls back all);
+ * otherwise `steps` migrations (0 means 1). Refuses (MIGC_EUSAGE, before
+ * changing anything) when one of them has no down SQL, and refuses drifted,
+ * missing, failed or running states as verify does. `*undone` (may be NULL)
+ * receives how many were rolled back. For development: it drops data.
+ */
+int migc_down(migc_db *db, const migc_set *set, const char *to, size_t steps,
+	      const migc_options *opts, size_t *undone, migc_error *err);
+
+/*
+ * Take over the history another tool keeps (`from`: a layout name such as
+ * "flyway", "goose"; its default table unless `table` is given): map each
+ * version it applied to the set's migration, verify the checksum the tool
+ * stored with its own algorithm (Flyway CRC32, sqlx SHA-384, Prisma
+ * SHA-256, refinery SipHash), and record migc history rows for them without
+ * running anything, in one transaction under the migration lock. Refuses a
+ * dirty or failed state, a drifted checksum, or a version the set does not
+ * have. The other tool's table is only read. With `dry_run`, nothing is
+ * written. Each mapping is reported to opts->on_event (MIGC_EVENT_INFO,
+ * with the migration). `*adopted` (may be NULL) receives how many rows
+ * were (or would be) recorded.
+ */
+int migc_adopt(migc_db *db, const migc_set *set, const char *from,
+	       const char *table, int dry_run, const migc_options *opts,
+	       size_t *adopted, migc_error *err);
 
 /* How a human resolved a failed or running migration. */
 typedef enum migc_resolution {

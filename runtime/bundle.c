@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layout.h"
 #include "model.h"
 #include "set_internal.h"
 #include "util.h"
@@ -44,45 +45,64 @@ static int is_hex32(const char *s)
 	return s[MIGC_CHECKSUM_HEX_LEN] == '\0';
 }
 
-/* Re-hash an entry's rows; on success `*sql` is contiguous NUL-terminated
- * SQL and `*owned` the buffer to free with the set (or NULL). */
-static int load_sql(const struct migc_bundle_entry *e, const char **sql,
-		    char **owned, migc_error *err)
+/* Re-hash `len` bytes kept as `rows` against `checksum`; on success `*sql`
+ * is contiguous NUL-terminated SQL and `*owned` the buffer to free with the
+ * set (or NULL). */
+static int load_rows(const char (*rows)[MIGC_BUNDLE_ROW], size_t len,
+		     const char *checksum, const char *file, const char **sql,
+		     char **owned, migc_error *err)
 {
-	size_t rows = e->sql_len / MIGC_BUNDLE_ROW_BYTES + 1, i, off = 0;
+	size_t nrows = len / MIGC_BUNDLE_ROW_BYTES + 1, i, off = 0;
 	char sum[MIGC_CHECKSUM_HEX_LEN + 1];
 	char *buf;
 
 	*owned = NULL;
-	if (e->sql_len && !e->sql)
-		return corrupt(err, "SQL rows are missing", e->filename);
-	if (e->sql_len < MIGC_BUNDLE_ROW_BYTES) {
-		*sql = e->sql_len ? e->sql[0] : "";
-		if (e->sql_len && (*sql)[e->sql_len] != '\0')
-			return corrupt(err, "SQL length does not match its row", e->filename);
-		migc_checksum(sum, *sql, e->sql_len);
+	if (len && !rows)
+		return corrupt(err, "SQL rows are missing", file);
+	if (len < MIGC_BUNDLE_ROW_BYTES) {
+		*sql = len ? rows[0] : "";
+		if (len && (*sql)[len] != '\0')
+			return corrupt(err, "SQL length does not match its row", file);
+		migc_checksum(sum, *sql, len);
 	} else {
-		buf = malloc(e->sql_len + 1);
+		buf = malloc(len + 1);
 		if (!buf)
-			return migc_err(err, MIGC_ENOMEM, "%s: out of memory", e->filename);
-		for (i = 0; i < rows && off < e->sql_len; i++) {
-			size_t n = e->sql_len - off;
+			return migc_err(err, MIGC_ENOMEM, "%s: out of memory", file);
+		for (i = 0; i < nrows && off < len; i++) {
+			size_t n = len - off;
 
 			if (n > MIGC_BUNDLE_ROW_BYTES)
 				n = MIGC_BUNDLE_ROW_BYTES;
-			memcpy(buf + off, e->sql[i], n);
+			memcpy(buf + off, rows[i], n);
 			off += n;
 		}
-		buf[e->sql_len] = '\0';
-		migc_checksum(sum, buf, e->sql_len);
+		buf[len] = '\0';
+		migc_checksum(sum, buf, len);
 		*sql = *owned = buf;
 	}
-	if (strcmp(sum, e->checksum) != 0) {
+	if (strcmp(sum, checksum) != 0) {
 		free(*owned);
 		*owned = NULL;
-		return corrupt(err, "embedded SQL does not match its checksum", e->filename);
+		return corrupt(err, "embedded SQL does not match its checksum", file);
 	}
 	return 0;
+}
+
+static int load_sql(const struct migc_bundle_entry *e, struct set_entry_in *in,
+		    migc_error *err)
+{
+	int rc = load_rows(e->sql, e->sql_len, e->checksum, e->filename, &in->sql,
+			   &in->sql_owned, err);
+
+	if (rc || !e->down_filename)
+		return rc;
+	if (!is_hex32(e->down_checksum))
+		return corrupt(err, "the down SQL's checksum is malformed", e->down_filename);
+	in->down_len = e->down_len;
+	in->down_filename = e->down_filename;
+	in->down_line = e->down_line;
+	return load_rows(e->down, e->down_len, e->down_checksum, e->down_filename,
+			 &in->down_sql, &in->down_owned, err);
 }
 
 /*
@@ -90,13 +110,16 @@ static int load_sql(const struct migc_bundle_entry *e, const char **sql,
  * directives, which the checksum covers. The flags recorded in the bundle
  * must say the same as the directives do.
  */
-static int load_directives(struct set_entry_in *in, migc_error *err)
+static int load_directives(struct set_entry_in *in, migc_layout layout,
+			   migc_error *err)
 {
+	/* another tool's marker or settings file may add no-transaction */
+	unsigned tool = layout == MIGC_LAYOUT_MIGC ? 0 : MIGC_FLAG_NO_TRANSACTION;
 	migc_directives d;
 	migc_error derr;
 
 	if (migc_directives_parse(&d, in->filename, in->sql, in->sql_len, &derr) ||
-	    d.flags != in->flags)
+	    (d.flags & ~tool) != (in->flags & ~tool) || (d.flags & ~in->flags))
 		return corrupt(err, "flags do not match the file's directives",
 			       in->filename);
 	in->lock_timeout_ms = d.lock_timeout_ms;
@@ -104,12 +127,27 @@ static int load_directives(struct set_entry_in *in, migc_error *err)
 	return 0;
 }
 
-static int check_entry(const struct migc_bundle_entry *e, size_t i,
-		       migc_error *err)
+/* The file name says what the entry says: kind, version, name. */
+static int name_agrees(const struct migc_bundle_entry *e, migc_layout layout)
 {
-	char where[64];
+	struct layout_name ln;
 	migc_filename fn;
 	migc_error perr;
+
+	if (layout == MIGC_LAYOUT_MIGC)
+		return !migc_filename_parse(&fn, e->filename, &perr) &&
+		       (int)fn.kind == e->kind && strcmp(fn.version, e->version) == 0 &&
+		       strcmp(fn.name, e->name) == 0;
+	return !layout_name_parse(layout, e->filename, &ln, &perr) &&
+	       (ln.role == LAYOUT_UP || ln.role == LAYOUT_SECTIONS) &&
+	       (int)ln.kind == e->kind && strcmp(ln.version, e->version) == 0 &&
+	       strcmp(ln.name, e->name) == 0;
+}
+
+static int check_entry(const struct migc_bundle_entry *e, size_t i,
+		       migc_layout layout, migc_error *err)
+{
+	char where[64];
 
 	snprintf(where, sizeof(where), "migration #%zu", i + 1);
 	if (!e->version || !e->name || !e->filename || !is_hex32(e->checksum))
@@ -118,9 +156,10 @@ static int check_entry(const struct migc_bundle_entry *e, size_t i,
 		return corrupt(err, "unknown kind", e->filename);
 	if (e->flags & ~(MIGC_FLAG_NO_TRANSACTION | MIGC_FLAG_PHASE_POST))
 		return corrupt(err, "unknown flags", e->filename);
-	if (migc_filename_parse(&fn, e->filename, &perr) || (int)fn.kind != e->kind ||
-	    strcmp(fn.version, e->version) != 0 || strcmp(fn.name, e->name) != 0)
+	if (!name_agrees(e, layout))
 		return corrupt(err, "name, version and file name disagree", e->filename);
+	if (e->down_filename && layout == MIGC_LAYOUT_MIGC)
+		return corrupt(err, "down SQL in a migc-layout bundle", e->filename);
 	return 0;
 }
 
@@ -129,6 +168,7 @@ int migc_bundle_load(migc_set **out, const struct migc_bundle *b,
 {
 	char id[MIGC_CHECKSUM_HEX_LEN + 1];
 	migc_set *set = NULL;
+	migc_layout layout;
 	size_t i;
 	int rc;
 
@@ -141,18 +181,22 @@ int migc_bundle_load(migc_set **out, const struct migc_bundle *b,
 		migc_err_hint(err, "build the bundle and the runtime with the same migc version");
 		return MIGC_ECORRUPT;
 	}
+	/* a bundle written by hand may leave the layout 0: migc's own */
+	layout = b->layout ? (migc_layout)b->layout : MIGC_LAYOUT_MIGC;
 	if (!b->compiler_version || !is_hex32(b->bundle_id) ||
-	    (b->count && !b->entries))
+	    (b->count && !b->entries) || !migc_layout_name(layout))
 		return corrupt(err, "bundle header is malformed", NULL);
 	rc = migc_set_new(&set, err);
 	if (rc)
 		return rc;
 	rc = migc_set_set_source(set, b->source_commit, b->source_dirty, err);
+	if (!rc)
+		rc = migc_set_set_layout(set, layout, err);
 	for (i = 0; !rc && i < b->count; i++) {
 		const struct migc_bundle_entry *e = &b->entries[i];
 		struct set_entry_in in;
 
-		rc = check_entry(e, i, err);
+		rc = check_entry(e, i, layout, err);
 		if (rc)
 			break;
 		memset(&in, 0, sizeof(in));
@@ -163,16 +207,15 @@ int migc_bundle_load(migc_set **out, const struct migc_bundle *b,
 		in.filename = e->filename;
 		migc_strlcpy(in.checksum, e->checksum, sizeof(in.checksum));
 		in.sql_len = e->sql_len;
-		rc = load_sql(e, &in.sql, &in.sql_owned, err);
+		in.sql_line = e->sql_line;
+		rc = load_sql(e, &in, err);
 		if (!rc)
-			rc = load_directives(&in, err);
+			rc = load_directives(&in, layout, err);
+		if (!rc)
+			rc = set_add_entry(set, &in, err);
 		if (rc) {
 			free(in.sql_owned);
-			break;
-		}
-		rc = set_add_entry(set, &in, err);
-		if (rc) {
-			free(in.sql_owned);
+			free(in.down_owned);
 			break;
 		}
 		if (e->added_commit)

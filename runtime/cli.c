@@ -28,9 +28,11 @@ enum {
 	CMD_INFO = 1u << 6,
 	CMD_WAIT = 1u << 7,
 	CMD_HELP = 1u << 8,
+	CMD_DOWN = 1u << 9,
+	CMD_ADOPT = 1u << 10,
 	CMD_DB = CMD_UP | CMD_STATUS | CMD_VERIFY | CMD_PLAN | CMD_BASELINE |
-		 CMD_RESOLVE | CMD_WAIT,
-	CMD_ALL = 0x1ffu,
+		 CMD_RESOLVE | CMD_WAIT | CMD_DOWN | CMD_ADOPT,
+	CMD_ALL = 0x7ffu,
 };
 
 /* ------------------------------------------------------------------ */
@@ -87,6 +89,22 @@ static const struct cli_command commands[] = {
 	 "clear a failed or running migration after fixing it by hand",
 	 "  --applied              the change is in place: record it as applied\n"
 	 "  --pending              it was undone: run it again on the next up\n"
+	 U_URL U_TABLE U_WAIT U_LOCK U_FORMAT U_QUIET U_HELP U_PG_OTHER},
+	{"adopt", cli_cmd_adopt, CMD_ADOPT, 0, 1, "",
+	 "take over another tool's history table without running anything",
+	 "  --from TOOL            golang-migrate, goose, dbmate, flyway, sqlx, refinery,\n"
+	 "                         diesel or prisma: the tool that migrated the database\n"
+	 "                         (default: the layout the bundle was built from)\n"
+	 "  --from-table NAME      its history table, when not the tool's default\n"
+	 "  --dry-run              print the mapping, record nothing\n"
+	 U_URL U_TABLE U_WAIT U_LOCK U_FORMAT U_STRICT U_QUIET U_HELP U_PG_OTHER},
+	{"down", cli_cmd_down, CMD_DOWN, 0, 1, "",
+	 "roll back applied migrations with their down SQL (development)",
+	 "  --steps N              roll back the newest N migrations (default: 1)\n"
+	 "  --to VERSION           roll back every migration newer than VERSION\n"
+	 "                         (0: all of them)\n"
+	 "  --allow-remote         allow a database that is not on this machine\n"
+	 "                         (refused by default: down drops data)\n"
 	 U_URL U_TABLE U_WAIT U_LOCK U_FORMAT U_QUIET U_HELP U_PG_OTHER},
 	{"info", cli_cmd_info, CMD_INFO, 0, 0, "",
 	 "show the bundle's metadata (does not connect)", U_FORMAT U_HELP},
@@ -161,6 +179,7 @@ enum opt_id {
 	O_URL, O_TABLE, O_FORMAT, O_WAIT, O_LOCK, O_ORDER, O_STRICT, O_PHASE,
 	O_TARGET, O_APPLIED, O_PENDING, O_QUIET, O_HELP, O_VERSION,
 	O_DB_LOCK, O_STMT_TIMEOUT, O_RETRIES, O_ROLE, O_SCHEMA, O_APP_NAME,
+	O_TO, O_STEPS, O_ALLOW_REMOTE, O_FROM, O_FROM_TABLE, O_DRY_RUN,
 };
 
 struct cli_option {
@@ -175,10 +194,11 @@ static const struct cli_option options[] = {
 	[O_TABLE] = {"table", 0, 1, CMD_DB & ~CMD_WAIT},
 	[O_FORMAT] = {"format", 0, 1, CMD_ALL},
 	[O_WAIT] = {"wait", 0, 1, CMD_DB},
-	[O_LOCK] = {"lock-timeout", 0, 1, CMD_UP | CMD_BASELINE | CMD_RESOLVE},
+	[O_LOCK] = {"lock-timeout", 0, 1, CMD_UP | CMD_BASELINE | CMD_RESOLVE |
+					       CMD_DOWN | CMD_ADOPT},
 	[O_ORDER] = {"allow-out-of-order", 0, 0,
 		     CMD_UP | CMD_STATUS | CMD_VERIFY | CMD_PLAN},
-	[O_STRICT] = {"strict", 0, 0, CMD_UP | CMD_VERIFY | CMD_PLAN},
+	[O_STRICT] = {"strict", 0, 0, CMD_UP | CMD_VERIFY | CMD_PLAN | CMD_ADOPT},
 	[O_PHASE] = {"phase", 0, 1, CMD_UP | CMD_STATUS | CMD_VERIFY | CMD_PLAN},
 	[O_TARGET] = {"target", 0, 1, CMD_UP | CMD_PLAN},
 	[O_APPLIED] = {"applied", 0, 0, CMD_RESOLVE},
@@ -192,6 +212,12 @@ static const struct cli_option options[] = {
 	[O_ROLE] = {"role", 0, 1, CMD_DB},
 	[O_SCHEMA] = {"schema", 0, 1, CMD_DB & ~CMD_WAIT},
 	[O_APP_NAME] = {"application-name", 0, 1, CMD_DB},
+	[O_TO] = {"to", 0, 1, CMD_DOWN},
+	[O_STEPS] = {"steps", 0, 1, CMD_DOWN},
+	[O_ALLOW_REMOTE] = {"allow-remote", 0, 0, CMD_DOWN},
+	[O_FROM] = {"from", 0, 1, CMD_ADOPT},
+	[O_FROM_TABLE] = {"from-table", 0, 1, CMD_ADOPT},
+	[O_DRY_RUN] = {"dry-run", 0, 0, CMD_ADOPT},
 };
 #define NOPTIONS (sizeof(options) / sizeof(options[0]))
 
@@ -356,6 +382,32 @@ static int parse_phase(migc_phase *phase, const char *text)
 	return 0;
 }
 
+/* The options of down and adopt. */
+static int apply_down_adopt(struct cli *c, const struct parsed *p)
+{
+	const char *const *v = p->value;
+
+	c->down_to = v[O_TO];
+	if (v[O_TO] && !migc_version_valid(v[O_TO]))
+		return usage_error("--to wants a version, not '%s'", v[O_TO], "down");
+	if (v[O_STEPS]) {
+		char *end = NULL;
+		long long n = strtoll(v[O_STEPS], &end, 10);
+
+		if (!*v[O_STEPS] || *end || n < 1 || n > 1000000)
+			return usage_error("--steps wants a number of migrations "
+					   "(1 or more), not '%s'", v[O_STEPS], "down");
+		c->down_steps = (size_t)n;
+	}
+	if (v[O_TO] && v[O_STEPS])
+		return usage_error("%s", "give --to or --steps, not both", "down");
+	c->allow_remote = !!(p->seen & (1u << O_ALLOW_REMOTE));
+	c->adopt_from = v[O_FROM];
+	c->adopt_table = v[O_FROM_TABLE];
+	c->dry_run = !!(p->seen & (1u << O_DRY_RUN));
+	return 0;
+}
+
 /* Refuse options that the command does not take. */
 static int check_options(const struct parsed *p, const struct cli_command *cmd)
 {
@@ -407,6 +459,8 @@ static int apply_options(struct cli *c, const struct parsed *p)
 					   "--pending, not both", "resolve");
 		c->resolution = MIGC_RESOLVE_PENDING;
 	}
+	if (!rc)
+		rc = apply_down_adopt(c, p);
 	return rc ? rc : apply_pg_options(c, p);
 }
 

@@ -44,6 +44,15 @@ struct cli {
 	migc_options opts;
 	int json, quiet;
 	migc_resolution resolution; /* 0 until --applied or --pending */
+	const char *done_word;      /* "applied", "undone": progress lines */
+	const char *down_to;        /* down --to VERSION */
+	size_t down_steps;          /* down --steps N (0: not given) */
+	int allow_remote;           /* down --allow-remote */
+	const char *adopt_from;     /* adopt --from TOOL */
+	const char *adopt_table;    /* adopt --from-table NAME */
+	int dry_run;                /* adopt --dry-run */
+	const char *found_tool;     /* status: another tool's history found */
+	const char *found_table;
 	int label_width;            /* of "0001 create_users" labels */
 	char table_buf[160];        /* "schema.table" from --schema */
 
@@ -64,6 +73,8 @@ int cli_cmd_baseline(struct cli *c);
 int cli_cmd_resolve(struct cli *c);
 int cli_cmd_info(struct cli *c);
 int cli_cmd_wait(struct cli *c);
+int cli_cmd_down(struct cli *c);  /* cli_adopt.c */
+int cli_cmd_adopt(struct cli *c); /* cli_adopt.c */
 
 /* The progress callback put in migc_options (ctx: the struct cli). */
 void cli_on_event(const migc_event *ev, void *ctx);
@@ -109,6 +120,8 @@ int cli_open_or_fail(struct cli *c, migc_db **db, migc_error *err);
 /* The newest applied version of a report, or NULL; rows in a state. */
 const char *cli_current_version(const migc_report *r);
 size_t cli_count_state(const migc_report *r, migc_state state);
+/* Rows of the report that come from the history. */
+size_t cli_count_history(const migc_report *r);
 
 /* "0001 create_users" or "R__views". */
 void cli_label(char *out, size_t size, const char *version, const char *name,

@@ -46,6 +46,14 @@ static void remember_applied(struct cli *c, const migc_migration *m,
 		c->applied = p;
 		c->capplied = cap;
 	}
+	/* down reports a view of the migration that does not outlive the
+	 * event: keep the set's own */
+	if (m->kind == MIGC_KIND_VERSIONED && c->set) {
+		long i = migc_set_find_version(c->set, m->version);
+
+		if (i >= 0)
+			m = migc_set_get(c->set, (size_t)i);
+	}
 	c->applied[c->napplied].m = m;
 	c->applied[c->napplied++].duration_ms = ms;
 }
@@ -71,6 +79,16 @@ static void remember_warning(struct cli *c, const char *msg)
 		return;
 	}
 	c->warnings[c->nwarnings++] = s;
+}
+
+/* "0001 create_users      adopted installed_rank 2 (checksum verified)" */
+static void print_note(const struct cli *c, const migc_migration *m,
+		       const char *msg)
+{
+	char label[600];
+
+	cli_label(label, sizeof(label), m->version, m->name, m->kind);
+	printf("%-*s %s\n", c->label_width, label, msg);
 }
 
 /* One progress line: "applied 0001 create_users      12 ms". */
@@ -99,7 +117,8 @@ void cli_on_event(const migc_event *ev, void *ctx)
 	case MIGC_EVENT_DONE:
 		remember_applied(c, ev->migration, ev->duration_ms);
 		if (!c->json && !c->quiet)
-			print_progress(c, "applied", ev->migration, ev->duration_ms);
+			print_progress(c, c->done_word ? c->done_word : "applied",
+				       ev->migration, ev->duration_ms);
 		break;
 	case MIGC_EVENT_FAILED:
 		if (!c->json && !c->quiet)
@@ -110,8 +129,13 @@ void cli_on_event(const migc_event *ev, void *ctx)
 		fprintf(stderr, "migrate: warning: %s\n", msg);
 		break;
 	case MIGC_EVENT_INFO:
-		if (!c->quiet)
+		if (ev->migration) { /* adopt: one line per migration */
+			remember_applied(c, ev->migration, 0);
+			if (!c->json && !c->quiet)
+				print_note(c, ev->migration, msg);
+		} else if (!c->quiet) {
 			fprintf(stderr, "migrate: %s\n", msg);
+		}
 		break;
 	default:
 		break;

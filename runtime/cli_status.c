@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "engine.h"
 #include "util.h"
 
 static int row_is_applied(const migc_report_row *r)
@@ -39,6 +40,15 @@ const char *cli_current_version(const migc_report *r)
 			v = row->version;
 	}
 	return v;
+}
+
+size_t cli_count_history(const migc_report *r)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < migc_report_count(r); i++)
+		n += migc_report_get(r, i)->applied_at != NULL;
+	return n;
 }
 
 size_t cli_count_state(const migc_report *r, migc_state state)
@@ -217,6 +227,11 @@ static void status_human(const struct cli *c, const migc_report *r,
 	if (!c->quiet)
 		printf("\n");
 	status_summary(r, database);
+	if (c->found_tool)
+		printf("\nThis database was migrated by %s (history table %s) and migc "
+		       "has no history yet.\nTake it over without running anything: "
+		       "migrate adopt --from %s (--dry-run shows the mapping first)\n",
+		       c->found_tool, c->found_table, c->found_tool);
 }
 
 static void json_row(struct migc_json *j, const migc_report_row *row)
@@ -278,6 +293,14 @@ static int status_json(struct cli *c, const migc_report *r,
 		json_row(&j, migc_report_get(r, i));
 	migc_json_end_array(&j);
 	json_counts(&j, r);
+	if (c->found_tool) {
+		migc_json_object(&j, "adoptable");
+		migc_json_string(&j, "tool", c->found_tool);
+		migc_json_string(&j, "table", c->found_table);
+		migc_json_end_object(&j);
+	} else {
+		migc_json_null(&j, "adoptable");
+	}
 	return cli_json_end(c, &j, NULL, 0);
 }
 
@@ -294,6 +317,10 @@ int cli_cmd_status(struct cli *c)
 		return rc;
 	cli_database_label(database, sizeof(database), c, db);
 	rc = migc_status(&r, db, c->set, &c->opts, &err);
+	if (!rc && !cli_count_history(r))
+		/* only a hint: a failure to look is not the status's failure */
+		migc_engine_foreign_history(db, migc_set_layout(c->set), &c->found_tool,
+					    &c->found_table, &err);
 	if (rc)
 		rc = cli_fail(c, "status", &err, rc);
 	else if (c->json)

@@ -20,7 +20,12 @@
 #include "migc.h"
 #include "history.h"
 
-#define MIGC_DRIVER_VERSION 1
+#define MIGC_DRIVER_VERSION 2
+
+/* A row of a query's result: `values[i]` is column i as text (NULL for SQL
+ * NULL). A non-zero return stops the query and is returned by it. */
+typedef int (*migc_query_row_fn)(void *ctx, int ncols,
+				 const char *const *values);
 
 struct migc_conn; /* defined by each driver */
 
@@ -119,6 +124,16 @@ struct migc_driver {
 	int (*runner_alive)(struct migc_conn *conn,
 			    const struct migc_history_row *row,
 			    migc_error *err);
+
+	/* ---- version 2 ---- */
+
+	/* Run one read-only statement (the caller's SQL, no parameters)
+	 * and hand every row to `row`, as text. Used to read other tools'
+	 * history tables (`migrate adopt`). MIGC_EDB when it fails; on
+	 * PostgreSQL inside begin() a failure aborts the transaction, so
+	 * callers check that a table exists (through the catalog) first. */
+	int (*query)(struct migc_conn *conn, const char *sql,
+		     migc_query_row_fn row, void *ctx, migc_error *err);
 };
 
 /* The built-in drivers. */

@@ -519,6 +519,28 @@ static void pg_interrupt(struct migc_conn *c)
 /* The vtable                                                          */
 /* ------------------------------------------------------------------ */
 
+static int pg_query(struct migc_conn *c, const char *sql,
+		    migc_query_row_fn row, void *ctx, migc_error *err)
+{
+	PGresult *r = PQexec(c->pg, sql);
+	const char *values[32];
+	int rows, n, i, j, stop = 0;
+
+	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK)
+		return migc_pg_fail(c, r, MIGC_EDB, "query failed", err);
+	rows = PQntuples(r);
+	n = PQnfields(r);
+	if (n > 32)
+		n = 32;
+	for (i = 0; !stop && i < rows; i++) {
+		for (j = 0; j < n; j++)
+			values[j] = PQgetisnull(r, i, j) ? NULL : PQgetvalue(r, i, j);
+		stop = row(ctx, n, values);
+	}
+	PQclear(r);
+	return stop;
+}
+
 const struct migc_driver migc_driver_pg = {
 	.version = MIGC_DRIVER_VERSION,
 	.name = "postgres",
@@ -538,4 +560,5 @@ const struct migc_driver migc_driver_pg = {
 	.interrupt = pg_interrupt,
 	.history_stamp = migc_pg_history_stamp,
 	.runner_alive = migc_pg_runner_alive,
+	.query = pg_query,
 };

@@ -205,6 +205,8 @@ static int sql_error(struct migc_conn *c, const migc_migration *m,
 			line = at;
 	}
 	migc_pg_describe(c, r, what, sizeof(what));
+	if (line > 0 && m->sql_line > 1) /* a section of its file (goose) */
+		line += m->sql_line - 1;
 	if (line > 0)
 		migc_err(err, code, "%s:%d: %s%s%s", m->filename, line, why,
 			 what, extra);

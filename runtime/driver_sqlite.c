@@ -323,6 +323,8 @@ static int line_at(struct line_pos *lp, const char *to)
 static int exec_error(const migc_migration *m, int line, const char *msg,
 		      migc_error *err)
 {
+	if (m->sql_line > 1) /* a section of its file (goose, dbmate) */
+		line += m->sql_line - 1;
 	migc_err(err, MIGC_EFAILED, "%s:%d: %s", m->filename, line, msg);
 	migc_err_where(err, m->filename, line);
 	migc_err_version(err, m->version);
@@ -674,6 +676,32 @@ static void sqlite_interrupt(struct migc_conn *c)
 		sqlite3_interrupt(c->db);
 }
 
+static int sqlite_query(struct migc_conn *c, const char *sql,
+			migc_query_row_fn row, void *ctx, migc_error *err)
+{
+	const char *values[32];
+	sqlite3_stmt *stmt = NULL;
+	int rc, n, i, stop = 0;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return db_error(c, err, "query failed");
+	n = sqlite3_column_count(stmt);
+	if (n > 32)
+		n = 32;
+	while (!stop && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		for (i = 0; i < n; i++)
+			values[i] = (const char *)sqlite3_column_text(stmt, i);
+		stop = row(ctx, n, values);
+	}
+	if (!stop && rc != SQLITE_DONE) {
+		rc = db_error(c, err, "query failed");
+		sqlite3_finalize(stmt);
+		return rc;
+	}
+	sqlite3_finalize(stmt);
+	return stop;
+}
+
 const struct migc_driver migc_driver_sqlite = {
 	.version = MIGC_DRIVER_VERSION,
 	.name = "sqlite",
@@ -693,4 +721,5 @@ const struct migc_driver migc_driver_sqlite = {
 	.interrupt = sqlite_interrupt,
 	.history_stamp = sqlite_history_stamp,
 	.runner_alive = sqlite_runner_alive,
+	.query = sqlite_query,
 };

@@ -84,4 +84,56 @@ void migc_engine_event(const migc_options *opts, migc_event_type type,
 		       const migc_migration *m, long long duration_ms,
 		       const char *message);
 
+/* What every history row of one run shares (engine_apply.c). */
+struct migc_run_ctx {
+	migc_db *db;
+	const migc_set *set;
+	const migc_options *opts;
+	char bundle_id[MIGC_CHECKSUM_HEX_LEN + 1];
+	char applied_by[256];
+};
+
+void migc_engine_ctx_init(struct migc_run_ctx *c, migc_db *db,
+			  const migc_set *set, const migc_options *opts);
+
+/* A history row for `m` in `state`; `checksum` (of `size`) and `now` (32
+ * bytes) are caller buffers the row points into. */
+void migc_engine_row_for(struct migc_history_row *row, char *checksum,
+			 size_t size, char *now, const struct migc_run_ctx *c,
+			 const migc_migration *m, migc_hstate state,
+			 long long duration_ms);
+
+/* Insert the row for `m` (in the caller's transaction). */
+int migc_engine_insert_row(const struct migc_run_ctx *c, const migc_migration *m,
+			   migc_hstate state, long long duration_ms,
+			   long long *id, migc_error *err);
+
+/* Mark row `id` with `state` in a small transaction of its own. */
+int migc_engine_mark(const struct migc_run_ctx *c, long long id,
+		     migc_hstate state, long long duration_ms, const char *note,
+		     migc_error *err);
+
+/* Take the session lock (a no-op for per-transaction drivers: begin()
+ * locks) and make sure the history table is there. */
+int migc_engine_lock(migc_db *db, const migc_options *opts, migc_error *err);
+
+/* Release it; an unlock failure only matters when `rc` is 0. */
+int migc_engine_unlock(migc_db *db, int rc, migc_error *err);
+
+/*
+ * Whether the database runs on this machine (engine_down.c): an SQLite
+ * file always does; a PostgreSQL server when the connection is a Unix
+ * socket or loopback, as the server itself sees it (inet_server_addr()).
+ */
+int migc_engine_db_local(migc_db *db, int *local, migc_error *err);
+
+/*
+ * Another tool's history table in the database (engine_adopt.c), looking
+ * for `prefer`'s first: `*tool` and `*table` are static names, NULL when
+ * there is none. For `migrate status` to say `migrate adopt --from TOOL`.
+ */
+int migc_engine_foreign_history(migc_db *db, migc_layout prefer,
+				const char **tool, const char **table,
+				migc_error *err);
+
 #endif /* MIGC_ENGINE_H */

@@ -23,15 +23,6 @@
 #include "engine.h"
 #include "util.h"
 
-/* What every history row of one run shares. */
-struct run_ctx {
-	migc_db *db;
-	const migc_set *set;
-	const migc_options *opts;
-	char bundle_id[MIGC_CHECKSUM_HEX_LEN + 1];
-	char applied_by[256];
-};
-
 /* "user@host", or opts->applied_by. */
 static void who(char out[256], const migc_options *opts)
 {
@@ -55,7 +46,7 @@ static void who(char out[256], const migc_options *opts)
 	snprintf(out, 256, "%s@%s", user, host);
 }
 
-static void ctx_init(struct run_ctx *c, migc_db *db, const migc_set *set,
+void migc_engine_ctx_init(struct migc_run_ctx *c, migc_db *db, const migc_set *set,
 		     const migc_options *opts)
 {
 	c->db = db;
@@ -66,8 +57,8 @@ static void ctx_init(struct run_ctx *c, migc_db *db, const migc_set *set,
 }
 
 /* A history row for `m` in `state`; `checksum` is a caller buffer. */
-static void row_for(struct migc_history_row *row, char *checksum, size_t size,
-		    char *now, const struct run_ctx *c, const migc_migration *m,
+void migc_engine_row_for(struct migc_history_row *row, char *checksum, size_t size,
+		    char *now, const struct migc_run_ctx *c, const migc_migration *m,
 		    migc_hstate state, long long duration_ms)
 {
 	memset(row, 0, sizeof(*row));
@@ -86,21 +77,21 @@ static void row_for(struct migc_history_row *row, char *checksum, size_t size,
 	row->note = "";
 }
 
-static int insert_row(const struct run_ctx *c, const migc_migration *m,
+int migc_engine_insert_row(const struct migc_run_ctx *c, const migc_migration *m,
 		      migc_hstate state, long long duration_ms, long long *id,
 		      migc_error *err)
 {
 	char checksum[64], now[32];
 	struct migc_history_row row;
 
-	row_for(&row, checksum, sizeof(checksum), now, c, m, state, duration_ms);
+	migc_engine_row_for(&row, checksum, sizeof(checksum), now, c, m, state, duration_ms);
 	return c->db->driver->history_insert(c->db->conn,
 					     c->opts->history_table, &row, id,
 					     err);
 }
 
 /* Mark row `id` with `state` in a small transaction of its own. */
-static int mark(const struct run_ctx *c, long long id, migc_hstate state,
+int migc_engine_mark(const struct migc_run_ctx *c, long long id, migc_hstate state,
 		long long duration_ms, const char *note, migc_error *err)
 {
 	const struct migc_driver *d = c->db->driver;
@@ -122,7 +113,7 @@ static int mark(const struct run_ctx *c, long long id, migc_hstate state,
  * A transactional migration, inside the transaction the loop began: SQL and
  * history row commit together, or neither does.
  */
-static int apply_tx(const struct run_ctx *c, const migc_migration *m,
+static int apply_tx(const struct migc_run_ctx *c, const migc_migration *m,
 		    long long start, long long *id, migc_error *err)
 {
 	const struct migc_driver *d = c->db->driver;
@@ -140,7 +131,7 @@ static int apply_tx(const struct run_ctx *c, const migc_migration *m,
 				     "again", m->filename);
 		return MIGC_EFAILED;
 	}
-	rc = insert_row(c, m, MIGC_H_APPLIED, migc_now_ms() - start, id, err);
+	rc = migc_engine_insert_row(c, m, MIGC_H_APPLIED, migc_now_ms() - start, id, err);
 	if (rc) {
 		d->rollback(c->db->conn);
 		migc_err_prefix(err, "%s: recording it in the history", m->filename);
@@ -165,14 +156,14 @@ static int apply_tx(const struct run_ctx *c, const migc_migration *m,
  * loop began (so no other runner can claim it), then run statement by
  * statement in autocommit, then marked applied or failed.
  */
-static int apply_notx(const struct run_ctx *c, const migc_migration *m,
+static int apply_notx(const struct migc_run_ctx *c, const migc_migration *m,
 		      long long start, long long *id, migc_error *err)
 {
 	const struct migc_driver *d = c->db->driver;
 	migc_error ignored;
 	int rc;
 
-	rc = insert_row(c, m, MIGC_H_RUNNING, 0, id, err);
+	rc = migc_engine_insert_row(c, m, MIGC_H_RUNNING, 0, id, err);
 	if (!rc)
 		rc = d->commit(c->db->conn, err);
 	if (rc) {
@@ -181,7 +172,7 @@ static int apply_notx(const struct run_ctx *c, const migc_migration *m,
 	}
 	rc = d->exec(c->db->conn, m, err);
 	if (rc) {
-		mark(c, *id, MIGC_H_FAILED, migc_now_ms() - start, NULL, &ignored);
+		migc_engine_mark(c, *id, MIGC_H_FAILED, migc_now_ms() - start, NULL, &ignored);
 		if (rc == MIGC_EINTR)
 			return rc;
 		if (err)
@@ -193,12 +184,12 @@ static int apply_notx(const struct run_ctx *c, const migc_migration *m,
 				     *m->version ? m->version : m->name);
 		return MIGC_EFAILED;
 	}
-	return mark(c, *id, MIGC_H_APPLIED, migc_now_ms() - start, NULL, err);
+	return migc_engine_mark(c, *id, MIGC_H_APPLIED, migc_now_ms() - start, NULL, err);
 }
 
 /* Apply `m` in the transaction the loop began; it ends committed or
  * rolled back. `*id` receives the history row's id. */
-static int apply_one(const struct run_ctx *c, const migc_migration *m,
+static int apply_one(const struct migc_run_ctx *c, const migc_migration *m,
 		     long long *id, migc_error *err)
 {
 	long long start = migc_now_ms();
@@ -227,7 +218,7 @@ static int apply_one(const struct run_ctx *c, const migc_migration *m,
 
 /* Take the session lock (a no-op for per-transaction drivers) and make
  * sure the history table is there. */
-static int lock_and_ensure(migc_db *db, const migc_options *opts,
+int migc_engine_lock(migc_db *db, const migc_options *opts,
 			   migc_error *err)
 {
 	migc_error busy;
@@ -258,7 +249,7 @@ static int lock_and_ensure(migc_db *db, const migc_options *opts,
 }
 
 /* Release the lock; an unlock failure only matters when all else worked. */
-static int unlock_keep(migc_db *db, int rc, migc_error *err)
+int migc_engine_unlock(migc_db *db, int rc, migc_error *err)
 {
 	migc_error uerr;
 	int urc = db->driver->unlock(db->conn, &uerr);
@@ -297,7 +288,7 @@ static void view_reset(struct view *v)
 
 /* PEER_RUNNING (and the row's file in `*busy`) when a live runner owns a
  * "running" row; 0 when none does (dead runners' rows fail verify). */
-static int live_runner(const struct run_ctx *c, const struct view *v,
+static int live_runner(const struct migc_run_ctx *c, const struct view *v,
 		       const char **busy, migc_error *err)
 {
 	const struct migc_driver *d = c->db->driver;
@@ -321,7 +312,7 @@ static int live_runner(const struct run_ctx *c, const struct view *v,
 }
 
 /* In an open transaction: bring the view up to date with the history. */
-static int view_refresh(const struct run_ctx *c, struct view *v,
+static int view_refresh(const struct migc_run_ctx *c, struct view *v,
 			const char **busy, migc_error *err)
 {
 	const struct migc_driver *d = c->db->driver;
@@ -392,7 +383,7 @@ static long long backoff(long long *nap, long long cap)
 }
 
 /* After a lock timeout inside a migration: retry it, or give up. */
-static int retry_busy(const struct run_ctx *c, const migc_migration *m,
+static int retry_busy(const struct migc_run_ctx *c, const migc_migration *m,
 		      int *attempts, long long *nap, migc_error *err)
 {
 	char msg[1400];
@@ -420,7 +411,7 @@ static int retry_busy(const struct run_ctx *c, const migc_migration *m,
 
 /* Wait for a live runner's no-transaction migration, within the lock
  * timeout; MIGC_ELOCKED naming it when it takes longer. */
-static int wait_peer(const struct run_ctx *c, const char *busy,
+static int wait_peer(const struct migc_run_ctx *c, const char *busy,
 		     long long since, long long *nap, int *told,
 		     migc_error *err)
 {
@@ -450,7 +441,7 @@ static int wait_peer(const struct run_ctx *c, const char *busy,
  * history's stamp says another runner wrote. So N runners started at once
  * apply each migration exactly once, and all of them finish.
  */
-static int up_loop(const struct run_ctx *c, size_t *applied, migc_error *err)
+static int up_loop(const struct migc_run_ctx *c, size_t *applied, migc_error *err)
 {
 	const struct migc_driver *d = c->db->driver;
 	const migc_migration *m = NULL;
@@ -514,7 +505,7 @@ static int up_loop(const struct run_ctx *c, size_t *applied, migc_error *err)
  * What is seen here is committed state, and the locked loop re-reads and
  * re-verifies anyway, so this path can only ever skip work that is done.
  */
-static int nothing_to_do(const struct run_ctx *c)
+static int nothing_to_do(const struct migc_run_ctx *c)
 {
 	const migc_migration **plan = NULL;
 	migc_options quiet = *c->opts;
@@ -538,7 +529,7 @@ static int nothing_to_do(const struct run_ctx *c)
 int migc_up(migc_db *db, const migc_set *set, const migc_options *opts_in,
 	    size_t *applied, migc_error *err)
 {
-	struct run_ctx c;
+	struct migc_run_ctx c;
 	migc_options opts;
 	size_t count = 0;
 	int rc;
@@ -554,23 +545,23 @@ int migc_up(migc_db *db, const migc_set *set, const migc_options *opts_in,
 		migc_err_hint(err, "`migrate status` lists the bundle's versions");
 		return MIGC_ENOTFOUND;
 	}
-	ctx_init(&c, db, set, &opts);
+	migc_engine_ctx_init(&c, db, set, &opts);
 	if (nothing_to_do(&c))
 		return 0;
-	rc = lock_and_ensure(db, &opts, err);
+	rc = migc_engine_lock(db, &opts, err);
 	if (rc)
 		return rc;
 	rc = up_loop(&c, &count, err);
 	if (applied)
 		*applied = count;
-	return unlock_keep(db, rc, err);
+	return migc_engine_unlock(db, rc, err);
 }
 
 /* ------------------------------------------------------------------ */
 /* Baseline                                                            */
 /* ------------------------------------------------------------------ */
 
-static int baseline_rows(const struct run_ctx *c, const char *version,
+static int baseline_rows(const struct migc_run_ctx *c, const char *version,
 			 migc_error *err)
 {
 	const struct migc_driver *d = c->db->driver;
@@ -584,7 +575,7 @@ static int baseline_rows(const struct run_ctx *c, const char *version,
 		if (m->kind != MIGC_KIND_VERSIONED ||
 		    migc_version_compare(m->version, version) > 0)
 			continue;
-		rc = insert_row(c, m, MIGC_H_BASELINE, 0, NULL, err);
+		rc = migc_engine_insert_row(c, m, MIGC_H_BASELINE, 0, NULL, err);
 	}
 	if (!rc)
 		rc = d->commit(c->db->conn, err);
@@ -593,7 +584,7 @@ static int baseline_rows(const struct run_ctx *c, const char *version,
 	return rc;
 }
 
-static int baseline_locked(const struct run_ctx *c, const char *version,
+static int baseline_locked(const struct migc_run_ctx *c, const char *version,
 			   migc_error *err)
 {
 	struct migc_history h = {NULL, 0, 0};
@@ -621,7 +612,7 @@ static int baseline_locked(const struct run_ctx *c, const char *version,
 int migc_baseline(migc_db *db, const migc_set *set, const char *version,
 		  const migc_options *opts_in, migc_error *err)
 {
-	struct run_ctx c;
+	struct migc_run_ctx c;
 	migc_options opts;
 	int rc;
 
@@ -636,12 +627,12 @@ int migc_baseline(migc_db *db, const migc_set *set, const char *version,
 				   "`migrate status`");
 		return MIGC_ENOTFOUND;
 	}
-	ctx_init(&c, db, set, &opts);
-	rc = lock_and_ensure(db, &opts, err);
+	migc_engine_ctx_init(&c, db, set, &opts);
+	rc = migc_engine_lock(db, &opts, err);
 	if (rc)
 		return rc;
 	rc = baseline_locked(&c, version, err);
-	return unlock_keep(db, rc, err);
+	return migc_engine_unlock(db, rc, err);
 }
 
 /* ------------------------------------------------------------------ */
@@ -668,7 +659,7 @@ static int item_matches(const struct migc_report_item *it, const char *what)
 	return strcmp(p->name, what) == 0 || strcmp(file, what) == 0;
 }
 
-static int resolve_item(const struct run_ctx *c,
+static int resolve_item(const struct migc_run_ctx *c,
 			const struct migc_report_item *it, const char *what,
 			migc_resolution how, migc_error *err)
 {
@@ -688,10 +679,10 @@ static int resolve_item(const struct run_ctx *c,
 	snprintf(note, sizeof(note), "resolved as %s by %s at %s (was %s)",
 		 how == MIGC_RESOLVE_APPLIED ? "applied" : "pending",
 		 c->applied_by, now, migc_hstate_name(it->hist->state));
-	return mark(c, it->hist->id, state, -1, note, err);
+	return migc_engine_mark(c, it->hist->id, state, -1, note, err);
 }
 
-static int resolve_locked(const struct run_ctx *c, const char *what,
+static int resolve_locked(const struct migc_run_ctx *c, const char *what,
 			  migc_resolution how, migc_error *err)
 {
 	migc_report *r = NULL;
@@ -721,7 +712,7 @@ int migc_resolve(migc_db *db, const migc_set *set, const char *version,
 		 migc_resolution how, const migc_options *opts_in,
 		 migc_error *err)
 {
-	struct run_ctx c;
+	struct migc_run_ctx c;
 	migc_options opts;
 	int rc;
 
@@ -733,12 +724,12 @@ int migc_resolve(migc_db *db, const migc_set *set, const char *version,
 	if (how != MIGC_RESOLVE_APPLIED && how != MIGC_RESOLVE_PENDING)
 		return migc_err(err, MIGC_EUSAGE, "unknown resolution %d",
 				(int)how);
-	ctx_init(&c, db, set, &opts);
-	rc = lock_and_ensure(db, &opts, err);
+	migc_engine_ctx_init(&c, db, set, &opts);
+	rc = migc_engine_lock(db, &opts, err);
 	if (rc)
 		return rc;
 	rc = resolve_locked(&c, version, how, err);
-	return unlock_keep(db, rc, err);
+	return migc_engine_unlock(db, rc, err);
 }
 
 /* ------------------------------------------------------------------ */

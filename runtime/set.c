@@ -25,8 +25,10 @@
 struct entry {
 	migc_migration m;
 	char checksum[MIGC_CHECKSUM_HEX_LEN + 1];
-	char *strings;   /* version, name, filename, commit: one allocation */
-	char *sql_owned; /* NULL when sql points into a bundle */
+	char down_checksum[MIGC_CHECKSUM_HEX_LEN + 1];
+	char *strings;    /* version, name, filename, down filename: one allocation */
+	char *sql_owned;  /* NULL when sql points into a bundle */
+	char *down_owned; /* likewise for the down SQL */
 	char *commit;
 };
 
@@ -36,6 +38,8 @@ struct migc_set {
 	int finished;
 	char *source_commit;
 	int source_dirty;
+	migc_layout layout;
+	struct set_parts parts; /* another tool's files, until finish */
 };
 
 int migc_set_new(migc_set **out, migc_error *err)
@@ -51,6 +55,7 @@ int migc_set_new(migc_set **out, migc_error *err)
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
 	}
 	s->source_dirty = -1;
+	s->layout = MIGC_LAYOUT_MIGC;
 	*out = s;
 	return 0;
 }
@@ -61,6 +66,7 @@ static void entry_free(struct entry *e)
 		return;
 	free(e->strings);
 	free(e->sql_owned);
+	free(e->down_owned);
 	free(e->commit);
 	free(e);
 }
@@ -75,14 +81,32 @@ void migc_set_free(migc_set *set)
 		entry_free(set->items[i]);
 	free(set->items);
 	free(set->source_commit);
+	set_parts_free(&set->parts);
 	free(set);
+}
+
+int migc_set_set_layout(migc_set *set, migc_layout layout, migc_error *err)
+{
+	if (!migc_layout_name(layout))
+		return migc_err(err, MIGC_EUSAGE, "unknown layout %d", (int)layout);
+	if (set->count || set->parts.count || set->finished)
+		return migc_err(err, MIGC_EUSAGE,
+				"migc_set_set_layout after the first migc_set_add");
+	set->layout = layout;
+	return 0;
+}
+
+migc_layout migc_set_layout(const migc_set *set)
+{
+	return set->layout;
 }
 
 int set_add_entry(migc_set *set, const struct set_entry_in *in,
 		  migc_error *err)
 {
 	size_t vl = strlen(in->version), nl = strlen(in->name),
-	       fl = strlen(in->filename);
+	       fl = strlen(in->filename),
+	       dl = in->down_sql && in->down_filename ? strlen(in->down_filename) : 0;
 	struct entry *e;
 
 	if (set->finished)
@@ -97,13 +121,26 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
 		set->cap = cap;
 	}
 	e = calloc(1, sizeof(*e));
-	if (!e || !(e->strings = malloc(vl + nl + fl + 3))) {
+	if (!e || !(e->strings = malloc(vl + nl + fl + dl + 4))) {
 		free(e);
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
 	}
 	memcpy(e->strings, in->version, vl + 1);
 	memcpy(e->strings + vl + 1, in->name, nl + 1);
 	memcpy(e->strings + vl + nl + 2, in->filename, fl + 1);
+	if (in->down_sql) {
+		char *df = e->strings + vl + nl + fl + 3;
+
+		memcpy(df, in->down_filename ? in->down_filename : "", dl + 1);
+		e->m.down_filename = in->down_filename ? df : e->strings + vl + nl + 2;
+		e->m.down_sql = in->down_sql;
+		e->m.down_len = in->down_len;
+		e->m.down_line = in->down_line > 0 ? in->down_line : 1;
+		migc_checksum(e->down_checksum, in->down_sql, in->down_len);
+		e->m.down_checksum = e->down_checksum;
+		e->down_owned = in->down_owned;
+	}
+	e->m.sql_line = in->sql_line > 0 ? in->sql_line : 1;
 	memcpy(e->checksum, in->checksum, sizeof(e->checksum));
 	e->checksum[MIGC_CHECKSUM_HEX_LEN] = '\0';
 	e->m.kind = in->kind;
@@ -149,6 +186,57 @@ static int check_transaction_control(const char *display, const char *sql,
 	return rc;
 }
 
+/*
+ * A message about line L of a section that starts at line `first` of its
+ * file names the file's own line: "x.sql:3: ..." becomes "x.sql:12: ...".
+ */
+static void shift_line(migc_error *err, const char *display, int first)
+{
+	char prefix[300], rest[sizeof(err->message)];
+	size_t pl;
+
+	if (!err || first <= 1 || err->line <= 0)
+		return;
+	pl = (size_t)snprintf(prefix, sizeof(prefix), "%s:%d:", display, err->line);
+	err->line += first - 1;
+	if (pl >= sizeof(prefix) || strncmp(err->message, prefix, pl) != 0)
+		return;
+	migc_strlcpy(rest, err->message + pl, sizeof(rest));
+	snprintf(err->message, sizeof(err->message), "%.200s:%d:%.800s", display,
+		 err->line, rest);
+}
+
+static int only_space(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!strchr(" \t\r\n\f\v", s[i]))
+			return 0;
+	return 1;
+}
+
+int set_check_sql(migc_directives *d, const char *display, const char *sql,
+		  size_t len, int first_line, unsigned extra_flags,
+		  int allow_empty, migc_error *err)
+{
+	int rc = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->lock_timeout_ms = d->statement_timeout_ms = -1;
+	if (!(allow_empty && only_space(sql, len)))
+		rc = migc_content_check(display, sql, len, err);
+	if (!rc)
+		rc = migc_directives_parse(d, display, sql, len, err);
+	if (!rc) {
+		d->flags |= extra_flags;
+		rc = check_transaction_control(display, sql, len, d->flags, err);
+	}
+	if (rc)
+		shift_line(err, display, first_line);
+	return rc;
+}
+
 int migc_set_add(migc_set *set, const char *filename, const char *display,
 		 const char *data, size_t len, migc_error *err)
 {
@@ -160,6 +248,11 @@ int migc_set_add(migc_set *set, const char *filename, const char *display,
 
 	if (!display)
 		display = filename;
+	if (set->finished)
+		return migc_err(err, MIGC_EUSAGE, "migc_set_add after migc_set_finish");
+	if (set->layout != MIGC_LAYOUT_MIGC)
+		return set_layout_add(set, &set->parts, set->layout, filename,
+				      display, data, len, err);
 	rc = migc_filename_parse(&fn, filename, err);
 	if (rc) {
 		if (err && strcmp(display, filename) != 0)
@@ -174,12 +267,7 @@ int migc_set_add(migc_set *set, const char *filename, const char *display,
 	len = migc_normalize(sql, len);
 	sql[len] = '\0';
 	memset(&in, 0, sizeof(in));
-	memset(&d, 0, sizeof(d));
-	rc = migc_content_check(display, sql, len, err);
-	if (!rc)
-		rc = migc_directives_parse(&d, display, sql, len, err);
-	if (!rc)
-		rc = check_transaction_control(display, sql, len, d.flags, err);
+	rc = set_check_sql(&d, display, sql, len, 1, 0, 0, err);
 	if (rc) {
 		migc_err_version(err, fn.version);
 		free(sql);
@@ -270,6 +358,12 @@ int migc_set_finish(migc_set *set, migc_error *err)
 
 	if (set->finished)
 		return 0;
+	if (set->parts.count) {
+		rc = set_layout_finish(set, &set->parts, set->layout, err);
+		set_parts_free(&set->parts);
+		if (rc)
+			return rc;
+	}
 	if (set->count)
 		qsort(set->items, set->count, sizeof(*set->items), entry_order);
 	for (i = 1; i < set->count; i++) {
@@ -385,6 +479,10 @@ void migc_set_bundle_id(const migc_set *set, char out[MIGC_CHECKSUM_HEX_LEN + 1]
 		migc_hash_update(h, m->version, strlen(m->version) + 1);
 		migc_hash_update(h, m->name, strlen(m->name) + 1);
 		migc_hash_update(h, m->checksum, MIGC_CHECKSUM_HEX_LEN);
+		if (m->down_checksum) { /* absent in native bundles: ids stay */
+			migc_hash_update(h, "down:", 5);
+			migc_hash_update(h, m->down_checksum, MIGC_CHECKSUM_HEX_LEN);
+		}
 		migc_hash_update(h, "\n", 1);
 	}
 	migc_hash_final(h, out);

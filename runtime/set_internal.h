@@ -1,11 +1,14 @@
 /*
- * set_internal.h - adding an already-validated migration to a set (used by
- * the bundle loader, which checks content by re-hashing instead).
+ * set_internal.h - the parts of the set shared by the files that build one:
+ * set.c (native files), set_layout.c (other tools' directories, grouped
+ * into migrations at finish) and bundle.c (the loader, which checks content
+ * by re-hashing instead).
  */
 #ifndef MIGC_SET_INTERNAL_H
 #define MIGC_SET_INTERNAL_H
 
 #include "migc.h"
+#include "model.h"
 
 struct set_entry_in {
 	migc_kind kind;
@@ -19,10 +22,42 @@ struct set_entry_in {
 	const char *sql;  /* NUL-terminated at sql[sql_len] */
 	size_t sql_len;
 	char *sql_owned;  /* freed with the set (== sql) or NULL when borrowed */
+	int sql_line;     /* 0 is taken as 1 */
+	/* the down SQL, when there is one (down_sql != NULL) */
+	const char *down_sql; /* NUL-terminated at down_sql[down_len] */
+	size_t down_len;
+	char *down_owned;     /* as sql_owned */
+	const char *down_filename;
+	int down_line;
 };
 
-/* Takes ownership of in->sql_owned on success only. */
+/* Takes ownership of in->sql_owned and in->down_owned on success only. */
 int set_add_entry(migc_set *set, const struct set_entry_in *in,
 		  migc_error *err);
+
+/*
+ * Check one migration's up SQL as every layout must: content rules
+ * (`allow_empty`: an empty section is what some tools accept), directives,
+ * no transaction control in a transactional file. `first_line` is the
+ * file's line where `sql` starts, so messages name the file's own line.
+ * `*d` receives the directives.
+ */
+int set_check_sql(migc_directives *d, const char *display, const char *sql,
+		  size_t len, int first_line, unsigned extra_flags,
+		  int allow_empty, migc_error *err);
+
+/* Files of another tool's directory, kept until migc_set_finish groups
+ * them (set_layout.c). */
+struct set_parts {
+	struct set_part **items;
+	size_t count, cap;
+};
+
+int set_layout_add(migc_set *set, struct set_parts *parts, migc_layout layout,
+		   const char *path, const char *display, const char *data,
+		   size_t len, migc_error *err);
+int set_layout_finish(migc_set *set, struct set_parts *parts,
+		      migc_layout layout, migc_error *err);
+void set_parts_free(struct set_parts *parts);
 
 #endif

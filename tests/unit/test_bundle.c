@@ -39,10 +39,10 @@ static void make_bundle(void)
 
 	entries[0] = (struct migc_bundle_entry){MIGC_KIND_VERSIONED, 0, "0001", "a",
 		"0001_a.sql", sum_short, strlen(short_rows[0]),
-		(const char(*)[MIGC_BUNDLE_ROW])short_rows, NULL, 0};
+		(const char(*)[MIGC_BUNDLE_ROW])short_rows, NULL, 0, 1, NULL, NULL, 0, NULL, 0};
 	entries[1] = (struct migc_bundle_entry){MIGC_KIND_VERSIONED, MIGC_FLAG_NO_TRANSACTION,
 		"0002", "long", "0002_long.sql", sum_long, LONG_LEN,
-		(const char(*)[MIGC_BUNDLE_ROW])long_rows, NULL, 0};
+		(const char(*)[MIGC_BUNDLE_ROW])long_rows, NULL, 0, 1, NULL, NULL, 0, NULL, 0};
 
 	migc_set_new(&set, &err);
 	migc_set_add(set, "0001_a.sql", NULL, short_rows[0], strlen(short_rows[0]), &err);
@@ -52,7 +52,8 @@ static void make_bundle(void)
 	migc_set_free(set);
 
 	bundle = (struct migc_bundle){MIGC_BUNDLE_ABI, MIGC_VERSION, bundle_id,
-		"0123456789abcdef0123456789abcdef01234567", 0, 2, entries};
+		"0123456789abcdef0123456789abcdef01234567", 0, 2, entries,
+		MIGC_LAYOUT_MIGC};
 }
 
 static void good_bundle_loads(void)
@@ -122,7 +123,7 @@ static void header_damage_is_corrupt(void)
 
 static void empty_bundle_loads(void)
 {
-	struct migc_bundle empty = {MIGC_BUNDLE_ABI, MIGC_VERSION, NULL, "", -1, 0, NULL};
+	struct migc_bundle empty = {MIGC_BUNDLE_ABI, MIGC_VERSION, NULL, "", -1, 0, NULL, 0};
 	char id[33];
 	migc_set *set;
 	migc_error err;

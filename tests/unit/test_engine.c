@@ -802,12 +802,15 @@ static void test_run_from_a_bundle(void)
 	migc_set_bundle_id(set, id);
 	migc_set_free(set);
 	memset(e, 0, sizeof(e));
-	e[0] = (struct migc_bundle_entry){MIGC_KIND_VERSIONED, 0, "0001", "a",
-		"0001_a.sql", sum1, strlen(sql1[0]), sql1, NULL, 0};
-	e[1] = (struct migc_bundle_entry){MIGC_KIND_VERSIONED, 0, "0002", "b",
-		"0002_b.sql", sum2, strlen(sql2[0]), sql2, NULL, 0};
-	b = (struct migc_bundle){MIGC_BUNDLE_ABI, MIGC_VERSION, id, "abc123", 0,
-		2, e};
+	e[0] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
+		.version = "0001", .name = "a", .filename = "0001_a.sql",
+		.checksum = sum1, .sql_len = strlen(sql1[0]), .sql = sql1};
+	e[1] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
+		.version = "0002", .name = "b", .filename = "0002_b.sql",
+		.checksum = sum2, .sql_len = strlen(sql2[0]), .sql = sql2};
+	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.compiler_version = MIGC_VERSION, .bundle_id = id,
+		.source_commit = "abc123", .count = 2, .entries = e};
 	new_db(path);
 	snprintf(url, sizeof(url), "sqlite:%s", path);
 	CHECK_INT(migc_run(&b, url, NULL, &err), 0);
