@@ -1063,11 +1063,11 @@ int layout_detect(migc_layout *out, size_t n, const char *const *paths,
 		if (f == F_NONE || f == seen)
 			continue;
 		if (seen != F_NONE) {
-			fail(err, paths[i], 0,
-			     "one directory holds one tool's layout: choose with --layout NAME ("
-			     LAYOUT_LIST ")",
-			     "%s belongs to a %s directory but %s to a %s one", paths[first],
-			     family_names[seen], paths[i], family_names[f]);
+			migc_err(err, MIGC_EINVALID, "%s belongs to a %s directory but %s to a %s one",
+				 paths[first], family_names[seen], paths[i], family_names[f]);
+			migc_err_where(err, paths[i], 0);
+			migc_err_hint(err, "one directory holds one tool's layout: choose with "
+				      "--layout NAME (" LAYOUT_LIST ")");
 			return MIGC_EINVALID;
 		}
 		seen = f;
