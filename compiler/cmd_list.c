@@ -129,7 +129,8 @@ static void list_json(const migc_set *set, int provenance)
 	size_t i, n = migc_set_count(set);
 
 	migc_set_bundle_id(set, id);
-	printf("{\n  \"count\": %zu,\n  \"bundle_id\": \"%s\",\n  \"migrations\": [", n, id);
+	printf("{\n  \"count\": %zu,\n  \"bundle_id\": \"%s\",\n  \"layout\": \"%s\",\n"
+	       "  \"migrations\": [", n, id, migc_layout_name(migc_set_layout(set)));
 	for (i = 0; i < n; i++) {
 		const migc_migration *m = migc_set_get(set, i);
 
@@ -145,6 +146,11 @@ static void list_json(const migc_set *set, int provenance)
 		       m->flags & MIGC_FLAG_NO_TRANSACTION ? "true" : "false",
 		       m->flags & MIGC_FLAG_PHASE_POST ? "post" : "pre", m->checksum,
 		       m->sql_len);
+		fputs(", \"down_file\": ", stdout);
+		if (m->down_sql)
+			json_string(m->down_filename);
+		else
+			fputs("null", stdout);
 		if (provenance) {
 			char at[32];
 
@@ -193,7 +199,10 @@ static void list_human(const migc_set *set, int provenance)
 		putchar('\n');
 	}
 	migc_set_bundle_id(set, id);
-	printf("\n%zu migration%s, bundle id %s\n", n, n == 1 ? "" : "s", id);
+	printf("\n%zu migration%s, bundle id %s", n, n == 1 ? "" : "s", id);
+	if (migc_set_layout(set) != MIGC_LAYOUT_MIGC)
+		printf(", read as %s's layout", migc_layout_name(migc_set_layout(set)));
+	putchar('\n');
 }
 
 static int parse_list(struct list_opts *o, int argc, char **argv)

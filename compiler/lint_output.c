@@ -44,6 +44,7 @@
 struct collector {
 	struct lint_result *res;
 	migc_error *err;
+	int line_offset; /* the file line before the SQL's first */
 };
 
 /* lint_report_fn: keep a copy of the finding. */
@@ -63,7 +64,8 @@ static int collect(void *ctx, const struct lint_finding *f)
 		res->cap = cap;
 	}
 	it = &res->items[res->count];
-	it->line = f->line;
+	/* a section of its file (goose, dbmate) starts below line 1 */
+	it->line = f->line > 0 ? f->line + col->line_offset : f->line;
 	it->rule = f->rule;
 	it->file = migc_strdup(f->file);
 	it->message = migc_strdup(f->message);
@@ -100,6 +102,7 @@ int lint_set(struct lint_result *res, const migc_set *set, const char *dir,
 			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
 			break;
 		}
+		col.line_offset = m->sql_line > 1 ? m->sql_line - 1 : 0;
 		rc = lint_sql(display.data, m->sql, m->sql_len, dialect, collect, &col, err);
 		res->checked++;
 	}

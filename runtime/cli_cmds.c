@@ -361,6 +361,7 @@ static int info_json(struct cli *c, const struct bundle_facts *f)
 	migc_json_int(&j, "migrations", (long long)(f->versioned + f->repeatable));
 	migc_json_int(&j, "versioned", (long long)f->versioned);
 	migc_json_int(&j, "repeatable", (long long)f->repeatable);
+	migc_json_string(&j, "layout", migc_layout_name(migc_set_layout(c->set)));
 	migc_json_string(&j, "newest_version", f->newest);
 	migc_json_string(&j, "source_commit", *f->commit ? f->commit : NULL);
 	if (f->dirty < 0)
@@ -386,5 +387,6 @@ int cli_cmd_info(struct cli *c)
 	printf("compiler version: %s\n", c->bundle->compiler_version);
 	printf("runtime version:  %s\n", MIGC_VERSION);
 	printf("bundle abi:       %u\n", c->bundle->abi);
+	printf("layout:           %s\n", migc_layout_name(migc_set_layout(c->set)));
 	return 0;
 }
