@@ -73,13 +73,58 @@ static int credit(struct walk *w, const char *name, const git_commit *c,
 }
 
 /*
- * Credit to `c` every entry of its directory tree `now` that is absent from
+ * Credit to `c` every file of its directory tree `now` that is absent from
  * its parent's `before` (NULL: the parent has no such directory). Both
- * trees are sorted the git way, so one merge pass finds them.
+ * trees are sorted the git way, so one merge pass finds them. A migration
+ * may sit one directory down (diesel, prisma: "dir/up.sql"): a subtree
+ * that is new, or whose id changed, is compared the same way, its files
+ * named with `prefix` "dir/".
  */
 static int credit_new_entries(struct walk *w, const git_tree *now,
 			      const git_tree *before, const git_commit *c,
-			      migc_error *err)
+			      const char *prefix, migc_error *err);
+
+static int credit_subtree(struct walk *w, const git_tree_entry *a,
+			  const git_tree_entry *b, const git_commit *c,
+			  migc_error *err)
+{
+	git_tree *now = NULL, *before = NULL;
+	migc_buf prefix = MIGC_BUF_INIT;
+	int rc = 0;
+
+	if (git_tree_lookup(&now, w->repo->git, git_tree_entry_id(a)) ||
+	    (b && git_tree_entry_type(b) == GIT_OBJECT_TREE &&
+	     git_tree_lookup(&before, w->repo->git, git_tree_entry_id(b))))
+		rc = repo_git_error(err, MIGC_EIO, "cannot read a tree");
+	else if (migc_buf_printf(&prefix, "%s/", git_tree_entry_name(a)))
+		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+	else
+		rc = credit_new_entries(w, now, before, c, prefix.data, err);
+	migc_buf_free(&prefix);
+	git_tree_free(now);
+	git_tree_free(before);
+	return rc;
+}
+
+static int credit_entry(struct walk *w, const git_tree_entry *a,
+			const git_commit *c, const char *prefix,
+			migc_error *err)
+{
+	migc_buf name = MIGC_BUF_INIT;
+	int rc;
+
+	if (!*prefix)
+		return credit(w, git_tree_entry_name(a), c, err);
+	if (migc_buf_printf(&name, "%s%s", prefix, git_tree_entry_name(a)))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	rc = credit(w, name.data, c, err);
+	migc_buf_free(&name);
+	return rc;
+}
+
+static int credit_new_entries(struct walk *w, const git_tree *now,
+			      const git_tree *before, const git_commit *c,
+			      const char *prefix, migc_error *err)
 {
 	size_t i = 0, j = 0, nn = git_tree_entrycount(now);
 	size_t nb = before ? git_tree_entrycount(before) : 0;
@@ -87,15 +132,21 @@ static int credit_new_entries(struct walk *w, const git_tree *now,
 
 	while (!rc && i < nn && w->remaining) {
 		const git_tree_entry *a = git_tree_entry_byindex(now, i);
-		int cmp = j < nb ? git_tree_entry_cmp(a, git_tree_entry_byindex(before, j)) : -1;
+		const git_tree_entry *b = j < nb ? git_tree_entry_byindex(before, j) : NULL;
+		int cmp = b ? git_tree_entry_cmp(a, b) : -1;
+		int subtree = !*prefix && git_tree_entry_type(a) == GIT_OBJECT_TREE;
 
 		if (cmp < 0) {
 			if (git_tree_entry_type(a) == GIT_OBJECT_BLOB)
-				rc = credit(w, git_tree_entry_name(a), c, err);
+				rc = credit_entry(w, a, c, prefix, err);
+			else if (subtree)
+				rc = credit_subtree(w, a, NULL, c, err);
 			i++;
 		} else if (cmp > 0) {
 			j++;
 		} else {
+			if (subtree && !git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b)))
+				rc = credit_subtree(w, a, b, c, err);
 			i++;
 			j++;
 		}
@@ -113,9 +164,15 @@ static int wanted_init(struct walk *w, const git_tree *dir, migc_error *err)
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
 	for (i = 0; dir && i < n; i++) {
 		const migc_migration *m = migc_set_get(w->set, i);
-		const git_tree_entry *e = git_tree_entry_byname(dir, m->filename);
+		git_tree_entry *e = NULL;
+		int blob;
 
-		if (!e || git_tree_entry_type(e) != GIT_OBJECT_BLOB)
+		/* by path: diesel and prisma files sit one directory down */
+		if (git_tree_entry_bypath(&e, dir, m->filename))
+			continue;
+		blob = git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+		git_tree_entry_free(e);
+		if (!blob)
 			continue;
 		w->items[w->count].name = m->filename;
 		w->items[w->count].index = i;
@@ -183,7 +240,7 @@ static int step(struct walk *w, git_commit **c, git_tree **now,
 		if (!rc && has && git_tree_lookup(&before, w->repo->git, &before_id))
 			rc = repo_git_error(err, MIGC_EIO, "cannot read a tree");
 		if (!rc)
-			rc = credit_new_entries(w, *now, before, *c, err);
+			rc = credit_new_entries(w, *now, before, *c, "", err);
 		git_tree_free(*now);
 		*now = before;
 	}
