@@ -420,6 +420,15 @@ void migc_db_free(migc_db *db);
  */
 void migc_db_interrupt(migc_db *db);
 
+/*
+ * What the running migration's statement is doing, as a short text for a
+ * progress line (PostgreSQL index builds: "building index: scanning table,
+ * 1234 of 5678 blocks"), or "" when the driver cannot say. Safe to call
+ * from another thread while `db` runs a migration (it uses a second
+ * connection of its own); not from a signal handler.
+ */
+int migc_db_progress(migc_db *db, char *out, size_t size, migc_error *err);
+
 /* The driver's name: "sqlite" or "postgres". */
 const char *migc_db_driver(const migc_db *db);
 

@@ -110,7 +110,8 @@ static const struct cli_command commands[] = {
 	 "show the bundle's metadata (does not connect)", U_FORMAT U_HELP},
 	{"wait", cli_cmd_wait, CMD_WAIT, 0, 1, "",
 	 "wait until the database accepts connections (exit 0, or 5)",
-	 U_URL U_WAIT U_FORMAT U_QUIET U_HELP "\nPostgreSQL:\n" U_ROLE U_APP},
+	 U_URL U_WAIT U_FORMAT U_QUIET U_HELP "\nPostgreSQL:\n" U_ROLE U_APP
+	 "\nWith MIGC_SKIP=1 (as for up) it exits 0 at once without connecting.\n"},
 	{"help", NULL, CMD_HELP, -1, 0, " [COMMAND]", "show help for a command",
 	 U_HELP},
 };

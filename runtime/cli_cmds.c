@@ -308,6 +308,12 @@ int cli_cmd_wait(struct cli *c)
 	int rc;
 
 	migc_error_clear(&err);
+	if (skip_requested()) {
+		/* the init step before a skipped `up` (review apps): do not
+		 * wait for a database nothing will use */
+		fprintf(stderr, "migrate: MIGC_SKIP is set; not waiting for the database\n");
+		return simple_result(c, &err, 0);
+	}
 	rc = cli_open(c, &db, &err);
 	if (!rc && !c->quiet && !c->json) {
 		cli_database_label(database, sizeof(database), c, db);

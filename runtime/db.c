@@ -271,6 +271,15 @@ void migc_db_interrupt(migc_db *db)
 		db->driver->interrupt(db->conn);
 }
 
+int migc_db_progress(migc_db *db, char *out, size_t size, migc_error *err)
+{
+	if (size)
+		*out = '\0';
+	if (!db || !db->conn || db->driver->version < 3 || !db->driver->progress)
+		return 0;
+	return db->driver->progress(db->conn, out, size, err);
+}
+
 const char *migc_db_driver(const migc_db *db)
 {
 	return db ? db->driver->name : "";

@@ -20,7 +20,7 @@
 #include "migc.h"
 #include "history.h"
 
-#define MIGC_DRIVER_VERSION 2
+#define MIGC_DRIVER_VERSION 3
 
 /* A row of a query's result: `values[i]` is column i as text (NULL for SQL
  * NULL). A non-zero return stops the query and is returned by it. */
@@ -134,6 +134,18 @@ struct migc_driver {
 	 * callers check that a table exists (through the catalog) first. */
 	int (*query)(struct migc_conn *conn, const char *sql,
 		     migc_query_row_fn row, void *ctx, migc_error *err);
+
+	/* ---- version 3 ---- */
+
+	/* What the statement running on `conn` is doing, as a short text
+	 * for a progress line ("building index: scanning table, 1234 of 5678
+	 * blocks"), or "" when there is nothing to say. Called from another
+	 * thread while exec() runs, so it never touches the connection exec()
+	 * uses: PostgreSQL reads pg_stat_progress_create_index on a second
+	 * connection it opens on first use (and closes in close()). May be
+	 * NULL. */
+	int (*progress)(struct migc_conn *conn, char *out, size_t size,
+			migc_error *err);
 };
 
 /* The built-in drivers. */

@@ -7,7 +7,8 @@
  * Anything else is refused with a message that says which form was
  * expected. Names that look like another tool's layout (golang-migrate's
  * .up.sql/.down.sql, Flyway's V1__x.sql) are refused too, with a hint:
- * reading them as migc files would run down migrations as up migrations.
+ * reading them as migc files would run down migrations as up migrations;
+ * a directory of them is read with that tool's layout (layout.c).
  */
 #include <string.h>
 
@@ -64,8 +65,9 @@ int migc_filename_parse(migc_filename *out, const char *filename,
 	if (ends_with(filename, len, ".up.sql") || ends_with(filename, len, ".down.sql"))
 		return fail(err, filename,
 			    "up/down file names are another tool's layout",
-			    "migc reads one file per migration; rename it to "
-			    "<version>_<name>.sql (down migrations are not supported yet)");
+			    "a directory of such files is read as golang-migrate's or "
+			    "sqlx's (build with --layout golang-migrate or sqlx, not "
+			    "mixed with migc's own files)");
 	if (filename[0] == 'R' && filename[1] == '_' && filename[2] == '_') {
 		if (!name_ok(filename + 3, stem - 3))
 			return fail(err, filename, "repeatable migration has no valid name after R__", form);
@@ -75,7 +77,8 @@ int migc_filename_parse(migc_filename *out, const char *filename,
 	}
 	if ((filename[0] == 'V' || filename[0] == 'U') && strstr(filename, "__"))
 		return fail(err, filename, "Flyway-style names are another tool's layout",
-			    "rename it to <version>_<name>.sql, e.g. V1__init.sql to 0001_init.sql");
+			    "a directory of such files is read as Flyway's or refinery's "
+			    "(--layout flyway or refinery, not mixed with migc's own files)");
 	sep = memchr(filename, '_', stem);
 	if (!sep || sep == filename)
 		return fail(err, filename, "not a migration file name: no <version>_ prefix", form);

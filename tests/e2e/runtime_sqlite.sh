@@ -377,6 +377,10 @@ test_migc_skip() {
 		expect_err "migrate: MIGC_SKIP is set; not running migrations"
 	done
 	[ ! -e app.db ] || fail "MIGC_SKIP still touched the database"
+	# the init step before it (k8s/Helm) must not wait for a database either
+	MIGC_SKIP=1 run ./migrate wait --url postgres://nobody@127.0.0.1:1/none --wait 30
+	expect_rc 0
+	expect_err "MIGC_SKIP is set; not waiting for the database"
 	MIGC_SKIP=0 run ./migrate up --url sqlite:app.db
 	expect_rc 0
 	expect_out "3 migrations applied"
@@ -384,7 +388,7 @@ test_migc_skip() {
 
 test_help_on_every_command() {
 	basic
-	for cmd in up status verify plan baseline resolve info wait help; do
+	for cmd in up status verify plan baseline resolve adopt down info wait help; do
 		run ./migrate "$cmd" --help
 		expect_rc 0
 		expect_out "usage: migrate $cmd"
