@@ -356,7 +356,9 @@ typedef enum migc_event_type {
 	MIGC_EVENT_DONE,      /* it committed; duration_ms is set */
 	MIGC_EVENT_FAILED,    /* it failed; message is set */
 	MIGC_EVENT_WARNING,   /* something to tell the user; message is set */
-	MIGC_EVENT_INFO       /* a plain message (waiting for the lock, ...) */
+	MIGC_EVENT_INFO,      /* a plain message (waiting for the lock, ...) */
+	MIGC_EVENT_ADOPTED    /* adopt recorded the migration (or, in a dry run,
+			       * would); message says from where */
 } migc_event_type;
 
 typedef struct migc_event {

@@ -102,6 +102,10 @@ static void print_progress(const struct cli *c, const char *what,
 	fflush(stdout);
 }
 
+/* The open connection: what a signal interrupts and the live line
+ * reads (one per process). */
+static migc_db *volatile watched_db;
+
 void cli_on_event(const migc_event *ev, void *ctx)
 {
 	struct cli *c = ctx;
@@ -109,7 +113,7 @@ void cli_on_event(const migc_event *ev, void *ctx)
 
 	if (ev->type == MIGC_EVENT_START) {
 		if (ev->migration)
-			cli_progress_start(c, ev->migration);
+			cli_progress_start(c, watched_db, ev->migration);
 		return;
 	}
 	cli_progress_stop();
@@ -128,14 +132,14 @@ void cli_on_event(const migc_event *ev, void *ctx)
 		remember_warning(c, msg);
 		fprintf(stderr, "migrate: warning: %s\n", msg);
 		break;
+	case MIGC_EVENT_ADOPTED: /* one line per migration */
+		remember_applied(c, ev->migration, 0);
+		if (!c->json && !c->quiet)
+			print_note(c, ev->migration, msg);
+		break;
 	case MIGC_EVENT_INFO:
-		if (ev->migration) { /* adopt: one line per migration */
-			remember_applied(c, ev->migration, 0);
-			if (!c->json && !c->quiet)
-				print_note(c, ev->migration, msg);
-		} else if (!c->quiet) {
+		if (!c->quiet)
 			fprintf(stderr, "migrate: %s\n", msg);
-		}
 		break;
 	default:
 		break;
@@ -145,9 +149,6 @@ void cli_on_event(const migc_event *ev, void *ctx)
 /* ------------------------------------------------------------------ */
 /* Shared by the commands                                              */
 /* ------------------------------------------------------------------ */
-
-/* The connection a signal interrupts; the CLI's only global. */
-static migc_db *volatile watched_db;
 
 int cli_open(struct cli *c, migc_db **db, migc_error *err)
 {
@@ -176,6 +177,7 @@ int cli_open(struct cli *c, migc_db **db, migc_error *err)
 
 void cli_close(migc_db *db)
 {
+	cli_progress_stop(); /* its thread reads `db` */
 	watched_db = NULL;
 	migc_db_free(db);
 }
