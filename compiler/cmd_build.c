@@ -31,6 +31,7 @@
 #include "lint.h"
 #include "load.h"
 #include "outfile.h"
+#include "tempfile.h"
 #include "render.h"
 #include "source.h"
 #include "toolchain.h"
@@ -336,7 +337,7 @@ static int link_binary(const struct build_opts *o, const migc_set *set,
 	struct toolchain tc;
 	migc_buf dir = MIGC_BUF_INIT, file = MIGC_BUF_INIT;
 	const char *tmp = getenv("TMPDIR");
-	int rc;
+	int rc, dslot, fslot;
 
 	rc = toolchain_find(&tc, err);
 	if (rc)
@@ -355,15 +356,19 @@ static int link_binary(const struct build_opts *o, const migc_set *set,
 			      tmp && *tmp ? tmp : "/tmp", strerror(errno));
 		goto out;
 	}
+	dslot = tempfile_register(dir.data, 1);
 	if (migc_buf_printf(&file, "%s/bundle.c", dir.data)) {
 		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
 	} else {
+		fslot = tempfile_register(file.data, 0);
 		rc = write_bundle_file(file.data, set, info, err);
 		if (!rc)
 			rc = toolchain_link(&tc, file.data, o->binary, err);
 		unlink(file.data);
+		tempfile_forget(fslot);
 	}
 	rmdir(dir.data);
+	tempfile_forget(dslot);
 out:
 	toolchain_free(&tc);
 	migc_buf_free(&dir);

@@ -11,13 +11,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tempfile.h"
 #include "util.h"
 
 static void outfile_release(struct outfile *of)
 {
+	tempfile_forget(of->slot);
 	free(of->path);
 	free(of->tmp);
 	memset(of, 0, sizeof(*of));
+	of->slot = -1;
 }
 
 int outfile_open(struct outfile *of, const char *path, migc_error *err)
@@ -28,6 +31,7 @@ int outfile_open(struct outfile *of, const char *path, migc_error *err)
 	int fd;
 
 	memset(of, 0, sizeof(*of));
+	of->slot = -1;
 	if (!*path || (slash && !slash[1]))
 		return migc_err(err, MIGC_EUSAGE, "'%s' is not a file name", path);
 	/* "dir/.name.XXXXXX": hidden, and on the same file system. */
@@ -49,6 +53,7 @@ int outfile_open(struct outfile *of, const char *path, migc_error *err)
 		return MIGC_EIO;
 	}
 	of->tmp = migc_buf_detach(&tmp);
+	of->slot = tempfile_register(of->tmp, 0);
 	of->file = fdopen(fd, "w");
 	if (!of->file) {
 		close(fd);

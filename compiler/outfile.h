@@ -16,6 +16,7 @@ struct outfile {
 	char *path; /* the target */
 	char *tmp;  /* the temporary file beside it */
 	FILE *file; /* open on tmp, until closed */
+	int slot;   /* tempfile.h registration: removed on SIGINT/SIGTERM */
 };
 
 /* Create the temporary file for `path` and open it for writing. */

@@ -178,6 +178,41 @@ test_fifo_is_refused_without_hanging() {
 	expect_nothing_written
 }
 
+# A build cancelled half-way (Ctrl-C, a cancelled CI job) leaves neither a
+# half-written file nor its hidden temporary beside the target, nor the
+# private directory of the bundle; the compiler it ran is stopped too.
+test_interrupted_build_leaves_no_temporary_files() {
+	valid_dir
+	mkdir out tmp
+	cat >fakecc <<'EOS'
+#!/bin/sh
+# writes its -o file, then hangs like a slow link
+while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done
+echo partial >"$out"
+touch "$PWD/cc.started"
+sleep 30
+EOS
+	chmod +x fakecc
+	for args in "-o out/bundle.c --binary out/migrate" "--binary out/migrate"; do
+		rm -f cc.started
+		# shellcheck disable=SC2086
+		CC=$PWD/fakecc TMPDIR=$PWD/tmp "$MIGC" build migrations $args >build.log 2>&1 &
+		pid=$!
+		for _ in $(seq 1 100); do [ -e cc.started ] && break; sleep 0.1; done
+		[ -e cc.started ] || fail "the fake compiler never started: $(cat build.log)"
+		kill -TERM "$pid"
+		set +e
+		wait "$pid"
+		st=$?
+		set -e
+		expect_eq "$st" 143 "exit status after SIGTERM ($args)"
+		expect_eq "$(ls -A out | grep -v '^bundle.c$' | tr '\n' ' ')" "" "files left in out/ ($args)"
+		expect_eq "$(ls -A tmp | tr '\n' ' ')" "" "files left in TMPDIR ($args)"
+		pgrep -f "$PWD/fakecc" >/dev/null && fail "the compiler was left running ($args)"
+		rm -f out/bundle.c
+	done
+}
+
 test_subdirectory_is_refused() {
 	valid_dir
 	mkdir migrations/old
