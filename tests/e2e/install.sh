@@ -277,6 +277,35 @@ print("%s: %d commands, %d options agree" % (page, len(commands), len(all_help_o
 EOF
 }
 
+# The rule names users write in `-- migc:allow` are the library's
+# (runtime/directives.c); `migc lint --help` and migc.1 must list every one
+# of them, and no other.
+test_lint_rules_agree_in_code_help_and_man_page() {
+	python3 - "$MIGC_ROOT/runtime/directives.c" "$MIGC_ROOT/templates/man/migc.1" \
+		"$("$MIGC" lint --help)" <<'EOF' || fail "lint rule lists disagree (above)"
+import re, sys
+src, page, helptext = open(sys.argv[1]).read(), open(sys.argv[2]).read(), sys.argv[3]
+code = set(re.findall(r'\[MIGC_LINT_\w+\]\s*=\s*"([a-z-]+)"', src))
+rules = helptext.split("rules (", 1)[1].split("exit codes:", 1)[0]
+helped = set()
+for item in re.findall(r"^  ([a-z][a-z-]+(?:, [a-z][a-z-]+)?)", rules, re.M):
+    helped |= set(item.split(", "))
+man = page.split("The rules:", 1)[1].split(".RE", 1)[0].replace("\\-", "-")
+manned = set()
+for tag in re.findall(r"^\.TP\n(.*)$", man, re.M):
+    manned |= set(re.findall(r"[a-z]+(?:-[a-z]+)+|truncate", tag))
+ok = True
+for name, got in (("lint --help", helped), ("migc.1", manned)):
+    if got != code:
+        print("%s: missing %s, unknown %s" % (name, sorted(code - got), sorted(got - code)))
+        ok = False
+if len(code) < 14:
+    print("only %d rules found in directives.c" % len(code))
+    ok = False
+sys.exit(0 if ok else 1)
+EOF
+}
+
 test_help_and_man_pages_agree() {
 	agree "$MIGC_ROOT/templates/man/migc.1" "$MIGC" || fail "migc's help and migc.1 disagree (above)"
 	migrations
