@@ -26,6 +26,9 @@ endif
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags sqlite3 libxxhash libpq)
 RT_LIBS    := $(shell $(PKG_CONFIG) --libs sqlite3 libpq)
+# The CLI's live progress line runs on a thread (runtime/cli_progress.c):
+# in libc since glibc 2.34 and on musl, -lpthread before.
+THREAD_LIBS = -pthread
 GIT_CFLAGS := $(shell $(PKG_CONFIG) --cflags libgit2)
 GIT_LIBS   := $(shell $(PKG_CONFIG) --libs libgit2)
 ALL_CFLAGS = $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -Iruntime $(DEP_CFLAGS)
@@ -48,7 +51,7 @@ MIGC  = $(BUILD)/migc
 
 # What a release binary links besides libmigc.a; the compiler records it so
 # `migc build --binary` links the same way in-tree and installed.
-LINK_LIBS = $(RT_LIBS)
+LINK_LIBS = $(RT_LIBS) $(THREAD_LIBS)
 
 .PHONY: all deps test unit e2e demo lint format install clean headertest soak bench
 all: $(LIB) $(MIGC)
@@ -76,7 +79,7 @@ $(CCLIB): $(CC_LIBOBJ)
 	ar rcs $@ $^
 
 $(MIGC): $(BUILD)/compiler/main.o $(CCLIB) $(LIB)
-	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/compiler/main.o $(CCLIB) $(LIB) $(GIT_LIBS) $(RT_LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(BUILD)/compiler/main.o $(CCLIB) $(LIB) $(GIT_LIBS) $(LINK_LIBS)
 	@mkdir -p $(BUILD)/include && cp include/*.h $(BUILD)/include/
 
 $(BUILD)/tests/unit_main.o: tests/unit/unit.c tests/unit/unit.h
@@ -85,7 +88,7 @@ $(BUILD)/tests/unit_main.o: tests/unit/unit.c tests/unit/unit.h
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(UNIT_LIB) $(CCLIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(GIT_CFLAGS) -Icompiler -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(UNIT_LIB) $(CCLIB) $(LIB) $(GIT_LIBS) $(RT_LIBS)
+	$(CC) $(ALL_CFLAGS) $(GIT_CFLAGS) -Icompiler -Itests/unit $(ALL_LDFLAGS) -o $@ $< $(UNIT_LIB) $(CCLIB) $(LIB) $(GIT_LIBS) $(LINK_LIBS)
 
 test: all $(UNIT_BIN)
 	@BUILD=$(BUILD) CC="$(CC)" SANITIZE=$(SANITIZE) bash tests/run.sh

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "outfile.h"
+#include "tempfile.h"
 #include "util.h"
 
 /* Set by the Makefile: what a release binary links besides libmigc.a (the
@@ -259,6 +260,7 @@ static int build_args(struct args *a, const struct toolchain *tc,
 	const char *cc = getenv("CC"), *cflags = getenv("CFLAGS");
 	const char *ldflags = getenv("LDFLAGS");
 	const char *libs = getenv("MIGC_LINK_LIBS");
+	int own_libs = libs && libs[strspn(libs, " \t\n")];
 	char *inc = NULL;
 	int rc;
 
@@ -266,7 +268,7 @@ static int build_args(struct args *a, const struct toolchain *tc,
 		cc = "cc";
 	if (!cflags)
 		cflags = "-O2";
-	if (!libs || !libs[strspn(libs, " \t\n")])
+	if (!own_libs)
 		libs = MIGC_LINK_LIBS;
 	inc = malloc(strlen(tc->include_dir) + 3);
 	if (!inc)
@@ -286,6 +288,10 @@ static int build_args(struct args *a, const struct toolchain *tc,
 		rc = args_push(a, tc->library);
 	if (!rc)
 		rc = args_split(a, libs);
+	/* the runtime's progress line is a thread: the built-in list has
+	 * -pthread (the Makefile's LINK_LIBS), a replacement gets it here */
+	if (!rc && own_libs)
+		rc = args_push(a, "-pthread");
 	if (!rc && ldflags)
 		rc = args_split(a, ldflags);
 	if (!rc)
@@ -314,6 +320,8 @@ static int run_wait(char **argv, int *status, int *exec_errno)
 	fflush(stdout);
 	fflush(stderr);
 	pid = fork();
+	if (pid > 0)
+		tempfile_child(pid); /* a signal reaches the compiler too */
 	if (pid < 0) {
 		close(pipefd[0]);
 		close(pipefd[1]);
@@ -335,8 +343,11 @@ static int run_wait(char **argv, int *status, int *exec_errno)
 	if (n == (ssize_t)sizeof(e))
 		*exec_errno = e;
 	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
+		if (errno != EINTR) {
+			tempfile_child(0);
 			return -1;
+		}
+	tempfile_child(0);
 	return 0;
 }
 

@@ -84,8 +84,14 @@ int cli_error(const migc_error *err);
 
 /* Connect with --url / DATABASE_URL and --wait; prints the error itself.
  * Returns 0 or the exit code. */
-/* The live "running ... 12s" line on a terminal (cli_progress.c). */
-void cli_progress_start(const struct cli *c, const migc_migration *m);
+/*
+ * The live "running ... 12s" line on a terminal (cli_progress.c), drawn by
+ * a thread while `m` runs on `db` (which may be NULL), with what
+ * migc_db_progress() says. start() stops a line still running; stop()
+ * joins the thread and erases the line. Main thread only.
+ */
+void cli_progress_start(const struct cli *c, migc_db *db,
+			const migc_migration *m);
 void cli_progress_stop(void);
 
 /*
@@ -97,7 +103,8 @@ void cli_progress_stop(void);
  * A second signal ends the process the default way.
  */
 void cli_signals_install(void);
-void cli_close(migc_db *db); /* stop watching `db` for signals, free it */
+/* Stop watching `db` for signals and the live line reading it; free it. */
+void cli_close(migc_db *db);
 
 int cli_open(struct cli *c, migc_db **db, migc_error *err);
 

@@ -2,7 +2,8 @@
  * driver_pg.c - the PostgreSQL backend (struct migc_driver) over libpq:
  * connecting, the migration lock, transactions, interrupting, and the
  * vtable. Running a migration's SQL is in driver_pg_exec.c, the history
- * table in driver_pg_history.c, URL handling in pg_url.c.
+ * table in driver_pg_history.c, index build progress (on a second
+ * connection) in driver_pg_progress.c, URL handling in pg_url.c.
  *
  * Locking is per transaction. begin() is `BEGIN` then
  * `pg_try_advisory_xact_lock(key)`; when another runner holds the key it
@@ -40,7 +41,10 @@ int migc_pg_ok(const PGresult *r)
 {
 	ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
 
-	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+	/* PGRES_EMPTY_QUERY: SQL that is only comments (a fresh `migc new`
+	 * file, an empty goose section) ran, and did nothing */
+	return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ||
+	       st == PGRES_EMPTY_QUERY;
 }
 
 /* The first line of `text`, blanks collapsed, into out[size]. */
@@ -228,6 +232,20 @@ static int set_role(struct migc_conn *c, const char *role, migc_error *err)
 	return 0;
 }
 
+/* Where the connection went, for progress()'s second connection to go
+ * to the same server (a host list may hold several). */
+static void remember_server(struct migc_conn *c)
+{
+	const char *host = PQhost(c->pg), *addr = PQhostaddr(c->pg);
+	const char *port = PQport(c->pg);
+
+	migc_strlcpy(c->host, host ? host : "", sizeof(c->host));
+	migc_strlcpy(c->hostaddr, addr ? addr : "", sizeof(c->hostaddr));
+	migc_strlcpy(c->port, port ? port : "", sizeof(c->port));
+	c->backend_pid = PQbackendPID(c->pg);
+	c->server_version = PQserverVersion(c->pg);
+}
+
 /* After connecting: the server version, notices, role, schema, key and
  * the cancel handle. */
 static int setup(struct migc_conn *c, const migc_options *opts,
@@ -246,17 +264,22 @@ static int setup(struct migc_conn *c, const migc_options *opts,
 		if (rc)
 			return rc;
 	}
-	r = PQexec(c->pg, "SELECT coalesce(current_schema(), '')");
-	if (!migc_pg_ok(r) || PQntuples(r) != 1)
+	/* the application name as the server has it (a service file or a
+	 * pooler may have its say): progress() finds our backend by it */
+	r = PQexec(c->pg, "SELECT coalesce(current_schema(), ''), "
+		   "coalesce(current_setting('application_name', true), '')");
+	if (!migc_pg_ok(r) || PQntuples(r) != 1 || PQnfields(r) != 2)
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the current "
 				    "schema", err);
 	migc_strlcpy(c->schema, PQgetvalue(r, 0, 0), sizeof(c->schema));
+	migc_strlcpy(c->app_name, PQgetvalue(r, 0, 1), sizeof(c->app_name));
 	PQclear(r);
 	migc_pg_set_key(c, opts->history_table ? opts->history_table
 			: "migc_history");
 	c->cancel = PQgetCancel(c->pg);
 	if (!c->cancel)
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	remember_server(c);
 	return 0;
 }
 
@@ -301,12 +324,13 @@ static int pg_connect(struct migc_conn **out, const char *url,
 		rc = setup(c, opts, err);
 	for (i = 0; !rc && i < ci.nwarnings; i++)
 		migc_pg_event(c, MIGC_EVENT_WARNING, NULL, ci.warnings[i]);
-	migc_pg_conninfo_free(&ci);
 	if (rc) {
+		migc_pg_conninfo_free(&ci);
 		migc_pg_scrub_err(c, err);
 		pg_close(c);
 		return rc;
 	}
+	c->conninfo = ci; /* for progress()'s second connection; freed by close */
 	*out = c;
 	return 0;
 }
@@ -317,6 +341,8 @@ static void pg_close(struct migc_conn *c)
 
 	if (!c)
 		return;
+	migc_pg_progress_close(c);
+	migc_pg_conninfo_free(&c->conninfo);
 	if (c->cancel)
 		PQfreeCancel(c->cancel);
 	if (c->pg)
@@ -561,4 +587,5 @@ const struct migc_driver migc_driver_pg = {
 	.history_stamp = migc_pg_history_stamp,
 	.runner_alive = migc_pg_runner_alive,
 	.query = pg_query,
+	.progress = migc_pg_progress,
 };

@@ -1,8 +1,9 @@
 /*
  * driver_pg.h - internals shared by the PostgreSQL driver's files:
  * driver_pg.c (connecting, the per-transaction migration lock, the vtable),
- * driver_pg_exec.c (running a migration's SQL) and driver_pg_history.c
- * (the history table). Not installed; nothing outside these files uses it.
+ * driver_pg_exec.c (running a migration's SQL), driver_pg_history.c (the
+ * history table) and driver_pg_progress.c (index build progress, from
+ * another thread). Not installed; nothing outside these files uses it.
  */
 #ifndef MIGC_DRIVER_PG_H
 #define MIGC_DRIVER_PG_H
@@ -51,6 +52,18 @@ struct migc_conn {
 	char token[MIGC_PG_TOKEN_LEN + 1]; /* in our application_name, or "" */
 	struct migc_pg_peer peers[MIGC_PG_PEERS]; /* for runner_alive() */
 	volatile sig_atomic_t interrupted; /* set from a signal handler */
+
+	/* Set by connect() and never changed afterwards: progress() reads
+	 * them from another thread (driver_pg_progress.c). */
+	struct migc_pg_conninfo conninfo; /* what connected (password too) */
+	char host[256], hostaddr[64], port[16]; /* the server it reached */
+	char app_name[MIGC_PG_APP_NAME_MAX + 1]; /* as the server shows it */
+	int backend_pid;    /* PQbackendPID (a pooler's own number behind one) */
+	int server_version; /* PQserverVersion */
+
+	/* Only progress() touches these, and close() once it cannot run. */
+	PGconn *progress_pg; /* the second connection, opened on first use */
+	int progress_off;    /* it failed once: progress() stays quiet */
 };
 
 /* 1 when `r` is a successful command or query result. */
@@ -108,5 +121,11 @@ int migc_pg_history_stamp(struct migc_conn *c, const char *table,
 			  long long *max_id, migc_error *err);
 int migc_pg_runner_alive(struct migc_conn *c,
 			 const struct migc_history_row *row, migc_error *err);
+
+/* driver_pg_progress.c: the driver's progress(), and closing its second
+ * connection (from close(), when no progress() call can be running). */
+int migc_pg_progress(struct migc_conn *c, char *out, size_t size,
+		     migc_error *err);
+void migc_pg_progress_close(struct migc_conn *c);
 
 #endif /* MIGC_DRIVER_PG_H */

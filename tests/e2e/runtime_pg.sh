@@ -87,6 +87,20 @@ test_up_applies_then_is_a_no_op() {
 	json 'all(m["applied_at"].endswith("Z") and len(m["applied_at"]) == 20 for m in d["migrations"])'
 }
 
+# A migration that is only comments (a fresh `migc new` file not filled in
+# yet, an empty goose section) runs as nothing: PostgreSQL answers an empty
+# query, which is not an error.
+test_comment_only_migration_applies() {
+	newdb
+	mig m 0001_a.sql $'-- 0001_a.sql\n-- Write the SQL of this migration below.'
+	mig m 0002_b.sql $'-- migc:no-transaction\n-- nothing yet'
+	build m ./migrate
+	run ./migrate up
+	expect_rc 0
+	expect_out "2 migrations applied"
+	expect_eq "$(q "SELECT count(*) FROM migc_history WHERE state = 'applied'")" 2 "applied rows"
+}
+
 test_url_forms() {
 	newdb
 	basic
