@@ -54,7 +54,9 @@ enum {
 	MIGC_ENOTFOUND = -15, /* a named version is not there */
 	MIGC_EDB = -16,      /* a database error outside a migration's SQL */
 	MIGC_EINTR = -17,    /* interrupted by a signal */
-	MIGC_EBUSY = -18     /* the SQL waited too long for a lock (retried) */
+	MIGC_EBUSY = -18,    /* the SQL waited too long for a lock (retried) */
+	MIGC_EAUTH = -19     /* the server refused us: password, role or
+			      * database wrong (not retried; exit 5) */
 };
 
 /*

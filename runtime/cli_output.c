@@ -248,6 +248,7 @@ static const char *code_name(int code)
 	case MIGC_EDB: return "database";
 	case MIGC_EINTR: return "interrupted";
 	case MIGC_EBUSY: return "busy";
+	case MIGC_EAUTH: return "auth";
 	default: return "error";
 	}
 }

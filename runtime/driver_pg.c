@@ -150,6 +150,29 @@ static void make_label(struct migc_conn *c)
  * line. A message starting "invalid " is a bad parameter value
  * (sslmode=bogus, port=x): a usage error, not worth retrying.
  */
+/*
+ * The server answered and said no: waiting longer will not help, so the
+ * caller does not retry. libpq keeps no SQLSTATE for a failed connection,
+ * so this goes by the server's (English) message: 28P01 password, 28000 no
+ * pg_hba.conf entry or role, 3D000 no such database. A server speaking
+ * another language (lc_messages) is retried until --wait, as before.
+ */
+static int refused(const char *reason)
+{
+	static const char *const says[] = {
+		"password authentication failed", "no pg_hba.conf entry",
+		"does not exist", "authentication failed",
+		"is not permitted to log in", "permission denied for database",
+		NULL
+	};
+	size_t i;
+
+	for (i = 0; says[i]; i++)
+		if (strstr(reason, says[i]))
+			return 1;
+	return 0;
+}
+
 static int connect_reason(struct migc_conn *c, char *out, size_t size)
 {
 	const char *msg = PQerrorMessage(c->pg), *line, *best = msg;
@@ -168,7 +191,9 @@ static int connect_reason(struct migc_conn *c, char *out, size_t size)
 			best = f + 8;
 	}
 	first_line(out, size, best);
-	return strncmp(msg, "invalid ", 8) == 0 ? MIGC_EUSAGE : MIGC_ECONNECT;
+	if (strncmp(msg, "invalid ", 8) == 0)
+		return MIGC_EUSAGE;
+	return refused(out) ? MIGC_EAUTH : MIGC_ECONNECT;
 }
 
 static int connect_error(struct migc_conn *c, migc_error *err)
@@ -184,6 +209,10 @@ static int connect_error(struct migc_conn *c, migc_error *err)
 	} else {
 		migc_err(err, code, "could not connect to %s: %s", c->label,
 			 reason);
+		if (code == MIGC_EAUTH)
+			migc_err_hint(err, "the server refused the login: check the "
+				      "user, password and database name of the URL "
+				      "(not retried)");
 	}
 	migc_pg_scrub_err(c, err);
 	return code;

@@ -112,6 +112,8 @@ const char *migc_strerror(int code)
 	case MIGC_ENOTFOUND: return "not found";
 	case MIGC_EDB: return "database error";
 	case MIGC_EINTR: return "interrupted";
+	case MIGC_EBUSY: return "lock wait timed out";
+	case MIGC_EAUTH: return "connection refused by the server";
 	default: return "error";
 	}
 }
@@ -127,6 +129,7 @@ int migc_exit_code(int code)
 	case MIGC_EFUTURE: return MIGC_EXIT_DRIFT;
 	case MIGC_EORDER: return MIGC_EXIT_ORDER;
 	case MIGC_ECONNECT:
+	case MIGC_EAUTH:
 	case MIGC_ELOCKED: return MIGC_EXIT_CONNECT;
 	case MIGC_EDIRTY: return MIGC_EXIT_DIRTY;
 	case MIGC_ECORRUPT: return MIGC_EXIT_CORRUPT;

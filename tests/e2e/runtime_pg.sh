@@ -261,9 +261,18 @@ test_exit_5_unreachable_server() {
 	run ./migrate wait
 	expect_rc 0
 	expect_out "is ready"
-	run ./migrate up --url "postgres://$PGUSER@127.0.0.1:$PGPORT/no_such_db" --wait 0
+	# the server said no: not retried until --wait runs out
+	local t0
+	t0=$(date +%s)
+	run ./migrate up --url "postgres://$PGUSER@127.0.0.1:$PGPORT/no_such_db" --wait 20
 	expect_rc 5
 	expect_err "database \"no_such_db\" does not exist"
+	expect_err "hint: the server refused the login"
+	[ $(($(date +%s) - t0)) -lt 10 ] || fail "a refused login was retried for --wait"
+	run ./migrate wait --url "postgres://no_such_role@127.0.0.1:$PGPORT/$DB" --wait 20 --format json
+	expect_rc 5
+	json 'd["error"]["code"] == "auth"'
+	[ $(($(date +%s) - t0)) -lt 15 ] || fail "a refused login was retried for --wait"
 }
 
 test_exit_5_lock_timeout_names_the_holder() {
