@@ -433,6 +433,12 @@ void migc_db_interrupt(migc_db *db);
  */
 int migc_db_progress(migc_db *db, char *out, size_t size, migc_error *err);
 
+/*
+ * What to call the database in output: "postgres user@host:5432/app" or
+ * the SQLite file's path. Never contains a password. Owned by `db`.
+ */
+const char *migc_db_label(const migc_db *db);
+
 /* The driver's name: "sqlite" or "postgres". */
 const char *migc_db_driver(const migc_db *db);
 

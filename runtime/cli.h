@@ -108,7 +108,7 @@ void cli_close(migc_db *db);
 
 int cli_open(struct cli *c, migc_db **db, migc_error *err);
 
-/* "sqlite:app.db" or "postgres:<redacted>": never a password. */
+/* "sqlite:app.db" or "postgres user@host:5432/app": never a password. */
 void cli_database_label(char *out, size_t size, const struct cli *c,
 			const migc_db *db);
 

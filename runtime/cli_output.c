@@ -209,11 +209,14 @@ void cli_database_label(char *out, size_t size, const struct cli *c,
 {
 	const char *driver = db ? migc_db_driver(db) : "";
 
-	/* SQLite URLs hold a path and no credentials; anything else may */
+	/* SQLite URLs hold a path and no credentials; for anything else the
+	 * driver's label (user@host:port/db), which never has a password */
 	if (strcmp(driver, "sqlite") == 0 && c->url)
 		snprintf(out, size, "%s%s",
 			 strncmp(c->url, "sqlite:", 7) == 0 ? "" : "sqlite:",
 			 c->url);
+	else if (db && strcmp(migc_db_label(db), driver) != 0)
+		snprintf(out, size, "%s", migc_db_label(db));
 	else
 		snprintf(out, size, "%s:<redacted>", *driver ? driver : "database");
 }

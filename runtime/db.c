@@ -280,6 +280,13 @@ int migc_db_progress(migc_db *db, char *out, size_t size, migc_error *err)
 	return db->driver->progress(db->conn, out, size, err);
 }
 
+const char *migc_db_label(const migc_db *db)
+{
+	if (!db || !db->conn || db->driver->version < 3 || !db->driver->label)
+		return db ? db->driver->name : "";
+	return db->driver->label(db->conn);
+}
+
 const char *migc_db_driver(const migc_db *db)
 {
 	return db ? db->driver->name : "";

@@ -146,6 +146,10 @@ struct migc_driver {
 	 * NULL. */
 	int (*progress)(struct migc_conn *conn, char *out, size_t size,
 			migc_error *err);
+
+	/* What messages call this database: "postgres user@host:5432/app",
+	 * an SQLite file's path. Never a password. May be NULL. */
+	const char *(*label)(const struct migc_conn *conn);
 };
 
 /* The built-in drivers. */

@@ -596,6 +596,11 @@ static int pg_query(struct migc_conn *c, const char *sql,
 	return stop;
 }
 
+static const char *pg_label(const struct migc_conn *c)
+{
+	return c->label;
+}
+
 const struct migc_driver migc_driver_pg = {
 	.version = MIGC_DRIVER_VERSION,
 	.name = "postgres",
@@ -616,5 +621,6 @@ const struct migc_driver migc_driver_pg = {
 	.history_stamp = migc_pg_history_stamp,
 	.runner_alive = migc_pg_runner_alive,
 	.query = pg_query,
+	.label = pg_label,
 	.progress = migc_pg_progress,
 };

@@ -101,6 +101,23 @@ test_comment_only_migration_applies() {
 	expect_eq "$(q "SELECT count(*) FROM migc_history WHERE state = 'applied'")" 2 "applied rows"
 }
 
+# Output names the PostgreSQL database the way its errors do (user, host,
+# port, database), never with the password of the URL.
+test_status_names_the_database_without_password() {
+	newdb
+	basic
+	psql_q "CREATE ROLE label_user LOGIN PASSWORD 'sekrit-pw' SUPERUSER" 2>/dev/null || true
+	local url="postgres://label_user:sekrit-pw@127.0.0.1:$PGPORT/$DB"
+	run ./migrate status --url "$url"
+	expect_rc 0
+	expect_out "postgres label_user@127.0.0.1:$PGPORT/$DB"
+	expect_no "sekrit-pw"
+	run ./migrate up --url "$url" --format json
+	expect_rc 0
+	json "d['database'] == 'postgres label_user@127.0.0.1:$PGPORT/$DB'"
+	expect_no "sekrit-pw"
+}
+
 test_url_forms() {
 	newdb
 	basic
