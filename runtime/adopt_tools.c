@@ -18,8 +18,9 @@
  *   flyway          flyway_schema_history(installed_rank, version,
  *                   description, type, script, checksum, ..., success):
  *                   SQL rows (versioned, or repeatable with version NULL),
- *                   a BASELINE row, UNDO_SQL rows; success = false is a
- *                   failed migration. checksum: CRC-32 over lines.
+ *                   a BASELINE row, UNDO_SQL rows, DELETE rows (`repair`
+ *                   marked a missing migration deleted); success = false
+ *                   is a failed migration. checksum: CRC-32 over lines.
  *   sqlx            _sqlx_migrations(version, description, installed_on,
  *                   success, checksum SHA-384, execution_time).
  *   refinery        refinery_schema_history(version, name, applied_on,
@@ -150,9 +151,13 @@ static int row_flyway(void *ctx, int n, const char *const *v)
 
 	if (!type)
 		return 0;
-	if (!strcmp(type, "SCHEMA") || !strcmp(type, "DELETE"))
-		return 0; /* Flyway's own bookkeeping rows */
-	if (!strcmp(type, "BASELINE")) {
+	if (!strcmp(type, "SCHEMA"))
+		return 0; /* Flyway's own bookkeeping row */
+	if (!strcmp(type, "DELETE")) {
+		/* `flyway repair` marked a migration missing from the
+		 * directory as deleted: no longer applied */
+		state = ADOPT_UNDONE;
+	} else if (!strcmp(type, "BASELINE")) {
 		rows->baseline = 1;
 		state = ADOPT_BASELINE;
 	} else if (!strncmp(type, "UNDO", 4)) {

@@ -17,8 +17,10 @@ static const char *plural(size_t n)
 	return n == 1 ? "" : "s";
 }
 
-/* The migrations an event reported (undone or adopted), as JSON. */
-static void json_list(struct cli *c, struct migc_json *j, const char *key)
+/* The migrations an event reported (undone or adopted), as JSON; for
+ * `down`, the file whose down SQL ran too. */
+static void json_list(struct cli *c, struct migc_json *j, const char *key,
+		      int down)
 {
 	size_t i;
 
@@ -30,6 +32,8 @@ static void json_list(struct cli *c, struct migc_json *j, const char *key)
 		migc_json_string(j, "version", *m->version ? m->version : NULL);
 		migc_json_string(j, "name", m->name);
 		migc_json_string(j, "file", m->filename);
+		if (down)
+			migc_json_string(j, "down_file", m->down_filename);
 		migc_json_int(j, "duration_ms", c->applied[i].duration_ms);
 		migc_json_end_object(j);
 	}
@@ -87,7 +91,7 @@ int cli_cmd_down(struct cli *c)
 		return migc_exit_code(rc);
 	cli_json_begin(c, &j, "down");
 	migc_json_string(&j, "database", database);
-	json_list(c, &j, "undone");
+	json_list(c, &j, "undone", 1);
 	migc_json_int(&j, "undone_count", (long long)n);
 	return cli_json_end(c, &j, &err, rc);
 }
@@ -130,7 +134,7 @@ int cli_cmd_adopt(struct cli *c)
 	migc_json_string(&j, "database", database);
 	migc_json_string(&j, "from", c->adopt_from);
 	migc_json_bool(&j, "dry_run", c->dry_run);
-	json_list(c, &j, "adopted");
+	json_list(c, &j, "adopted", 0);
 	migc_json_int(&j, "adopted_count", (long long)n);
 	return cli_json_end(c, &j, &err, rc);
 }

@@ -15,8 +15,10 @@
  * does not match (the file was edited after it ran: drift caught at the
  * switch, not inherited), a version the old tool applied that the bundle
  * does not have (missing), and a migc history that already has rows of its
- * own (adopt is for a database migc has never migrated; running it again
- * after a successful adoption is a no-op).
+ * own (adopt is for a database migc has never migrated). Running it again
+ * after a successful adoption is a no-op; rows an earlier adoption wrote
+ * are not "of its own": a newer release adopts what an older one had to
+ * leave (versions newer than its bundle), and only that.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -28,12 +30,17 @@
 #include "engine.h"
 #include "util.h"
 
+/* The tools whose history migc reads, for messages. */
+#define ADOPT_TOOLS "golang-migrate, goose, dbmate, flyway, sqlx, refinery, " \
+	"diesel or prisma"
+
 /* One migration to record. */
 struct adoption {
 	const migc_migration *m;
 	const struct adopt_row *row; /* NULL for versions under a baseline */
 	migc_hstate state;           /* APPLIED, or BASELINE */
 	const char *verified;        /* "checksum verified", "no checksum", ... */
+	int recorded;                /* migc's history has it already */
 };
 
 struct adopt_plan {
@@ -77,6 +84,7 @@ static int plan_add(struct adopt_plan *p, const migc_migration *m,
 	p->items[p->count].row = row;
 	p->items[p->count].state = state;
 	p->items[p->count].verified = verified;
+	p->items[p->count].recorded = 0;
 	p->count++;
 	return 0;
 }
@@ -115,6 +123,26 @@ static const migc_migration *row_migration(const struct adopt_run *a,
 		}
 	}
 	return NULL;
+}
+
+/*
+ * The version a row stands for, for comparing with the bundle's newest:
+ * its own, or for Prisma the timestamp its migration name starts with
+ * ("20240103000000_x"). NULL for repeatables.
+ */
+static const char *row_version(const struct adopt_run *a,
+			       const struct adopt_row *r, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	if (r->version || a->tool->layout != MIGC_LAYOUT_PRISMA)
+		return r->version;
+	while (r->name[n] >= '0' && r->name[n] <= '9' && n + 1 < size) {
+		buf[n] = r->name[n];
+		n++;
+	}
+	buf[n] = '\0';
+	return n && migc_version_valid(buf) ? buf : NULL;
 }
 
 static const char *row_label(const struct adopt_row *r)
@@ -216,6 +244,19 @@ static int plan_baseline(struct adopt_run *a, const struct adopt_row *r,
 	return 0;
 }
 
+/* The set's order: versions, then repeatables by name. */
+static int adoption_order(const void *pa, const void *pb)
+{
+	const migc_migration *a = ((const struct adoption *)pa)->m;
+	const migc_migration *b = ((const struct adoption *)pb)->m;
+
+	if (a->kind != b->kind)
+		return a->kind == MIGC_KIND_VERSIONED ? -1 : 1;
+	if (a->kind == MIGC_KIND_VERSIONED)
+		return migc_version_compare(a->version, b->version);
+	return strcmp(a->name, b->name);
+}
+
 static int plan_rows(struct adopt_run *a, migc_error *err)
 {
 	const char *newest = newest_version(a->c->set);
@@ -232,20 +273,43 @@ static int plan_rows(struct adopt_run *a, migc_error *err)
 	for (i = 0; !rc && i < a->rows.count; i++) {
 		const struct adopt_row *r = &a->rows.items[i];
 		const migc_migration *m;
-		const char *verified;
+		const char *verified, *version;
+		char prisma_version[64];
 
 		if (r->state != ADOPT_APPLIED)
 			continue;
 		m = row_migration(a, r);
-		if (!m && r->version && (!newest || migc_version_compare(r->version, newest) > 0) &&
+		version = row_version(a, r, prisma_version, sizeof(prisma_version));
+		if (!m && !version && !a->c->opts->strict) {
+			/* a repeatable the directory no longer has: nothing to
+			 * adopt, and nothing that `up` would run again */
+			char msg[600];
+
+			snprintf(msg, sizeof(msg), "%s ran %s, which this bundle does not "
+				 "have: not adopted", a->from, row_label(r));
+			migc_engine_event(a->c->opts, MIGC_EVENT_WARNING, NULL, 0, msg);
+			a->plan.skipped++;
+			continue;
+		}
+		if (!m && version && (!newest || migc_version_compare(version, newest) > 0) &&
 		    !a->c->opts->strict) {
 			char msg[600];
 
-			snprintf(msg, sizeof(msg), "%s applied version %s, which is newer "
-				 "than every migration of this bundle: not adopted (a newer "
-				 "release will adopt it)", a->from, r->version);
+			if (a->rows.upto)
+				snprintf(msg, sizeof(msg), "%s is at version %s, newer than "
+					 "every migration of this bundle: the bundle's versions "
+					 "are adopted, the newer ones are left for a newer "
+					 "release", a->from, r->version);
+			else
+				snprintf(msg, sizeof(msg), "%s applied %s%s, which is newer "
+					 "than every migration of this bundle: not adopted (a "
+					 "newer release will adopt it)", a->from,
+					 r->version ? "version " : "", row_label(r));
 			migc_engine_event(a->c->opts, MIGC_EVENT_WARNING, NULL, 0, msg);
 			a->plan.skipped++;
+			/* golang-migrate's one row still says every older version ran */
+			if (a->rows.upto)
+				rc = plan_upto(a, r, err);
 			continue;
 		}
 		if (!m) {
@@ -276,6 +340,10 @@ static int plan_rows(struct adopt_run *a, migc_error *err)
 	for (i = 0; !rc && i < a->rows.count; i++)
 		if (a->rows.items[i].state == ADOPT_BASELINE)
 			rc = plan_baseline(a, &a->rows.items[i], err);
+	/* reported and recorded in the bundle's order, as `up` would have */
+	if (!rc && a->plan.count > 1)
+		qsort(a->plan.items, a->plan.count, sizeof(*a->plan.items),
+		      adoption_order);
 	return rc;
 }
 
@@ -385,11 +453,39 @@ static int read_rows(struct adopt_run *a, migc_error *err)
 			      "which tools' tables it finds", a->from);
 		return MIGC_ENOTFOUND;
 	}
+	if (a->tool->layout == MIGC_LAYOUT_GOLANG_MIGRATE ||
+	    a->tool->layout == MIGC_LAYOUT_DBMATE) {
+		/* both call it schema_migrations: golang-migrate's has `dirty` */
+		int golang = a->tool->layout == MIGC_LAYOUT_GOLANG_MIGRATE, dirty;
+
+		rc = has_dirty_column(a->c->db, a->table, &dirty, err);
+		if (rc)
+			return rc;
+		if (dirty && !golang)
+			migc_err(err, MIGC_EUSAGE, "cannot adopt: '%s' has a dirty "
+				 "column: it is golang-migrate's history table, not "
+				 "dbmate's", a->table);
+		else if (!dirty && golang)
+			migc_err(err, MIGC_EUSAGE, "cannot adopt: '%s' has no dirty "
+				 "column: it is not golang-migrate's history table "
+				 "(dbmate's has the same name)", a->table);
+		if (dirty != golang) {
+			migc_err_hint(err, "adopt --from %s, if that tool migrated this "
+				      "database", golang ? "dbmate" : "golang-migrate");
+			return MIGC_EUSAGE;
+		}
+	}
 	snprintf(sql, sizeof(sql), pg && a->tool->sql_pg ? a->tool->sql_pg : a->tool->sql,
 		 a->table);
 	rc = d->query(a->c->db->conn, sql, a->tool->row, &a->rows, err);
 	if (rc == MIGC_ENOMEM)
 		return migc_err(err, rc, "out of memory");
+	if (rc == MIGC_EDB && err) {
+		/* the table is there but not the tool's: a configuration error */
+		migc_err_prefix(err, "cannot adopt: reading %s's table '%s'",
+				a->from, a->table);
+		err->code = rc = MIGC_EUSAGE;
+	}
 	if (rc)
 		migc_err_hint(err, "migc reads %s from %s's table '%s'; is it that "
 			      "tool's table?", a->tool->columns, a->from, a->table);
@@ -404,44 +500,64 @@ static void report(const struct adopt_run *a, int dry_run)
 		const struct adoption *x = &a->plan.items[i];
 		char msg[700];
 
+		if (x->recorded)
+			continue;
 		snprintf(msg, sizeof(msg), "%s%s%s%s (%s)",
 			 dry_run ? "would adopt" : "adopted",
 			 x->state == MIGC_H_BASELINE ? " as baseline" : "",
 			 x->row && *x->row->extra ? ", " : "",
 			 x->row && *x->row->extra ? x->row->extra : "", x->verified);
-		migc_engine_event(a->c->opts, MIGC_EVENT_INFO, x->m, 0, msg);
+		migc_engine_event(a->c->opts, MIGC_EVENT_ADOPTED, x->m, 0, msg);
 	}
 }
 
-/* Rows of our own history: 0 none; 1 every planned migration is already
- * there (adopted before); -1 some other history. */
-static int own_history(const struct adopt_run *a, migc_error *err, int *rc)
+/* The live row of migc's history that records `m`, or NULL. */
+static const struct migc_history_row *history_row(const struct migc_history *h,
+						  const migc_migration *m)
+{
+	size_t i;
+
+	for (i = 0; i < h->count; i++) {
+		const struct migc_history_row *r = &h->rows[i];
+
+		if (r->state != MIGC_H_UNDONE && r->kind == (int)m->kind &&
+		    (m->kind == MIGC_KIND_VERSIONED
+			     ? migc_version_compare(r->version, m->version) == 0
+			     : strcmp(r->name, m->name) == 0))
+			return r;
+	}
+	return NULL;
+}
+
+/*
+ * What migc's own history says, with each planned migration it already
+ * records marked `recorded`. Returns 0 when there is nothing to refuse (no
+ * live rows, or only rows an earlier adoption wrote: then only what is not
+ * recorded yet is adopted, as when a newer release adopts the versions an
+ * older one had to leave); -1 when migc has applied migrations of its own
+ * and some planned migration is not recorded (rc 0), or on error (rc set).
+ * `*missing` says how many planned migrations are not recorded.
+ */
+static int own_history(struct adopt_run *a, size_t *missing, migc_error *err,
+		       int *rc)
 {
 	struct migc_history h = {NULL, 0, 0};
-	size_t i, j, live = 0, found = 0;
+	size_t i, own = 0;
 
+	*missing = a->plan.count;
 	*rc = a->c->db->driver->history_read(a->c->db->conn,
 					     a->c->opts->history_table, &h, err);
 	if (*rc)
 		return -1;
 	for (i = 0; i < h.count; i++)
-		live += h.rows[i].state != MIGC_H_UNDONE;
-	for (j = 0; live && j < a->plan.count; j++) {
-		const migc_migration *m = a->plan.items[j].m;
-
-		for (i = 0; i < h.count; i++)
-			if (h.rows[i].state != MIGC_H_UNDONE && h.rows[i].kind == (int)m->kind &&
-			    (m->kind == MIGC_KIND_VERSIONED
-				     ? migc_version_compare(h.rows[i].version, m->version) == 0
-				     : strcmp(h.rows[i].name, m->name) == 0)) {
-				found++;
-				break;
-			}
+		own += h.rows[i].state != MIGC_H_UNDONE &&
+		       (!h.rows[i].note || strncmp(h.rows[i].note, "adopted from ", 13) != 0);
+	for (i = 0; i < a->plan.count; i++) {
+		a->plan.items[i].recorded = history_row(&h, a->plan.items[i].m) != NULL;
+		*missing -= a->plan.items[i].recorded;
 	}
 	migc_history_clear(&h);
-	if (!live)
-		return 0;
-	return found == a->plan.count ? 1 : -1;
+	return own && *missing ? -1 : 0;
 }
 
 static int record(const struct adopt_run *a, migc_error *err)
@@ -455,6 +571,8 @@ static int record(const struct adopt_run *a, migc_error *err)
 		struct migc_history_row row;
 		char checksum[64], now[32], note[600];
 
+		if (x->recorded)
+			continue;
 		migc_engine_row_for(&row, checksum, sizeof(checksum), now, a->c, x->m,
 				    x->state, 0);
 		snprintf(note, sizeof(note), "adopted from %s (%s%s%s)", a->from, a->table,
@@ -471,6 +589,7 @@ static int adopt_locked(struct adopt_run *a, int dry_run, size_t *adopted,
 			migc_error *err)
 {
 	const struct migc_driver *d = a->c->db->driver;
+	size_t missing = 0;
 	int rc, own;
 
 	rc = d->begin(a->c->db->conn, err);
@@ -479,8 +598,8 @@ static int adopt_locked(struct adopt_run *a, int dry_run, size_t *adopted,
 	rc = read_rows(a, err);
 	if (!rc)
 		rc = plan_rows(a, err);
-	own = rc ? 0 : own_history(a, err, &rc);
-	if (!rc && own == 1) {
+	own = rc ? 0 : own_history(a, &missing, err, &rc);
+	if (!rc && !missing && a->plan.count) {
 		migc_engine_event(a->c->opts, MIGC_EVENT_INFO, NULL, 0,
 				  "nothing to adopt: the migc history already records "
 				  "every migration the old tool applied");
@@ -501,7 +620,7 @@ static int adopt_locked(struct adopt_run *a, int dry_run, size_t *adopted,
 		d->rollback(a->c->db->conn);
 	if (!rc) {
 		report(a, dry_run);
-		*adopted = a->plan.count;
+		*adopted = missing;
 	}
 	return rc;
 }
@@ -522,14 +641,16 @@ int migc_adopt(migc_db *db, const migc_set *set, const char *from,
 	rc = migc_engine_options(&opts, opts_in, MIGC_PHASE_ALL, err);
 	if (rc)
 		return rc;
-	rc = migc_layout_parse(&layout, from ? from : "", err);
-	if (rc)
-		return rc;
 	memset(&a, 0, sizeof(a));
-	a.tool = adopt_tool_find(layout);
-	if (!a.tool)
-		return migc_err(err, MIGC_EUSAGE, "migc keeps no other tool's history "
-				"under the name '%s'", from);
+	if (migc_layout_parse(&layout, from ? from : "", err) == 0)
+		a.tool = adopt_tool_find(layout);
+	if (!a.tool) {
+		migc_err(err, MIGC_EUSAGE, "cannot adopt from '%s': migc reads the "
+			 "history of " ADOPT_TOOLS, from ? from : "");
+		migc_err_hint(err, "pass --from with the tool that migrated the "
+			      "database");
+		return MIGC_EUSAGE;
+	}
 	if (db->driver->version < 2 || !db->driver->query)
 		return migc_err(err, MIGC_EUSAGE, "the %s driver cannot read other "
 				"tools' tables", db->driver->name);

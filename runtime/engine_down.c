@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "sqllex.h"
 #include "util.h"
 
 /* Items that count as applied (the ones down can undo), newest first. */
@@ -33,12 +34,38 @@ static int applied(const struct migc_report_item *it)
 		it->pub.state == MIGC_STATE_BASELINE);
 }
 
+/*
+ * 1 when `m` has down SQL that does something: golang-migrate's `migrate
+ * create` (and `migc new`) write an empty .down.sql, diesel a down.sql
+ * holding only a comment. Running one would mark the migration undone
+ * without undoing anything, and the next `up` would fail on what is still
+ * there. SQL the lexer cannot take apart counts (running it reports the
+ * problem with its line). -1: out of memory.
+ */
+static int has_down_sql(const migc_migration *m)
+{
+	migc_sql_stmt *stmts = NULL;
+	size_t count = 0;
+	migc_error ignored;
+	int rc;
+
+	if (!m->down_sql)
+		return 0;
+	rc = migc_sql_split(&stmts, &count, m->down_filename, m->down_sql,
+			    m->down_len, &ignored);
+	free(stmts);
+	if (rc == MIGC_ENOMEM)
+		return -1;
+	return rc || count > 0;
+}
+
 /* How many steps `to` or `steps` asks for, given the report, and check
  * each of them can be undone. */
 static int down_plan(const migc_report *r, const char *to, size_t steps,
 		     size_t *count, migc_error *err)
 {
 	size_t i = r->count, n = 0;
+	int has;
 
 	while (i-- > 0) {
 		const struct migc_report_item *it = &r->items[i];
@@ -48,13 +75,28 @@ static int down_plan(const migc_report *r, const char *to, size_t steps,
 			continue;
 		if (to ? migc_version_compare(it->pub.version, to) <= 0 : n == steps)
 			break;
-		if (!m->down_sql) {
-			migc_err(err, MIGC_EUSAGE, "%s has no down migration: nothing "
-				 "was rolled back", m->filename);
+		has = has_down_sql(m);
+		if (has < 0)
+			return migc_err(err, MIGC_ENOMEM, "out of memory");
+		if (!has) {
+			if (m->down_sql)
+				migc_err(err, MIGC_EUSAGE, "%s has an empty down migration "
+					 "(%s holds no SQL): nothing was rolled back",
+					 m->filename, m->down_filename);
+			else
+				migc_err(err, MIGC_EUSAGE, "%s has no down migration: "
+					 "nothing was rolled back", m->filename);
 			migc_err_where(err, m->filename, 0);
 			migc_err_version(err, m->version);
-			migc_err_hint(err, "roll back to a version after it (--to %s), or "
-				      "undo it by hand and `migrate resolve`", m->version);
+			if (n)
+				migc_err_hint(err, "roll back only the migrations newer than "
+					      "it (--to %s), or give it down SQL the way "
+					      "the tool writes one and rebuild", m->version);
+			else
+				migc_err_hint(err, "give it down SQL the way the tool writes "
+					      "one (a down section or file) and rebuild; "
+					      "migrate down never guesses how to undo a "
+					      "migration");
 			return MIGC_EUSAGE;
 		}
 		n++;
@@ -122,7 +164,8 @@ static int undo_one(const struct migc_run_ctx *c,
 			migc_err_hint_append(err, "its down migration ran without a "
 					     "transaction and the row is now marked failed: "
 					     "fix the database by hand, then `migrate "
-					     "resolve %s --applied` or `--pending`",
+					     "resolve %s --pending` if it is rolled back, "
+					     "`--applied` if it is back in place",
 					     dm.version);
 		} else {
 			rc = migc_engine_mark(c, it->hist->id, MIGC_H_UNDONE, -1, note, err);
@@ -184,7 +227,7 @@ static int down_step(const struct migc_run_ctx *c, const char *to,
 	if (it && to && migc_version_compare(it->pub.version, to) <= 0)
 		it = NULL;
 	/* another runner may have moved the history since the plan */
-	if (it && !it->pub.migration->down_sql)
+	if (it && has_down_sql(it->pub.migration) != 1)
 		rc = down_plan(r, NULL, 1, &n, err);
 	if (!rc && it) {
 		rc = undo_one(c, it, err); /* commits or rolls back */
@@ -215,6 +258,10 @@ int migc_down(migc_db *db, const migc_set *set, const char *to, size_t steps,
 		return migc_err(err, MIGC_EUSAGE, "give a version to roll back to, "
 				"or a number of steps, not both");
 	left = to ? (size_t)-1 : steps ? steps : 1;
+	/* "--to 0" is every migration, a version made of zeros included
+	 * (diesel's 00000000000000_diesel_initial_setup) */
+	if (to && strcmp(to, "0") == 0)
+		to = NULL;
 	migc_engine_ctx_init(&c, db, set, &opts);
 	rc = migc_engine_lock(db, &opts, err);
 	if (rc)

@@ -154,11 +154,21 @@ static int part_order(const void *pa, const void *pb)
 	return c ? c : strcmp(a->path, b->path);
 }
 
+/*
+ * A problem of a group, found after every file was read: named by paths
+ * relative to the directory, as the set's other whole-directory findings
+ * are (the compiler puts the directory in front). `other` is the file it
+ * clashes with, or NULL.
+ */
 static int group_fail(migc_error *err, const struct set_part *p,
-		      const char *why, const char *hint)
+		      const struct set_part *other, const char *why,
+		      const char *hint)
 {
-	migc_err(err, MIGC_EINVALID, "%s: %s", p->display, why);
-	migc_err_where(err, p->display, 0);
+	if (other)
+		migc_err(err, MIGC_EINVALID, "%s and %s: %s", other->path, p->path, why);
+	else
+		migc_err(err, MIGC_EINVALID, "%s: %s", p->path, why);
+	migc_err_where(err, p->path, 0);
 	migc_err_version(err, p->ln.version);
 	if (hint)
 		migc_err_hint(err, "%s", hint);
@@ -197,20 +207,22 @@ static int group_add(migc_set *set, struct set_part **g, size_t n,
 		}
 		if (p->ln.role == LAYOUT_UP || p->ln.role == LAYOUT_SECTIONS) {
 			if (up)
-				return group_fail(err, p, "a second up migration for the same version",
-						  up->display);
+				return group_fail(err, p, up, "two up migrations for one version",
+						  "every migration needs its own version; renumber "
+						  "one (migc new prints the next free one)");
 			up = p;
 		}
 		if (p->ln.role == LAYOUT_DOWN || p->ln.role == LAYOUT_SECTIONS) {
-			if (down && p->ln.role == LAYOUT_DOWN)
-				return group_fail(err, p, "a second down migration for the same version",
-						  down->display);
+			if (down && p->sec.has_down)
+				return group_fail(err, p, down, "two down migrations for one version",
+						  "keep one down migration per version");
 			if (p->sec.has_down)
 				down = p;
 		}
 	}
 	if (!up)
-		return group_fail(err, g[0], "a down migration (or settings) without its up migration",
+		return group_fail(err, g[0], NULL, "a down migration (or settings) without "
+				  "its up migration",
 				  "add the up migration, or remove this file");
 	memset(&in, 0, sizeof(in));
 	in.sql_owned = slice(up, up->sec.up_off, up->sec.up_len);

@@ -73,7 +73,8 @@ _foreign_is_pg() { # DB
 _foreign_py() { # CMD TOOL DIALECT STATE [ARG]
 	local dir
 	dir=$(foreign_dir "$2") || return 1
-	python3 -c "$_FOREIGN_PY" "$1" "$(_foreign_kind "$2")" "$dir" "$3" "$4" "${5:-}"
+	# -S: the standard library is enough, and site's imports are slow
+	python3 -S -c "$_FOREIGN_PY" "$1" "$(_foreign_kind "$2")" "$dir" "$3" "$4" "${5:-}"
 }
 
 # _foreign_run DB [PSQL-OPTION]: run SQL from stdin against DB.
@@ -107,20 +108,63 @@ foreign_history() { # TOOL DB [STATE]
 }
 
 foreign_apply() { # TOOL DB [STATE]
+	_foreign_apply "$1" "$2" "${3:-applied}" 0
+}
+
+# _foreign_apply TOOL DB STATE HISTORY: run the up SQL of the migrations
+# STATE has applied; then, when HISTORY is 1, write the history table too
+# (one python3 run for both: it is slow to start).
+_foreign_apply() {
 	local dialect=sqlite plan out file mode
 	_foreign_is_pg "$2" && dialect=pg
 	out=$(mktemp -d "${TEST_TMP:-${TMPDIR:-/tmp}}/foreign.XXXXXX") || return 1
-	plan=$(_foreign_py plan "$1" "$dialect" "${3:-applied}" "$out") || { rm -rf "$out"; return 1; }
+	plan=$(_foreign_py plan "$1" "$dialect" "$3" "$out") || { rm -rf "$out"; return 1; }
+	if _foreign_is_pg "$2"; then
+		# one psql session (each start costs): the migrations one after
+		# the other, each in BEGIN/COMMIT unless it runs without a
+		# transaction, then the history; psql stops at the first error
+		{
+			while IFS=$'\t' read -r file mode; do
+				[ -n "$file" ] || continue
+				printf '\\echo applying %s\n' "${file#*-}"
+				if [ "$mode" = tx ]; then
+					echo "BEGIN;"
+					cat "$out/$file"
+					printf '\nCOMMIT;\n'
+				else
+					cat "$out/$file"
+					echo
+				fi
+			done <<<"$plan"
+			if [ "$4" = 1 ]; then
+				printf '\\echo writing the history\n'
+				echo "BEGIN;"
+				cat "$out/history.sql"
+				echo "COMMIT;"
+			fi
+		} >"$out/all.sql"
+		PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning" \
+			psql -X -q -v ON_ERROR_STOP=1 -d "$2" -f "$out/all.sql" >"$out/log" || {
+			echo "foreign_apply: $1 failed on $2 while $(tail -n 1 "$out/log")" >&2
+			rm -rf "$out"
+			return 1
+		}
+		rm -rf "$out"
+		return 0
+	fi
 	while IFS=$'\t' read -r file mode; do
 		[ -n "$file" ] || continue
-		if [ "$mode" = tx ] && ! _foreign_is_pg "$2"; then
+		if [ "$mode" = tx ]; then
 			{ echo "BEGIN;"; cat "$out/$file"; echo; echo "COMMIT;"; } | _foreign_run "$2"
-		elif [ "$mode" = tx ]; then
-			_foreign_run "$2" --single-transaction <"$out/$file"
 		else
 			_foreign_run "$2" <"$out/$file"
 		fi || { echo "foreign_apply: $1 migration ${file#*-} failed on $2" >&2; rm -rf "$out"; return 1; }
 	done <<<"$plan"
+	if [ "$4" = 1 ] && ! _foreign_run "$2" --single-transaction <"$out/history.sql"; then
+		echo "foreign_history: writing $1's history into $2 failed" >&2
+		rm -rf "$out"
+		return 1
+	fi
 	rm -rf "$out"
 }
 
@@ -134,7 +178,7 @@ foreign_adopted() { # TOOL DB [STATE]
 		fi
 		echo "# foreign: $FOREIGN_WHY; writing dbmate's table as dbmate $_FOREIGN_DBMATE_VERSION does" >&2
 	fi
-	foreign_apply "$@" && foreign_history "$@"
+	_foreign_apply "$1" "$2" "${3:-applied}" 1
 }
 
 foreign_show() { # TOOL DB
@@ -215,7 +259,8 @@ _foreign_dbmate_up() { # TOOL DB [STATE]
 #   table     the history table's name
 #   history   the SQL creating and filling the history table
 #   plan      write each applied migration's up SQL to ARG/NNN-name.sql and
-#             print "NNN-name.sql<TAB>tx|notx" in the order the tool runs them
+#             print "NNN-name.sql<TAB>tx|notx" in the order the tool runs them;
+#             the history SQL goes to ARG/history.sql
 #   checksum  the checksum of the file ARG, as the tool stores it
 #   show      a query listing the history table
 # Where each rule comes from: tests/fixtures/foreign/README.md.
@@ -625,6 +670,8 @@ def main():
     if CMD == "history":
         print(history(ms))
     elif CMD == "plan":
+        with open(os.path.join(ARG, "history.sql"), "w") as f:
+            f.write(history(ms) + "\n")
         applied, _, _ = plan(ms)
         if STATE == "reapplied":
             applied = ms
