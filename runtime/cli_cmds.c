@@ -66,11 +66,11 @@ static int up_skipped(struct cli *c)
 	return cli_json_end(c, &j, NULL, 0);
 }
 
-static void up_human(const struct cli *c, const migc_report *r, size_t n,
+static void up_human(const struct cli *c, const struct migc_up_result *r,
 		     long long ms)
 {
-	const char *v = r ? cli_current_version(r) : NULL;
-	size_t deferred = r ? cli_count_state(r, MIGC_STATE_DEFERRED) : 0;
+	const char *v = r->current_version;
+	size_t n = r->applied, deferred = r->deferred;
 
 	if (c->quiet)
 		return;
@@ -89,8 +89,11 @@ static void up_human(const struct cli *c, const migc_report *r, size_t n,
 		       plural(deferred));
 }
 
-static int up_json(struct cli *c, const migc_report *r, const char *database,
-		   long long ms, const migc_error *err, int rc)
+/* current_version and deferred are those of the run's last view of the
+ * history (null and 0 when it failed before reading it). */
+static int up_json(struct cli *c, const struct migc_up_result *r,
+		   const char *database, long long ms, const migc_error *err,
+		   int rc)
 {
 	struct migc_json j;
 	size_t i;
@@ -108,33 +111,23 @@ static int up_json(struct cli *c, const migc_report *r, const char *database,
 	migc_json_end_array(&j);
 	migc_json_int(&j, "applied_count", (long long)c->napplied);
 	migc_json_int(&j, "duration_ms", ms);
-	migc_json_string(&j, "current_version", r ? cli_current_version(r) : NULL);
-	migc_json_int(&j, "deferred", r ? (long long)cli_count_state(r, MIGC_STATE_DEFERRED) : 0);
+	migc_json_string(&j, "current_version", r->current_version);
+	migc_json_int(&j, "deferred", (long long)r->deferred);
 	return cli_json_end(c, &j, err, rc);
 }
 
-/* The state after up, seen with up's phase (for the deferred count). */
-static migc_report *up_report(struct cli *c, migc_db *db)
-{
-	migc_options o = c->opts;
-	migc_report *r = NULL;
-	migc_error err;
-
-	if (o.phase == 0)
-		o.phase = MIGC_PHASE_PRE;
-	if (migc_status(&r, db, c->set, &o, &err) != 0)
-		return NULL; /* the summary only loses its version */
-	return r;
-}
-
+/*
+ * The summary (version, deferred count) comes from up's own last view of
+ * the history, not from a second read: that was a whole history read and
+ * report again, a quarter of a no-op up.
+ */
 int cli_cmd_up(struct cli *c)
 {
 	char database[600];
-	migc_report *r = NULL;
+	struct migc_up_result r;
 	migc_db *db = NULL;
 	migc_error err;
 	long long start;
-	size_t n = 0;
 	int rc;
 
 	if (skip_requested())
@@ -145,18 +138,16 @@ int cli_cmd_up(struct cli *c)
 	cli_database_label(database, sizeof(database), c, db);
 	start = migc_now_ms();
 	migc_error_clear(&err);
-	rc = migc_up(db, c->set, &c->opts, &n, &err);
+	rc = migc_engine_up(&r, db, c->set, &c->opts, &err);
 	if (rc)
 		cli_error(&err);
-	else
-		r = up_report(c, db);
 	if (!rc && !c->json)
-		up_human(c, r, n, migc_now_ms() - start);
+		up_human(c, &r, migc_now_ms() - start);
 	if (c->json)
-		rc = up_json(c, r, database, migc_now_ms() - start, &err, rc);
+		rc = up_json(c, &r, database, migc_now_ms() - start, &err, rc);
 	else
 		rc = migc_exit_code(rc);
-	migc_report_free(r);
+	migc_engine_up_result_clear(&r);
 	cli_close(db);
 	return rc;
 }

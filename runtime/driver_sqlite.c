@@ -23,6 +23,13 @@
  *
  * Writes start with BEGIN IMMEDIATE, so another writer (the application)
  * is waited for with the busy timeout instead of failing half-way.
+ *
+ * The history INSERT, UPDATE and stamp run once or twice per migration, so
+ * they are prepared once per connection (SQLITE_PREPARE_PERSISTENT) and
+ * reset after every use: preparing them each time was a fifth of an apply.
+ * A reset statement holds no lock and no read transaction, and SQLite
+ * re-prepares it by itself if the schema changes; all are finalized before
+ * sqlite3_close, which would refuse to close with statements left.
  */
 #define _DEFAULT_SOURCE
 
@@ -41,12 +48,17 @@
 #include "driver.h"
 #include "util.h"
 
+/* The history statements kept prepared for one history table. */
+enum cached_stmt { STMT_INSERT, STMT_UPDATE, STMT_STAMP, STMT_COUNT };
+
 struct migc_conn {
 	sqlite3 *db;
 	char *label;  /* the path, for messages (SQLite URLs hold no secrets) */
 	int lock_fd;  /* flock descriptor, -1 until the first lock */
 	int in_tx;    /* inside begin() ... commit()/rollback() */
 	volatile sig_atomic_t interrupted; /* set from a signal handler */
+	char *stmt_table;                  /* the table `stmt` was prepared for */
+	sqlite3_stmt *stmt[STMT_COUNT];    /* NULL until first used */
 };
 
 /* ------------------------------------------------------------------ */
@@ -178,10 +190,24 @@ static int sqlite_connect(struct migc_conn **out, const char *url,
 	return 0;
 }
 
+/* Finalize the cached statements (before a close, or for another table). */
+static void stmts_drop(struct migc_conn *c)
+{
+	int i;
+
+	for (i = 0; i < STMT_COUNT; i++) {
+		sqlite3_finalize(c->stmt[i]);
+		c->stmt[i] = NULL;
+	}
+	free(c->stmt_table);
+	c->stmt_table = NULL;
+}
+
 static void sqlite_close(struct migc_conn *c)
 {
 	if (!c)
 		return;
+	stmts_drop(c);
 	sqlite3_close(c->db);
 	/* only now: closing it earlier would drop SQLite's fcntl locks */
 	if (c->lock_fd >= 0)
@@ -423,6 +449,58 @@ static void table_name(struct table_name *t, const char *table)
 		 t->schema, t->bare);
 }
 
+/* The SQL of each cached statement; %s is the quoted table name. */
+static const char *const stmt_sql[STMT_COUNT] = {
+	[STMT_INSERT] = "INSERT INTO %s (version, name, kind, checksum, state, "
+			"applied_at, duration_ms, bundle_id, source_commit, "
+			"applied_by, note) VALUES "
+			"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[STMT_UPDATE] = "UPDATE %s SET state = ?1, duration_ms = CASE WHEN ?2 < 0 "
+			"THEN duration_ms ELSE ?2 END, note = coalesce(?3, note) "
+			"WHERE id = ?4",
+	/* max of the INTEGER PRIMARY KEY: one b-tree descent */
+	[STMT_STAMP] = "SELECT coalesce(max(id), 0) FROM %s",
+};
+
+/*
+ * Statement `which` for `table`, prepared on first use and kept for the
+ * connection; the caller steps it and hands it back with stmt_done(). A
+ * history table other than the cached one (a library caller switching
+ * tables) drops the cache first.
+ */
+static int stmt_get(struct migc_conn *c, enum cached_stmt which,
+		    const char *table, sqlite3_stmt **out, const char *what,
+		    migc_error *err)
+{
+	struct table_name t;
+	char sql[512];
+
+	*out = NULL;
+	if (c->stmt_table && strcmp(c->stmt_table, table) != 0)
+		stmts_drop(c);
+	if (!c->stmt[which]) {
+		if (!c->stmt_table && !(c->stmt_table = migc_strdup(table)))
+			return migc_err(err, MIGC_ENOMEM, "out of memory");
+		table_name(&t, table);
+		snprintf(sql, sizeof(sql), stmt_sql[which], t.qualified);
+		if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				       &c->stmt[which], NULL) != SQLITE_OK) {
+			c->stmt[which] = NULL;
+			return db_error(c, err, what);
+		}
+	}
+	*out = c->stmt[which];
+	return 0;
+}
+
+/* Ready a cached statement for its next use: no open cursor, no lock, and
+ * no binding left pointing at the caller's strings. */
+static void stmt_done(sqlite3_stmt *stmt)
+{
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+}
+
 static int sqlite_history_ensure(struct migc_conn *c, const char *table,
 				 migc_error *err)
 {
@@ -562,18 +640,13 @@ static int sqlite_history_insert(struct migc_conn *c, const char *table,
 				 const struct migc_history_row *row,
 				 long long *id, migc_error *err)
 {
-	struct table_name t;
-	sqlite3_stmt *stmt = NULL;
-	char sql[512];
+	sqlite3_stmt *stmt;
 	int rc;
 
-	table_name(&t, table);
-	snprintf(sql, sizeof(sql), "INSERT INTO %s (version, name, kind, "
-		 "checksum, state, applied_at, duration_ms, bundle_id, "
-		 "source_commit, applied_by, note) VALUES "
-		 "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)", t.qualified);
-	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		return db_error(c, err, "cannot write the history table");
+	rc = stmt_get(c, STMT_INSERT, table, &stmt,
+		      "cannot write the history table", err);
+	if (rc)
+		return rc;
 	sqlite3_bind_text(stmt, 1, row->version ? row->version : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, row->name ? row->name : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 3, migc_kind_name(row->kind), -1, SQLITE_STATIC);
@@ -588,7 +661,7 @@ static int sqlite_history_insert(struct migc_conn *c, const char *table,
 	rc = sqlite3_step(stmt);
 	if (rc != SQLITE_DONE)
 		db_error(c, err, "cannot write the history table");
-	sqlite3_finalize(stmt);
+	stmt_done(stmt);
 	if (rc != SQLITE_DONE)
 		return MIGC_EDB;
 	if (id)
@@ -601,26 +674,22 @@ static int sqlite_history_update(struct migc_conn *c, const char *table,
 				 long long duration_ms, const char *note,
 				 migc_error *err)
 {
-	struct table_name t;
-	sqlite3_stmt *stmt = NULL;
-	char sql[512];
+	sqlite3_stmt *stmt;
 	int rc;
 
-	table_name(&t, table);
-	snprintf(sql, sizeof(sql), "UPDATE %s SET state = ?1, duration_ms = "
-		 "CASE WHEN ?2 < 0 THEN duration_ms ELSE ?2 END, note = "
-		 "coalesce(?3, note) WHERE id = ?4", t.qualified);
-	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		return db_error(c, err, "cannot update the history table");
+	rc = stmt_get(c, STMT_UPDATE, table, &stmt,
+		      "cannot update the history table", err);
+	if (rc)
+		return rc;
 	sqlite3_bind_text(stmt, 1, migc_hstate_name(state), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, duration_ms);
-	if (note)
+	if (note) /* unbound (NULL) keeps the note: coalesce(?3, note) */
 		sqlite3_bind_text(stmt, 3, note, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 4, id);
 	rc = sqlite3_step(stmt);
 	if (rc != SQLITE_DONE)
 		db_error(c, err, "cannot update the history table");
-	sqlite3_finalize(stmt);
+	stmt_done(stmt);
 	if (rc != SQLITE_DONE)
 		return MIGC_EDB;
 	if (sqlite3_changes(c->db) != 1)
@@ -634,25 +703,21 @@ static int sqlite_history_update(struct migc_conn *c, const char *table,
 static int sqlite_history_stamp(struct migc_conn *c, const char *table,
 				long long *max_id, migc_error *err)
 {
-	struct table_name t;
-	sqlite3_stmt *stmt = NULL;
-	char sql[512];
+	sqlite3_stmt *stmt;
 	int rc;
 
 	*max_id = 0;
-	table_name(&t, table);
-	/* max of the INTEGER PRIMARY KEY: one b-tree descent */
-	snprintf(sql, sizeof(sql), "SELECT coalesce(max(id), 0) FROM %s",
-		 t.qualified);
-	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		return db_error(c, err, "cannot read the history table");
+	rc = stmt_get(c, STMT_STAMP, table, &stmt,
+		      "cannot read the history table", err);
+	if (rc)
+		return rc;
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
 		*max_id = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_ROW)
-		return db_error(c, err, "cannot read the history table");
-	return 0;
+	else
+		db_error(c, err, "cannot read the history table");
+	stmt_done(stmt);
+	return rc == SQLITE_ROW ? 0 : MIGC_EDB;
 }
 
 /* The flock is held for the whole run, so a "running" row seen by a
@@ -702,6 +767,11 @@ static int sqlite_query(struct migc_conn *c, const char *sql,
 	return stop;
 }
 
+static const char *sqlite_label(const struct migc_conn *c)
+{
+	return c->label;
+}
+
 const struct migc_driver migc_driver_sqlite = {
 	.version = MIGC_DRIVER_VERSION,
 	.name = "sqlite",
@@ -722,4 +792,5 @@ const struct migc_driver migc_driver_sqlite = {
 	.history_stamp = sqlite_history_stamp,
 	.runner_alive = sqlite_runner_alive,
 	.query = sqlite_query,
+	.label = sqlite_label,
 };

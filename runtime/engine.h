@@ -113,6 +113,30 @@ int migc_engine_mark(const struct migc_run_ctx *c, long long id,
 		     migc_hstate state, long long duration_ms, const char *note,
 		     migc_error *err);
 
+/*
+ * What a run of `up` leaves behind, for the CLI's summary line, so that it
+ * need not read the history a second time. Filled as far as the run got,
+ * failures included: `seen` is 0 when the run stopped before it read the
+ * history (options, lock, a failed read), and then the two fields after it
+ * are NULL and 0. The state is the run's last view of the history plus its
+ * own applications since: what `migrate status` with up's phase would show.
+ */
+struct migc_up_result {
+	size_t applied;        /* migrations this run applied */
+	int seen;              /* the history was read: the fields below hold */
+	char *current_version; /* the newest applied version (as `status`
+				* counts it), or NULL; owned */
+	size_t deferred;       /* post-phase migrations left for --phase post */
+};
+
+/*
+ * migc_up (which wraps it), filling `*out` on success and failure alike;
+ * the caller frees it with migc_engine_up_result_clear.
+ */
+int migc_engine_up(struct migc_up_result *out, migc_db *db, const migc_set *set,
+		   const migc_options *opts, migc_error *err);
+void migc_engine_up_result_clear(struct migc_up_result *r);
+
 /* Take the session lock (a no-op for per-transaction drivers: begin()
  * locks) and make sure the history table is there. */
 int migc_engine_lock(migc_db *db, const migc_options *opts, migc_error *err);

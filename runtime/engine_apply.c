@@ -435,13 +435,72 @@ static int wait_peer(const struct migc_run_ctx *c, const char *busy,
 	return 0;
 }
 
+/* The report states that hold an applied version, as `migrate status`
+ * counts them for its current version (cli_status.c). */
+static int holds_version(migc_state state)
+{
+	switch (state) {
+	case MIGC_STATE_APPLIED:
+	case MIGC_STATE_BASELINE:
+	case MIGC_STATE_DRIFTED:
+	case MIGC_STATE_MISSING:
+	case MIGC_STATE_FUTURE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void migc_engine_up_result_clear(struct migc_up_result *r)
+{
+	if (!r)
+		return;
+	free(r->current_version);
+	r->current_version = NULL;
+	r->deferred = 0;
+	r->seen = 0;
+}
+
+/*
+ * The summary from report `r` and the `ndone` migrations applied since it
+ * was read (a prefix of its plan): the newest applied version and the
+ * deferred count, as a fresh report would give them. The plan never holds
+ * a deferred migration, so the count is the report's. A summary that cannot
+ * be copied is left unknown: it must not fail the run.
+ */
+static void summarize(struct migc_up_result *out, const migc_report *r,
+		      const migc_migration *const *done, size_t ndone)
+{
+	const char *v = NULL;
+	size_t i, deferred = 0;
+
+	migc_engine_up_result_clear(out);
+	for (i = 0; i < r->count; i++) { /* versioned first, in version order */
+		const migc_report_row *row = &r->items[i].pub;
+
+		deferred += row->state == MIGC_STATE_DEFERRED;
+		if (row->kind == MIGC_KIND_VERSIONED && holds_version(row->state))
+			v = row->version;
+	}
+	for (i = 0; i < ndone; i++)
+		if (done[i]->kind == MIGC_KIND_VERSIONED &&
+		    (!v || migc_version_compare(done[i]->version, v) > 0))
+			v = done[i]->version;
+	if (v && !(out->current_version = migc_strdup(v)))
+		return;
+	out->deferred = deferred;
+	out->seen = 1;
+}
+
 /*
  * The apply loop. Each migration starts with begin(), which holds the
  * migration lock for that transaction; the view is refreshed only when the
  * history's stamp says another runner wrote. So N runners started at once
- * apply each migration exactly once, and all of them finish.
+ * apply each migration exactly once, and all of them finish. `out` gets the
+ * count and the summary of the last view.
  */
-static int up_loop(const struct migc_run_ctx *c, size_t *applied, migc_error *err)
+static int up_loop(const struct migc_run_ctx *c, struct migc_up_result *out,
+		   migc_error *err)
 {
 	const struct migc_driver *d = c->db->driver;
 	const migc_migration *m = NULL;
@@ -488,11 +547,14 @@ static int up_loop(const struct migc_run_ctx *c, size_t *applied, migc_error *er
 		v.next++;
 		if (id > v.max_id)
 			v.max_id = id;
-		if (applied)
-			(*applied)++;
+		out->applied++;
 	}
 	if (c->db->interrupted)
-		rc = interrupted(m, applied ? *applied : 0, rc, err);
+		rc = interrupted(m, out->applied, rc, err);
+	if (v.report)
+		summarize(out, v.report, v.plan, v.next);
+	else if (out->applied)
+		migc_engine_up_result_clear(out); /* a re-read failed after writes */
 	view_reset(&v);
 	return rc;
 }
@@ -504,38 +566,40 @@ static int up_loop(const struct migc_run_ctx *c, size_t *applied, migc_error *er
  * locked loop must decide (something pending, a "running" row, any doubt).
  * What is seen here is committed state, and the locked loop re-reads and
  * re-verifies anyway, so this path can only ever skip work that is done.
+ * `out` gets the summary of what was read, for a run that stops here or
+ * fails before the locked loop reads again.
  */
-static int nothing_to_do(const struct migc_run_ctx *c)
+static int nothing_to_do(migc_db *db, const migc_set *set,
+			 const migc_options *opts, struct migc_up_result *out)
 {
 	const migc_migration **plan = NULL;
-	migc_options quiet = *c->opts;
+	migc_options quiet = *opts;
 	migc_report *r = NULL;
 	migc_error ignored;
 	size_t n = 1;
 	int done;
 
 	quiet.on_event = NULL;
-	if (migc_engine_report(&r, c->db, c->set, &quiet, &ignored))
+	if (migc_engine_report(&r, db, set, &quiet, &ignored))
 		return 0;
+	summarize(out, r, NULL, 0);
 	done = !migc_engine_verify(r, &quiet, &ignored) &&
 	       !migc_engine_plan(&plan, &n, r, &quiet, &ignored) && n == 0;
 	if (done) /* once more, for the warnings (future versions...) */
-		migc_engine_verify(r, c->opts, &ignored);
+		migc_engine_verify(r, opts, &ignored);
 	free(plan);
 	migc_report_free(r);
 	return done;
 }
 
-int migc_up(migc_db *db, const migc_set *set, const migc_options *opts_in,
-	    size_t *applied, migc_error *err)
+int migc_engine_up(struct migc_up_result *out, migc_db *db, const migc_set *set,
+		   const migc_options *opts_in, migc_error *err)
 {
 	struct migc_run_ctx c;
 	migc_options opts;
-	size_t count = 0;
 	int rc;
 
-	if (applied)
-		*applied = 0;
+	memset(out, 0, sizeof(*out));
 	rc = migc_engine_options(&opts, opts_in, MIGC_PHASE_PRE, err);
 	if (rc)
 		return rc;
@@ -545,16 +609,28 @@ int migc_up(migc_db *db, const migc_set *set, const migc_options *opts_in,
 		migc_err_hint(err, "`migrate status` lists the bundle's versions");
 		return MIGC_ENOTFOUND;
 	}
-	migc_engine_ctx_init(&c, db, set, &opts);
-	if (nothing_to_do(&c))
+	/* before the run context: a no-op needs no bundle id (a hash over
+	 * every migration) and no user name */
+	if (nothing_to_do(db, set, &opts, out))
 		return 0;
+	migc_engine_ctx_init(&c, db, set, &opts);
 	rc = migc_engine_lock(db, &opts, err);
 	if (rc)
 		return rc;
-	rc = up_loop(&c, &count, err);
-	if (applied)
-		*applied = count;
+	rc = up_loop(&c, out, err);
 	return migc_engine_unlock(db, rc, err);
+}
+
+int migc_up(migc_db *db, const migc_set *set, const migc_options *opts,
+	    size_t *applied, migc_error *err)
+{
+	struct migc_up_result r;
+	int rc = migc_engine_up(&r, db, set, opts, err);
+
+	if (applied)
+		*applied = r.applied;
+	migc_engine_up_result_clear(&r);
+	return rc;
 }
 
 /* ------------------------------------------------------------------ */

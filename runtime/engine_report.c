@@ -57,25 +57,32 @@ static int migration_cmp(const void *a, const void *b)
 			   y->name);
 }
 
-/* By key, then newest (highest id) first. */
+static int hrow_key_compare(const struct migc_history_row *x,
+			    const struct migc_history_row *y)
+{
+	return key_compare(x->kind, x->version, x->name, y->kind, y->version,
+			   y->name);
+}
+
+/* By key, then oldest (lowest id) first: the newest row of a key is the
+ * last of its run. */
 static int hrow_cmp(const void *a, const void *b)
 {
 	const struct migc_history_row *x =
 		*(const struct migc_history_row *const *)a;
 	const struct migc_history_row *y =
 		*(const struct migc_history_row *const *)b;
-	int c = key_compare(x->kind, x->version, x->name, y->kind, y->version,
-			    y->name);
+	int c = hrow_key_compare(x, y);
 
 	if (c)
 		return c;
-	return x->id < y->id ? 1 : x->id > y->id ? -1 : 0;
+	return x->id < y->id ? -1 : x->id > y->id ? 1 : 0;
 }
 
 /*
- * qsort, unless `v` is already in order: the set comes sorted and the
- * history usually does, and sorting 10,000 sorted items still costs
- * n log n version comparisons on every run.
+ * qsort, unless `v` is already in order: the set comes sorted (the order
+ * of migc_set_finish is the merge order), and sorting 10,000 sorted items
+ * would cost n log n version comparisons on every run.
  */
 static void sort_unless_sorted(void *v, size_t n, size_t size,
 			       int (*cmp)(const void *, const void *))
@@ -109,15 +116,64 @@ static int sorted_set(const migc_migration ***out, const migc_set *set)
 	return 0;
 }
 
+/* Keep the last row of each run of equal keys in v[0..n) (sorted by
+ * hrow_cmp: the newest of each key); the new count. */
+static size_t last_per_key(const struct migc_history_row **v, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		if (k && hrow_key_compare(v[k - 1], v[i]) == 0)
+			v[k - 1] = v[i];
+		else
+			v[k++] = v[i];
+	}
+	return k;
+}
+
+/*
+ * Keep the newest row of each key of v[0..n) (rows of one kind), in key
+ * order; the new count. The drivers read the history in id order, so the
+ * rows of one kind are nearly always in key order already, each key's rows
+ * oldest first: one pass checks that and drops the older rows with one
+ * comparison per row. Only rows out of order cost a sort.
+ */
+static size_t newest_per_key(const struct migc_history_row **v, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		int c = k ? hrow_key_compare(v[k - 1], v[i]) : -1;
+
+		if (c > 0 || (c == 0 && v[k - 1]->id > v[i]->id))
+			break; /* out of order */
+		if (c == 0)
+			v[k - 1] = v[i]; /* a newer row of the same key */
+		else
+			v[k++] = v[i];
+	}
+	if (i == n)
+		return k;
+	/* The rows dropped so far were older rows of a key still kept, so
+	 * sorting what is left and keeping the newest gives the same answer. */
+	memmove(v + k, v + i, (n - i) * sizeof(*v));
+	n = k + (n - i);
+	qsort(v, n, sizeof(*v), hrow_cmp);
+	return last_per_key(v, n);
+}
+
 /*
  * The history rows that count, in merge order: for each version (or
- * repeatable name) the latest row whose state is not "undone".
+ * repeatable name) the latest row whose state is not "undone". Versioned
+ * and repeatable rows are taken apart first: a repeatable applied between
+ * two versioned migrations puts the id order out of key order, and every
+ * report would then sort the whole history.
  */
 static int effective_history(const struct migc_history_row ***out,
 			     size_t *count, const struct migc_history *h)
 {
 	const struct migc_history_row **v;
-	size_t i, n = 0, k = 0;
+	size_t i, nv = 0, nr = 0, kv, kr;
 
 	*out = NULL;
 	*count = 0;
@@ -127,18 +183,18 @@ static int effective_history(const struct migc_history_row ***out,
 	if (!v)
 		return MIGC_ENOMEM;
 	for (i = 0; i < h->count; i++)
-		if (h->rows[i].state != MIGC_H_UNDONE)
-			v[n++] = &h->rows[i];
-	sort_unless_sorted(v, n, sizeof(*v), hrow_cmp);
-	for (i = 0; i < n; i++) {
-		if (k && key_compare(v[k - 1]->kind, v[k - 1]->version,
-				     v[k - 1]->name, v[i]->kind, v[i]->version,
-				     v[i]->name) == 0)
-			continue;
-		v[k++] = v[i];
-	}
+		if (h->rows[i].state != MIGC_H_UNDONE &&
+		    h->rows[i].kind == MIGC_KIND_VERSIONED)
+			v[nv++] = &h->rows[i];
+	for (i = 0; i < h->count; i++)
+		if (h->rows[i].state != MIGC_H_UNDONE &&
+		    h->rows[i].kind != MIGC_KIND_VERSIONED)
+			v[nv + nr++] = &h->rows[i];
+	kv = newest_per_key(v, nv);
+	kr = newest_per_key(v + nv, nr);
+	memmove(v + kv, v + nv, kr * sizeof(*v)); /* repeatables after */
 	*out = v;
-	*count = k;
+	*count = kv + kr;
 	return 0;
 }
 

@@ -52,6 +52,11 @@ struct migc_history_row {
 	char *runner;
 };
 
+/*
+ * Rows in the order pushed. Start from {NULL, 0, 0}; grow only with
+ * migc_history_push and free only with migc_history_clear (`rows` is part
+ * of a larger allocation that also holds the rows' strings).
+ */
 struct migc_history {
 	struct migc_history_row *rows;
 	size_t count;
@@ -64,9 +69,14 @@ int migc_hstate_parse(const char *text, migc_hstate *out); /* 0 or -1 */
 const char *migc_kind_name(int kind);                      /* "versioned" */
 int migc_kind_parse(const char *text, int *out);           /* 0 or -1 */
 
-/* Append a row, copying every string (NULL is stored as ""). */
+/*
+ * Append a row, copying every string (NULL is stored as ""): 0, or
+ * MIGC_ENOMEM with `h` as it was. The copies stay valid, and unchanged,
+ * until migc_history_clear, however many rows are pushed after.
+ */
 int migc_history_push(struct migc_history *h,
 		      const struct migc_history_row *row);
+/* Free the rows and their strings; `h` is then empty ({NULL, 0, 0}). */
 void migc_history_clear(struct migc_history *h);
 
 #endif /* MIGC_HISTORY_H */

@@ -15,6 +15,8 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include "cli.h"
+#include "engine.h"
 #include "migc.h"
 #include "unit.h"
 #include "util.h"
@@ -873,6 +875,215 @@ static void test_options_version_is_checked(void)
 	CHECK_STR(migc_state_name(MIGC_STATE_OUT_OF_ORDER), "out-of-order");
 }
 
+/*
+ * The SQLite driver keeps its history statements prepared for the
+ * connection: they must follow a switch of history table on the same
+ * connection, survive a migration that alters the history table (SQLite
+ * re-prepares them), and serve the no-transaction path's UPDATE.
+ */
+static void test_cached_history_statements(void)
+{
+	const char *const files[] = {
+		"0001_a.sql", "CREATE TABLE IF NOT EXISTS a(x);\n",
+		"0002_b.sql", "-- migc:no-transaction\nCREATE TABLE IF NOT EXISTS b(x);\n",
+		"0003_c.sql", "CREATE TABLE IF NOT EXISTS c(x);\n",
+		NULL,
+	};
+	const char *const alter[] = {
+		"0001_a.sql", "CREATE TABLE IF NOT EXISTS a(x);\n",
+		"0002_b.sql", "-- migc:no-transaction\nCREATE TABLE IF NOT EXISTS b(x);\n",
+		"0003_c.sql", "CREATE TABLE IF NOT EXISTS c(x);\n",
+		"0004_alter.sql", "ALTER TABLE h1 ADD COLUMN extra TEXT;\n",
+		"0005_d.sql", "-- migc:no-transaction\nCREATE TABLE d(x);\n",
+		"0006_e.sql", "CREATE TABLE e(x);\n",
+		NULL,
+	};
+	char path[512];
+	migc_options o = opts_with(NULL);
+	migc_set *set = mkset(files), *set2 = mkset(alter);
+	migc_db *db;
+	migc_error err;
+	size_t n;
+
+	new_db(path);
+	db = open_path(path, &o);
+	o.history_table = "h1";
+	CHECK_INT(migc_up(db, set, &o, &n, &err), 0);
+	CHECK_INT(n, 3);
+	o.history_table = "h2"; /* same connection, another table */
+	CHECK_INT(migc_up(db, set, &o, &n, &err), 0);
+	CHECK_INT(n, 3);
+	o.history_table = "h1";
+	CHECK_INT(migc_up(db, set, &o, &n, &err), 0);
+	CHECK_INT(n, 0);
+	CHECK_INT(migc_up(db, set2, &o, &n, &err), 0);
+	CHECK_INT(n, 3);
+	migc_db_free(db);
+	migc_set_free(set);
+	migc_set_free(set2);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM h1 WHERE state = 'applied'"), 6);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM h2 WHERE state = 'applied'"), 3);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM h1 WHERE version = '0005' "
+			"AND duration_ms >= 0 AND note = ''"), 1);
+	CHECK(table_exists(path, "d") && table_exists(path, "e"));
+}
+
+/*
+ * migc_engine_up hands back what `migrate up` prints after the run (the
+ * newest applied version, the deferred count) without a second history
+ * read: it must say what a fresh `status` with up's phase says, after
+ * applying, after a no-op, and after a failure that came once the history
+ * was read; and nothing (seen = 0) after a failure before that.
+ */
+static void check_summary_like_status(const char *path,
+				      const char *const *files,
+				      const struct migc_up_result *res)
+{
+	migc_options o = opts_with(NULL);
+	migc_set *set = mkset(files);
+	migc_db *db = open_path(path, &o);
+	migc_report *r = NULL;
+	migc_error err;
+	const char *v;
+
+	o.phase = MIGC_PHASE_PRE;
+	CHECK_INT(migc_status(&r, db, set, &o, &err), 0);
+	CHECK(res->seen);
+	v = cli_current_version(r);
+	if (v)
+		CHECK_STR(res->current_version, v);
+	else
+		CHECK(res->current_version == NULL);
+	CHECK_INT(res->deferred, cli_count_state(r, MIGC_STATE_DEFERRED));
+	migc_report_free(r);
+	migc_db_free(db);
+	migc_set_free(set);
+}
+
+static void test_up_result_is_the_status_after_the_run(void)
+{
+	const char *const files[] = {
+		"0001_a.sql", "CREATE TABLE a(x);\n",
+		"0002_post.sql", "-- migc:phase post\nCREATE TABLE p(x);\n",
+		"0003_b.sql", "CREATE TABLE b(x);\n",
+		"R__v.sql", "CREATE VIEW IF NOT EXISTS v AS SELECT 1;\n",
+		NULL,
+	};
+	const char *const broken[] = {
+		"0001_a.sql", "CREATE TABLE a(x);\n",
+		"0002_post.sql", "-- migc:phase post\nCREATE TABLE p(x);\n",
+		"0003_b.sql", "CREATE TABLE b(x);\n",
+		"0004_c.sql", "CREATE TABLE c(x);\n",
+		"0005_bad.sql", "CREATE TABEL oops(x);\n",
+		"R__v.sql", "CREATE VIEW IF NOT EXISTS v AS SELECT 1;\n",
+		NULL,
+	};
+	char path[512];
+	migc_options o = opts_with(NULL);
+	migc_set *set = mkset(files), *bad = mkset(broken);
+	struct migc_up_result res;
+	migc_db *db;
+	migc_error err;
+
+	new_db(path);
+	db = open_path(path, &o);
+	o.target = "0001";
+	CHECK_INT(migc_engine_up(&res, db, set, &o, &err), 0);
+	CHECK_INT(res.applied, 2); /* 0001 and the repeatable */
+	CHECK_STR(res.current_version, "0001");
+	CHECK_INT(res.deferred, 1);
+	check_summary_like_status(path, files, &res);
+	migc_engine_up_result_clear(&res);
+	o.target = NULL;
+	CHECK_INT(migc_engine_up(&res, db, set, &o, &err), 0);
+	CHECK_INT(res.applied, 1);
+	CHECK_STR(res.current_version, "0003");
+	check_summary_like_status(path, files, &res);
+	migc_engine_up_result_clear(&res);
+	CHECK_INT(migc_engine_up(&res, db, set, &o, &err), 0); /* a no-op */
+	CHECK_INT(res.applied, 0);
+	CHECK_STR(res.current_version, "0003");
+	CHECK_INT(res.deferred, 1);
+	migc_engine_up_result_clear(&res);
+	/* 0004 applies, 0005 fails: the summary is the state it left */
+	CHECK_INT(migc_engine_up(&res, db, bad, &o, &err), MIGC_EFAILED);
+	CHECK_INT(res.applied, 1);
+	CHECK_STR(res.current_version, "0004");
+	check_summary_like_status(path, broken, &res);
+	migc_engine_up_result_clear(&res);
+	/* a failure before the history is read: nothing is known */
+	o.history_table = "bad-name";
+	CHECK_INT(migc_engine_up(&res, db, set, &o, &err), MIGC_EUSAGE);
+	CHECK(!res.seen && res.current_version == NULL && res.deferred == 0);
+	migc_engine_up_result_clear(&res);
+	migc_engine_up_result_clear(NULL);
+	migc_db_free(db);
+	migc_set_free(set);
+	migc_set_free(bad);
+}
+
+/*
+ * The report keeps, for each version or repeatable, the newest history row,
+ * however the rows' id order interleaves them: repeatables applied between
+ * versioned migrations, a repeatable applied again, a version applied out
+ * of order. (The report checks the id order and sorts only when it must.)
+ */
+static void test_report_takes_the_newest_row_in_any_order(void)
+{
+	const char *const s1[] = {
+		"0001_a.sql", "CREATE TABLE a(x);\n",
+		"R__b.sql", "DROP VIEW IF EXISTS b;\nCREATE VIEW b AS SELECT 1;\n",
+		NULL,
+	};
+	const char *const s2[] = {
+		"0001_a.sql", "CREATE TABLE a(x);\n",
+		"0003_c.sql", "CREATE TABLE c(x);\n",
+		"R__a.sql", "DROP VIEW IF EXISTS va;\nCREATE VIEW va AS SELECT 1;\n",
+		"R__b.sql", "DROP VIEW IF EXISTS b;\nCREATE VIEW b AS SELECT 2;\n",
+		NULL,
+	};
+	const char *const s3[] = {
+		"0001_a.sql", "CREATE TABLE a(x);\n",
+		"0002_b.sql", "CREATE TABLE b2(x);\n",
+		"0003_c.sql", "CREATE TABLE c(x);\n",
+		"R__a.sql", "DROP VIEW IF EXISTS va;\nCREATE VIEW va AS SELECT 1;\n",
+		"R__b.sql", "DROP VIEW IF EXISTS b;\nCREATE VIEW b AS SELECT 2;\n",
+		NULL,
+	};
+	const char *const old_b[] = {
+		"0001_a.sql", "CREATE TABLE a(x);\n",
+		"0002_b.sql", "CREATE TABLE b2(x);\n",
+		"0003_c.sql", "CREATE TABLE c(x);\n",
+		"R__a.sql", "DROP VIEW IF EXISTS va;\nCREATE VIEW va AS SELECT 1;\n",
+		"R__b.sql", "DROP VIEW IF EXISTS b;\nCREATE VIEW b AS SELECT 1;\n",
+		NULL,
+	};
+	char path[512];
+	migc_options o = opts_with(NULL);
+	migc_error err;
+	size_t n;
+
+	new_db(path);
+	CHECK_INT(up_files(path, s1, &o, &n, &err), 0);
+	CHECK_INT(n, 2);
+	CHECK_INT(up_files(path, s2, &o, &n, &err), 0); /* 0003, R__a, R__b */
+	CHECK_INT(n, 3);
+	o.allow_out_of_order = 1;
+	CHECK_INT(up_files(path, s3, &o, &n, &err), 0); /* 0002 after 0003 */
+	CHECK_INT(n, 1);
+	/* ids: 0001 R__b 0003 R__a R__b 0002 */
+	CHECK_INT(q_int(path, "SELECT group_concat(coalesce(nullif(version, ''), "
+			"name), ' ') = '0001 b 0003 a b 0002' FROM (SELECT * FROM "
+			"migc_history ORDER BY id)"), 1);
+	CHECK_STR(state_of(path, s3, &o, "b"), "applied");
+	CHECK_STR(state_of(path, s3, &o, "a"), "applied");
+	CHECK_STR(state_of(path, s3, &o, "0002"), "applied");
+	CHECK_STR(state_of(path, old_b, &o, "b"), "changed");
+	CHECK_INT(verify_files(path, s3, &o, &err), 0);
+	CHECK_INT(up_files(path, s3, &o, &n, &err), 0);
+	CHECK_INT(n, 0);
+}
+
 static void cleanup(void)
 {
 	char cmd[300];
@@ -916,5 +1127,8 @@ int main(void)
 	RUN(test_urls);
 	RUN(test_run_from_a_bundle);
 	RUN(test_ten_thousand_migrations);
+	RUN(test_cached_history_statements);
+	RUN(test_up_result_is_the_status_after_the_run);
+	RUN(test_report_takes_the_newest_row_in_any_order);
 	return unit_done();
 }

@@ -1,0 +1,278 @@
+/*
+ * test_bundle_load.c - how a bundle's multi-row SQL is loaded
+ * (runtime/bundle.c): every migration longer than a row comes out whole,
+ * contiguous and NUL-terminated, however many there are and however large
+ * (past the 2 MiB where the copies go to huge pages); directives are read
+ * from a leading comment block longer than a row; the flags must still
+ * match them; and a damaged migration anywhere (the first copied, or one
+ * after it) is refused without leaking the copies (the sanitizer build
+ * checks that). Down SQL (other tools' layouts) is copied the same way,
+ * even when it is the first copy of the bundle.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "migc.h"
+#include "unit.h"
+
+enum { N = 6 };
+
+/* The SQL of migration i: sizes from 1 to ~3 MB, some with directives
+ * after a comment block longer than a row. */
+static char *make_sql(int i, size_t *len)
+{
+	static const size_t sizes[N] = {100, 4095, 4096, 9000, 3u << 20, 70000};
+	size_t n = sizes[i], off = 0;
+	char *s = malloc(n + 1);
+
+	if (!s)
+		return NULL;
+	if (i == 3 || i == 5) { /* a long leading comment block, then the directive */
+		while (off < 5000) {
+			memcpy(s + off, "-- a comment line of the header\n", 32);
+			off += 32;
+		}
+		memcpy(s + off, "-- migc:no-transaction\n", 23);
+		off += 23;
+	}
+	while (off < n) {
+		s[off] = off % 61 == 60 ? '\n' : (char)('a' + (off + (size_t)i) % 26);
+		off++;
+	}
+	s[n] = '\0';
+	memcpy(s + n - 2, ";\n", 2);
+	*len = n;
+	return s;
+}
+
+struct fixture {
+	char *sql[N];
+	size_t len[N];
+	char (*rows[N])[MIGC_BUNDLE_ROW];
+	char sums[N][33], names[N][32], versions[N][8], id[33];
+	struct migc_bundle_entry e[N];
+	struct migc_bundle b;
+};
+
+static void fixture_free(struct fixture *f)
+{
+	int i;
+
+	for (i = 0; i < N; i++) {
+		free(f->sql[i]);
+		free(f->rows[i]);
+	}
+	free(f);
+}
+
+/* The bundle the compiler would emit for these migrations. */
+static struct fixture *make_fixture(void)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	migc_set *set = NULL;
+	migc_error err;
+	int i;
+
+	if (!f || migc_set_new(&set, &err))
+		return f;
+	for (i = 0; i < N; i++) {
+		size_t nrows, r;
+
+		f->sql[i] = make_sql(i, &f->len[i]);
+		nrows = f->len[i] / MIGC_BUNDLE_ROW_BYTES + 1;
+		f->rows[i] = calloc(nrows, MIGC_BUNDLE_ROW);
+		if (!f->sql[i] || !f->rows[i])
+			break;
+		for (r = 0; r * MIGC_BUNDLE_ROW_BYTES < f->len[i]; r++) {
+			size_t left = f->len[i] - r * MIGC_BUNDLE_ROW_BYTES;
+
+			memcpy(f->rows[i][r], f->sql[i] + r * MIGC_BUNDLE_ROW_BYTES,
+			       left < MIGC_BUNDLE_ROW_BYTES ? left : MIGC_BUNDLE_ROW_BYTES);
+		}
+		snprintf(f->versions[i], sizeof(f->versions[i]), "%04d", i + 1);
+		snprintf(f->names[i], sizeof(f->names[i]), "%04d_m.sql", i + 1);
+		migc_checksum(f->sums[i], f->sql[i], f->len[i]);
+		if (migc_set_add(set, f->names[i], NULL, f->sql[i], f->len[i], &err))
+			unit_fail(__FILE__, __LINE__, "set_add: %s", err.message);
+		f->e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
+			.flags = i == 3 || i == 5 ? MIGC_FLAG_NO_TRANSACTION : 0,
+			.version = f->versions[i], .name = "m", .filename = f->names[i],
+			.checksum = f->sums[i], .sql_len = f->len[i],
+			.sql = (const char(*)[MIGC_BUNDLE_ROW])f->rows[i], .sql_line = 1};
+	}
+	migc_set_finish(set, &err);
+	migc_set_bundle_id(set, f->id);
+	migc_set_free(set);
+	f->b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.compiler_version = MIGC_VERSION, .bundle_id = f->id,
+		.source_commit = "", .source_dirty = -1, .count = N,
+		.entries = f->e, .layout = MIGC_LAYOUT_MIGC};
+	return f;
+}
+
+static void multi_row_sql_comes_out_whole(void)
+{
+	struct fixture *f = make_fixture();
+	migc_set *set = NULL;
+	migc_error err;
+	int i;
+
+	CHECK(f && f->rows[N - 1]);
+	if (!f || !f->rows[N - 1])
+		return;
+	CHECK_INT(migc_bundle_load(&set, &f->b, &err), 0);
+	CHECK_INT(migc_set_count(set), N);
+	for (i = 0; set && i < N; i++) {
+		const migc_migration *m = migc_set_get(set, i);
+
+		CHECK_INT(m->sql_len, f->len[i]);
+		CHECK(memcmp(m->sql, f->sql[i], f->len[i]) == 0);
+		CHECK(m->sql[m->sql_len] == '\0');
+		CHECK_INT(m->flags, f->e[i].flags);
+	}
+	migc_set_free(set);
+	fixture_free(f);
+}
+
+static void directives_must_still_match_the_flags(void)
+{
+	struct fixture *f = make_fixture();
+	migc_set *set = NULL;
+	migc_error err;
+
+	if (!f || !f->rows[N - 1])
+		return;
+	f->e[3].flags = 0; /* the file says no-transaction, past its first row */
+	CHECK_INT(migc_bundle_load(&set, &f->b, &err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0004_m.sql");
+	CHECK_CONTAINS(err.message, "directives");
+	CHECK(set == NULL);
+	fixture_free(f);
+}
+
+static void damage_anywhere_is_refused_without_leaks(void)
+{
+	static const int victims[] = {1, 2, 4, 5};
+	size_t k;
+
+	for (k = 0; k < sizeof(victims) / sizeof(victims[0]); k++) {
+		struct fixture *f = make_fixture();
+		migc_set *set = NULL;
+		migc_error err;
+		int v = victims[k];
+
+		if (!f || !f->rows[N - 1])
+			return;
+		f->rows[v][0][10] ^= 1;
+		CHECK_INT(migc_bundle_load(&set, &f->b, &err), MIGC_ECORRUPT);
+		CHECK_CONTAINS(err.message, f->names[v]);
+		CHECK(set == NULL);
+		fixture_free(f);
+	}
+}
+
+/* Rows of `len` bytes of `sql`, as the compiler lays them out. */
+static char (*rows_of(const char *sql, size_t len))[MIGC_BUNDLE_ROW]
+{
+	char (*rows)[MIGC_BUNDLE_ROW] = calloc(len / MIGC_BUNDLE_ROW_BYTES + 1,
+						MIGC_BUNDLE_ROW);
+	size_t r;
+
+	for (r = 0; rows && r * MIGC_BUNDLE_ROW_BYTES < len; r++) {
+		size_t left = len - r * MIGC_BUNDLE_ROW_BYTES;
+
+		memcpy(rows[r], sql + r * MIGC_BUNDLE_ROW_BYTES,
+		       left < MIGC_BUNDLE_ROW_BYTES ? left : MIGC_BUNDLE_ROW_BYTES);
+	}
+	return rows;
+}
+
+/* SQL text of `len` bytes. */
+static char *filler(size_t len, char c)
+{
+	char *s = malloc(len + 1);
+	size_t i;
+
+	if (!s)
+		return NULL;
+	for (i = 0; i < len; i++)
+		s[i] = i % 50 == 49 ? '\n' : c;
+	memcpy(s, "SELECT 1;\n--", 12);
+	s[len] = '\0';
+	return s;
+}
+
+static void down_sql_is_copied_too(void)
+{
+	static const char *const files[] = {"000001_a.up.sql", "000001_a.down.sql",
+					    "000002_b.up.sql", "000002_b.down.sql"};
+	static const size_t sizes[] = {50, 6000, 9000, 5000};
+	char *sql[4], (*rows[4])[MIGC_BUNDLE_ROW], id[33];
+	struct migc_bundle_entry e[2];
+	struct migc_bundle b;
+	migc_set *set = NULL, *loaded = NULL;
+	migc_error err;
+	int i, damaged;
+
+	CHECK_INT(migc_set_new(&set, &err), 0);
+	CHECK_INT(migc_set_set_layout(set, MIGC_LAYOUT_GOLANG_MIGRATE, &err), 0);
+	for (i = 0; i < 4; i++) {
+		sql[i] = filler(sizes[i], (char)('a' + i));
+		rows[i] = sql[i] ? rows_of(sql[i], sizes[i]) : NULL;
+		CHECK(sql[i] && rows[i]);
+		if (migc_set_add(set, files[i], NULL, sql[i], sizes[i], &err))
+			unit_fail(__FILE__, __LINE__, "set_add %s: %s", files[i], err.message);
+	}
+	CHECK_INT(migc_set_finish(set, &err), 0);
+	CHECK_INT(migc_set_count(set), 2);
+	migc_set_bundle_id(set, id);
+	for (i = 0; i < 2 && migc_set_count(set) == 2; i++) {
+		const migc_migration *m = migc_set_get(set, i);
+
+		e[i] = (struct migc_bundle_entry){.kind = (int)m->kind,
+			.flags = m->flags, .version = m->version, .name = m->name,
+			.filename = m->filename, .checksum = m->checksum,
+			.sql_len = m->sql_len, .sql = (const char(*)[MIGC_BUNDLE_ROW])rows[2 * i],
+			.sql_line = 1, .down_filename = m->down_filename,
+			.down_checksum = m->down_checksum, .down_len = m->down_len,
+			.down = (const char(*)[MIGC_BUNDLE_ROW])rows[2 * i + 1],
+			.down_line = 1};
+	}
+	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.compiler_version = MIGC_VERSION, .bundle_id = id,
+		.source_commit = "", .source_dirty = -1, .count = 2, .entries = e,
+		.layout = MIGC_LAYOUT_GOLANG_MIGRATE};
+	/* the first copy is 000001's down SQL: that entry owns the block */
+	CHECK_INT(migc_bundle_load(&loaded, &b, &err), 0);
+	for (i = 0; loaded && i < 2; i++) {
+		const migc_migration *m = migc_set_get(loaded, i);
+
+		CHECK(m->sql_len == sizes[2 * i] && memcmp(m->sql, sql[2 * i], sizes[2 * i]) == 0);
+		CHECK(m->down_sql && m->down_len == sizes[2 * i + 1] &&
+		      memcmp(m->down_sql, sql[2 * i + 1], sizes[2 * i + 1]) == 0);
+		CHECK(m->down_sql && m->down_sql[m->down_len] == '\0');
+	}
+	migc_set_free(loaded);
+	for (damaged = 1; damaged < 4; damaged++) {
+		rows[damaged][1][7] ^= 1;
+		loaded = NULL;
+		CHECK_INT(migc_bundle_load(&loaded, &b, &err), MIGC_ECORRUPT);
+		CHECK_CONTAINS(err.message, files[damaged]);
+		rows[damaged][1][7] ^= 1;
+	}
+	migc_set_free(set);
+	for (i = 0; i < 4; i++) {
+		free(sql[i]);
+		free(rows[i]);
+	}
+}
+
+int main(void)
+{
+	RUN(multi_row_sql_comes_out_whole);
+	RUN(directives_must_still_match_the_flags);
+	RUN(damage_anywhere_is_refused_without_leaks);
+	RUN(down_sql_is_copied_too);
+	return unit_done();
+}

@@ -1,0 +1,144 @@
+/*
+ * test_history.c - the history row array (runtime/history.c): pushed rows
+ * keep their strings, unchanged and at the same addresses, until the clear,
+ * however many rows come after (their strings live in an arena of blocks);
+ * NULL is stored as ""; a string larger than any block fits; a cleared
+ * history is empty and can be filled again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "history.h"
+#include "migc.h"
+#include "unit.h"
+
+/* A row whose strings all say which row it is. */
+static void make_row(struct migc_history_row *r, char buf[9][48], size_t i)
+{
+	int k;
+
+	memset(r, 0, sizeof(*r));
+	for (k = 0; k < 9; k++)
+		snprintf(buf[k], 48, "%zu-%d%.*s", i, k, (int)(i % 17), "xxxxxxxxxxxxxxxxx");
+	r->id = (long long)i + 1;
+	r->kind = MIGC_KIND_VERSIONED;
+	r->state = MIGC_H_APPLIED;
+	r->duration_ms = (long long)i;
+	r->version = buf[0];
+	r->name = buf[1];
+	r->checksum = buf[2];
+	r->applied_at = buf[3];
+	r->bundle_id = buf[4];
+	r->source_commit = buf[5];
+	r->applied_by = buf[6];
+	r->note = buf[7];
+	r->runner = buf[8];
+}
+
+static int row_is(const struct migc_history_row *r, size_t i)
+{
+	const char *got[9] = {r->version, r->name, r->checksum, r->applied_at,
+			      r->bundle_id, r->source_commit, r->applied_by,
+			      r->note, r->runner};
+	char buf[9][48];
+	struct migc_history_row want;
+	int k;
+
+	make_row(&want, buf, i);
+	for (k = 0; k < 9; k++)
+		if (strcmp(got[k], buf[k]) != 0)
+			return 0;
+	return r->id == want.id && r->duration_ms == want.duration_ms &&
+	       r->state == want.state && r->kind == want.kind;
+}
+
+static void test_rows_keep_their_strings_until_clear(void)
+{
+	enum { N = 30000 };
+	struct migc_history h = {NULL, 0, 0};
+	struct migc_history_row r;
+	char buf[9][48];
+	const char *first_name = NULL, *early_note = NULL;
+	size_t i, bad = 0;
+
+	for (i = 0; i < N; i++) {
+		make_row(&r, buf, i);
+		if (migc_history_push(&h, &r) != 0)
+			break;
+		memset(buf, '#', sizeof(buf)); /* the push copied them */
+		if (i == 0)
+			first_name = h.rows[0].name;
+		if (i == 100)
+			early_note = h.rows[100].note;
+	}
+	CHECK_INT(h.count, N);
+	for (i = 0; i < h.count; i++)
+		bad += !row_is(&h.rows[i], i);
+	CHECK_INT(bad, 0);
+	/* the strings did not move while the row array grew around them */
+	CHECK(first_name == h.rows[0].name);
+	CHECK(early_note == h.rows[100].note);
+	CHECK_STR(first_name, "0-1");
+	migc_history_clear(&h);
+	CHECK(h.rows == NULL && h.count == 0 && h.cap == 0);
+}
+
+static void test_null_strings_become_empty(void)
+{
+	struct migc_history h = {NULL, 0, 0};
+	struct migc_history_row r;
+
+	memset(&r, 0, sizeof(r));
+	r.id = 7;
+	r.version = "0001";
+	CHECK_INT(migc_history_push(&h, &r), 0);
+	CHECK_INT(h.count, 1);
+	CHECK_STR(h.rows[0].version, "0001");
+	CHECK_STR(h.rows[0].name, "");
+	CHECK_STR(h.rows[0].runner, "");
+	CHECK_STR(h.rows[0].note, "");
+	CHECK(h.rows[0].version != r.version);
+	migc_history_clear(&h);
+	migc_history_clear(&h); /* twice is fine */
+	migc_history_clear(NULL);
+}
+
+static void test_a_string_larger_than_a_block(void)
+{
+	enum { BIG = 3 * 1024 * 1024 };
+	struct migc_history h = {NULL, 0, 0};
+	struct migc_history_row r;
+	char *note = malloc(BIG + 1);
+	char buf[9][48];
+
+	CHECK(note != NULL);
+	if (!note)
+		return;
+	memset(note, 'n', BIG);
+	note[BIG] = '\0';
+	make_row(&r, buf, 1);
+	CHECK_INT(migc_history_push(&h, &r), 0);
+	r.note = note;
+	CHECK_INT(migc_history_push(&h, &r), 0);
+	make_row(&r, buf, 3);
+	CHECK_INT(migc_history_push(&h, &r), 0);
+	free(note);
+	CHECK_INT(h.count, 3);
+	CHECK_INT(strlen(h.rows[1].note), BIG);
+	CHECK(row_is(&h.rows[0], 1) && row_is(&h.rows[2], 3));
+	migc_history_clear(&h);
+	/* filled again after a clear */
+	make_row(&r, buf, 5);
+	CHECK_INT(migc_history_push(&h, &r), 0);
+	CHECK(h.count == 1 && row_is(&h.rows[0], 5));
+	migc_history_clear(&h);
+}
+
+int main(void)
+{
+	RUN(test_rows_keep_their_strings_until_clear);
+	RUN(test_null_strings_become_empty);
+	RUN(test_a_string_larger_than_a_block);
+	return unit_done();
+}
