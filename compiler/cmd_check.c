@@ -115,8 +115,10 @@ static int mlist_push(struct mlist *l, const struct layout_name *fn,
 /*
  * The source visitor: file name and canonical checksum of each migration.
  * In another tool's layout only the file that holds a migration's up SQL
- * counts (a goose file, a .up.sql, diesel's up.sql); its whole content is
- * checksummed, so an edit of a goose down section counts as an edit.
+ * counts (a goose file, a .up.sql, diesel's up.sql), and for a goose or
+ * dbmate file only its up section, as in the bundle: editing a down
+ * section changes nothing a database ran, so it is not an edit here
+ * either. A file whose sections cannot be read is left to build to report.
  */
 static int collect_file(void *ctx, const char *filename, const char *display,
 			const char *data, size_t len, migc_error *err)
@@ -136,7 +138,18 @@ static int collect_file(void *ctx, const char *filename, const char *display,
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
 	if (len)
 		memcpy(copy, data, len);
-	migc_checksum(sum, copy, migc_normalize(copy, len));
+	len = migc_normalize(copy, len);
+	if (fn.role == LAYOUT_SECTIONS) {
+		struct layout_sections sec;
+
+		if (layout_split(s->layout, fn.role, filename, copy, len, &sec, &ignored)) {
+			free(copy);
+			return 0;
+		}
+		migc_checksum(sum, copy + sec.up_off, sec.up_len);
+	} else {
+		migc_checksum(sum, copy, len);
+	}
 	free(copy);
 	if (mlist_push(s->l, &fn, filename, sum))
 		return migc_err(err, MIGC_ENOMEM, "out of memory");

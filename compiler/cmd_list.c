@@ -45,10 +45,21 @@ static const char *kind_name(migc_kind kind)
 /* Flags as words: "no-transaction,phase-post", or "-". */
 static void flag_words(unsigned flags, char *out, size_t size)
 {
-	snprintf(out, size, "%s%s%s",
-		 flags & MIGC_FLAG_NO_TRANSACTION ? "no-transaction" : "",
-		 (flags & MIGC_FLAG_NO_TRANSACTION) && (flags & MIGC_FLAG_PHASE_POST) ? "," : "",
-		 flags & MIGC_FLAG_PHASE_POST ? "phase-post" : "");
+	static const struct {
+		unsigned flag;
+		const char *word;
+	} words[] = {
+		{MIGC_FLAG_NO_TRANSACTION, "no-transaction"},
+		{MIGC_FLAG_PHASE_POST, "phase-post"},
+		{MIGC_FLAG_DOWN_NO_TRANSACTION, "down-no-transaction"},
+	};
+	size_t i, n = 0;
+
+	*out = '\0';
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if ((flags & words[i].flag) && n < size)
+			n += (size_t)snprintf(out + n, size - n, "%s%s", n ? "," : "",
+					      words[i].word);
 	if (!*out)
 		migc_strlcpy(out, "-", size);
 }
@@ -151,6 +162,8 @@ static void list_json(const migc_set *set, int provenance)
 			json_string(m->down_filename);
 		else
 			fputs("null", stdout);
+		printf(", \"down_no_transaction\": %s",
+		       m->flags & MIGC_FLAG_DOWN_NO_TRANSACTION ? "true" : "false");
 		if (provenance) {
 			char at[32];
 

@@ -80,7 +80,12 @@ static int emit_flags(struct emit_out *o, unsigned flags)
 		emit_printf(o, "%sMIGC_FLAG_PHASE_POST", sep);
 		sep = " | ";
 	}
-	flags &= ~(MIGC_FLAG_NO_TRANSACTION | MIGC_FLAG_PHASE_POST);
+	if (flags & MIGC_FLAG_DOWN_NO_TRANSACTION) {
+		emit_printf(o, "%sMIGC_FLAG_DOWN_NO_TRANSACTION", sep);
+		sep = " | ";
+	}
+	flags &= ~(MIGC_FLAG_NO_TRANSACTION | MIGC_FLAG_PHASE_POST |
+		   MIGC_FLAG_DOWN_NO_TRANSACTION);
 	if (flags)
 		emit_printf(o, "%s0x%xu", sep, flags);
 	return o->rc;

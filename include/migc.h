@@ -110,6 +110,9 @@ typedef enum migc_kind {
 /* Flags set by `-- migc:` directives. */
 #define MIGC_FLAG_NO_TRANSACTION 0x1u /* -- migc:no-transaction */
 #define MIGC_FLAG_PHASE_POST 0x2u     /* -- migc:phase post */
+#define MIGC_FLAG_DOWN_NO_TRANSACTION 0x4u /* the down SQL runs outside a
+					    * transaction (the tool's marker
+					    * on its down section or file) */
 
 /*
  * Checksums: XXH3-128 of the canonical form of a file (a leading UTF-8 BOM

@@ -120,6 +120,10 @@ static const struct migc_report_item *newest_applied(const migc_report *r)
 static void down_view(migc_migration *dm, const migc_migration *m)
 {
 	*dm = *m;
+	/* the down SQL's own marker decides (dbmate marks each section) */
+	dm->flags &= ~(MIGC_FLAG_NO_TRANSACTION | MIGC_FLAG_DOWN_NO_TRANSACTION);
+	if (m->flags & MIGC_FLAG_DOWN_NO_TRANSACTION)
+		dm->flags |= MIGC_FLAG_NO_TRANSACTION;
 	dm->sql = m->down_sql;
 	dm->sql_len = m->down_len;
 	dm->filename = m->down_filename;

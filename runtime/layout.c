@@ -506,12 +506,19 @@ int layout_detect(migc_layout *out, size_t n, const char *const *paths,
 	};
 	enum family seen = F_NONE, f;
 	size_t i, first = 0;
-	int sqlx = 0;
+	int sqlx = 0, plain = 0;
 
 	for (i = 0; i < n; i++) {
 		f = classify(paths[i], data && data[i] ? data[i] : "",
 			     data && data[i] && lens ? lens[i] : 0, &sqlx);
-		if (f == F_NONE || f == seen)
+		if (f == F_NONE) {
+			/* <version>_<name>.sql: sqlx's simple form beside pairs */
+			size_t vl = strspn(paths[i], "0123456789"), pl = strlen(paths[i]);
+
+			plain |= vl && paths[i][vl] == '_' && has_suffix(paths[i], pl, ".sql");
+			continue;
+		}
+		if (f == seen)
 			continue;
 		if (seen != F_NONE) {
 			migc_err(err, MIGC_EINVALID, "%s belongs to a %s directory but %s to a %s one",
@@ -525,7 +532,8 @@ int layout_detect(migc_layout *out, size_t n, const char *const *paths,
 		first = i;
 	}
 	*out = of_family[seen];
-	if (seen == F_UPDOWN && sqlx)
+	/* golang-migrate has only pairs; sqlx mixes them with simple files */
+	if (seen == F_UPDOWN && (sqlx || plain))
 		*out = MIGC_LAYOUT_SQLX;
 	return 0;
 }

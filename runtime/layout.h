@@ -88,8 +88,9 @@ int layout_name_parse(migc_layout layout, const char *path,
  *  - V<n>__ / R__ / U<n>__ names: flyway (refinery reads the same files;
  *    a caller wanting refinery says so with --layout);
  *  - .up.sql / .down.sql names: sqlx when a file's first line is
- *    "-- no-transaction", golang-migrate otherwise (a plain
- *    <digits>_<name>.sql starting "-- no-transaction" is sqlx's too);
+ *    "-- no-transaction" or a simple <digits>_<name>.sql sits beside
+ *    them, golang-migrate otherwise (a plain <digits>_<name>.sql starting
+ *    "-- no-transaction" is sqlx's too);
  *  - a file with a "-- +goose Up" line (any case) or a .go file: goose;
  *    a "-- migrate:up" line: dbmate;
  *  - otherwise migc (also for an empty directory; R__ names alone decide
@@ -108,7 +109,10 @@ struct layout_sections {
 	int has_down;
 	size_t down_off, down_len;
 	int down_line;
-	unsigned flags;    /* MIGC_FLAG_NO_TRANSACTION from the tool's marker */
+	unsigned flags;    /* MIGC_FLAG_NO_TRANSACTION from the tool's marker,
+			    * for the up SQL */
+	unsigned down_flags; /* the same for the down SQL (dbmate marks each
+			      * section; goose's NO TRANSACTION is both) */
 };
 
 /*

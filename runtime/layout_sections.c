@@ -121,7 +121,9 @@ static int split_goose(const char *display, const char *d, size_t len,
 					    "'-- +goose StatementEnd' without a StatementBegin");
 			st = st == UP_BLOCK ? UP : DOWN;
 		} else if (a == G_NOTX) {
+			/* goose: the whole file, up and down */
 			out->flags |= MIGC_FLAG_NO_TRANSACTION;
+			out->down_flags |= MIGC_FLAG_NO_TRANSACTION;
 		} else if (a == G_ENV_ON) {
 			return layout_fail(err, display, l.no,
 				    "write the values into the SQL; a bundle is compiled once, "
@@ -241,7 +243,9 @@ static int split_dbmate(const char *display, const char *d, size_t len,
 					    "(dbmate refuses statements before it)");
 			continue;
 		}
-		rc = dbmate_options(display, l.no, opt, optlen, &out->flags, err);
+		/* each marker's options are its own section's */
+		rc = dbmate_options(display, l.no, opt, optlen,
+				    m == 1 ? &out->flags : &out->down_flags, err);
 		if (rc)
 			return rc;
 	}
@@ -301,7 +305,10 @@ int layout_split(migc_layout layout, enum layout_role role,
 		return migc_err(err, MIGC_ERROR, "%s: not a SQL file of the %s layout",
 				display, migc_layout_name(layout) ? migc_layout_name(layout) : "?");
 	}
-	out->flags = file_flags(layout, data, len);
+	if (role == LAYOUT_DOWN)
+		out->down_flags = file_flags(layout, data, len);
+	else
+		out->flags = file_flags(layout, data, len);
 	return 0;
 }
 

@@ -242,6 +242,9 @@ static int group_add(migc_set *set, struct set_part **g, size_t n,
 	}
 	in.kind = up->ln.kind;
 	in.flags = d.flags;
+	/* settings files (diesel) cover both directions */
+	if (down && ((down->sec.down_flags | flags) & MIGC_FLAG_NO_TRANSACTION))
+		in.flags |= MIGC_FLAG_DOWN_NO_TRANSACTION;
 	in.lock_timeout_ms = d.lock_timeout_ms;
 	in.statement_timeout_ms = d.statement_timeout_ms;
 	in.version = up->ln.version;

@@ -360,6 +360,27 @@ test_allow_remote_is_accepted_on_a_local_database() {
 # no-transaction markers                                             #
 # ------------------------------------------------------------------ #
 
+# dbmate's transaction:false belongs to the section whose marker carries
+# it: a down-only option leaves the up SQL in its transaction, and the
+# other way round; goose's NO TRANSACTION is the whole file's.
+test_no_transaction_is_per_section_where_the_tool_says_so() {
+	mig m 20240101000000_a.sql $'-- migrate:up\nCREATE TABLE a (x INTEGER);\n-- migrate:down transaction:false\nDROP TABLE a;'
+	mig m 20240102000000_b.sql $'-- migrate:up transaction:false\nCREATE TABLE b (x INTEGER);\n-- migrate:down\nDROP TABLE b;'
+	run "$MIGC" list m --format json
+	expect_rc 0
+	json '[(x["no_transaction"], x["down_no_transaction"]) for x in d["migrations"]] == [(False, True), (True, False)]'
+	mig g 00001_a.sql $'-- +goose NO TRANSACTION\n-- +goose Up\nCREATE TABLE a (x INTEGER);\n-- +goose Down\nDROP TABLE a;'
+	run "$MIGC" list g --format json
+	json '[(x["no_transaction"], x["down_no_transaction"]) for x in d["migrations"]] == [(True, True)]'
+	# and down honours it: the up ran in a transaction, the down outside one
+	build m ./migrate
+	run ./migrate up --url sqlite:m.db
+	expect_rc 0
+	run ./migrate down --to 0 --url sqlite:m.db
+	expect_rc 0
+	expect_eq "$(sql m.db "SELECT count(*) FROM sqlite_master WHERE name IN ('a', 'b')")" 0 "tables left"
+}
+
 test_each_tools_no_transaction_marker_maps_to_the_flag() {
 	local t
 	# the fixtures: goose NO TRANSACTION, dbmate transaction:false, sqlx
@@ -567,6 +588,12 @@ test_check_base_flags_an_edited_merged_goose_migration() {
 	jsons "len(d['findings']) == 1 and d['findings'][0]['kind'] == 'edited'" \
 		"d['findings'][0]['file'] == 'migrations/00002_create_posts.sql' and d['findings'][0]['version'] == '00002'"
 	git checkout -q main -- migrations/00002_create_posts.sql && gcommit "restore it"
+	run "$MIGC" check --base main
+	expect_rc 0
+	# a down section is not what a database ran: editing it is no edit
+	sed -i 's/DROP TABLE posts;/DROP TABLE IF EXISTS posts;/' migrations/00002_create_posts.sql
+	grep -q 'IF EXISTS' migrations/00002_create_posts.sql || fail "the fixture's down section changed"
+	git add -A && gcommit "fix a merged down section"
 	run "$MIGC" check --base main
 	expect_rc 0
 	# main moves on past the new migration's version

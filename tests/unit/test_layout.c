@@ -272,6 +272,7 @@ static void detect_each_tool_from_names_and_markers(void)
 	static const char *flyway[] = {"V1__a.sql", "R__views.sql"};
 	static const char *updown[] = {"0001_a.up.sql", "0001_a.down.sql"};
 	static const char *plain[] = {"0001_a.sql", "0002_b.sql"};
+	static const char *mixed[] = {"0001_a.up.sql", "0001_a.down.sql", "0002_b.sql"};
 	static const char *migc[] = {"0001_a.sql", "R__views.sql"};
 	static const char *none[] = {"", "", ""};
 	static const char *sqlx[] = {"-- no-transaction\nCREATE INDEX CONCURRENTLY i ON t (c);\n", ""};
@@ -290,6 +291,9 @@ static void detect_each_tool_from_names_and_markers(void)
 	CHECK_INT(detect(&l, updown, none, 2, &err), 0);
 	CHECK_INT(l, MIGC_LAYOUT_GOLANG_MIGRATE);
 	CHECK_INT(detect(&l, updown, sqlx, 2, &err), 0);
+	CHECK_INT(l, MIGC_LAYOUT_SQLX);
+	/* sqlx mixes pairs with simple files; golang-migrate has only pairs */
+	CHECK_INT(detect(&l, mixed, none, 3, &err), 0);
 	CHECK_INT(l, MIGC_LAYOUT_SQLX);
 	CHECK_INT(detect(&l, plain, sqlx, 2, &err), 0);
 	CHECK_INT(l, MIGC_LAYOUT_SQLX);
@@ -485,7 +489,9 @@ static void dbmate_sections_and_transaction_option(void)
 	CHECK_INT(split(MIGC_LAYOUT_DBMATE, LAYOUT_SECTIONS,
 			"--migrate:up\nSELECT 1;\n-- migrate:down transaction:false\nSELECT 2;\n",
 			&s, &err), 0);
-	CHECK_INT(s.flags, MIGC_FLAG_NO_TRANSACTION);
+	/* the option is its own section's: the up SQL keeps its transaction */
+	CHECK_INT(s.flags, 0);
+	CHECK_INT(s.down_flags, MIGC_FLAG_NO_TRANSACTION);
 	CHECK_INT(split(MIGC_LAYOUT_DBMATE, LAYOUT_SECTIONS,
 			"-- migrate:up transaction:true\nSELECT 1;\n", &s, &err), 0);
 	CHECK_INT(s.flags, 0);
@@ -540,7 +546,8 @@ static void whole_file_markers_of_sqlx_and_refinery(void)
 	CHECK_INT(s.has_down, 1);
 	CHECK_INT(s.up_len, 0);
 	CHECK_INT(s.down_line, 1);
-	CHECK_INT(s.flags, MIGC_FLAG_NO_TRANSACTION);
+	CHECK_INT(s.flags, 0);
+	CHECK_INT(s.down_flags, MIGC_FLAG_NO_TRANSACTION);
 	CHECK_INT(split(MIGC_LAYOUT_REFINERY, LAYOUT_UP,
 			"SELECT 1;\n--refinery:noTransaction\nSELECT 2;\n", &s, &err), 0);
 	CHECK_INT(s.flags, MIGC_FLAG_NO_TRANSACTION);
