@@ -160,4 +160,13 @@ int migc_engine_foreign_history(migc_db *db, migc_layout prefer,
 				const char **tool, const char **table,
 				migc_error *err);
 
+/*
+ * `up` with a bundle read as another tool's layout (engine_adopt.c): 0, or
+ * MIGC_EUSAGE when that tool's table records migrations migc's history
+ * does not (`up` would run them again: `migrate adopt` first), or the
+ * error adopt would give (dirty, drift).
+ */
+int migc_engine_adopt_guard(migc_db *db, const migc_set *set,
+			    const migc_options *opts, migc_error *err);
+
 #endif /* MIGC_ENGINE_H */

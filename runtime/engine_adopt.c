@@ -672,3 +672,65 @@ int migc_adopt(migc_db *db, const migc_set *set, const char *from,
 		*adopted = n;
 	return rc;
 }
+
+/*
+ * Before `up` applies anything with a bundle read as another tool's layout:
+ * when that tool's table says it applied migrations migc's history does not
+ * record, applying would run them a second time (a team that switched and
+ * ran `up` before `adopt`, or a release that has versions an earlier
+ * adoption had to skip). Refuse, pointing at `migrate adopt`. A table that
+ * is not there, or is another tool's (golang-migrate vs dbmate), is no
+ * reason to stop; a dirty or failed state in it, or drift, is.
+ */
+int migc_engine_adopt_guard(migc_db *db, const migc_set *set,
+			    const migc_options *opts, migc_error *err)
+{
+	const struct adopt_tool *tool = adopt_tool_find(migc_set_layout(set));
+	struct migc_run_ctx c;
+	struct adopt_run a;
+	size_t missing = 0;
+	int rc, exists, dirty;
+
+	if (!tool || db->driver->version < 2 || !db->driver->query)
+		return 0;
+	rc = table_exists(db, tool->table, &exists, err);
+	if (rc || !exists)
+		return rc;
+	if (!strcmp(tool->table, "schema_migrations")) {
+		rc = has_dirty_column(db, tool->table, &dirty, err);
+		if (rc || dirty != (tool->layout == MIGC_LAYOUT_GOLANG_MIGRATE))
+			return rc;
+	}
+	memset(&a, 0, sizeof(a));
+	migc_engine_ctx_init(&c, db, set, opts);
+	a.c = &c;
+	a.tool = tool;
+	a.from = migc_layout_name(tool->layout);
+	a.table = tool->table;
+	rc = read_rows(&a, err);
+	if (!rc)
+		rc = plan_rows(&a, err);
+	if (!rc)
+		own_history(&a, &missing, err, &rc);
+	if (!rc && missing) {
+		const struct adoption *first = NULL;
+		size_t i;
+
+		for (i = 0; i < a.plan.count && !first; i++)
+			if (!a.plan.items[i].recorded)
+				first = &a.plan.items[i];
+		rc = migc_err(err, MIGC_EUSAGE, "%s applied %zu migration%s that migc's "
+			      "history does not record (the first: %s): `up` would run "
+			      "them again", a.from, missing, missing == 1 ? "" : "s",
+			      first ? first->m->filename : "?");
+		migc_err_hint(err, "take the history over first, without running "
+			      "anything: migrate adopt --from %s (--dry-run shows the "
+			      "mapping)", a.from);
+	} else if (rc && rc != MIGC_ENOMEM) {
+		migc_err_prefix(err, "before applying anything, %s's table '%s' was "
+				"checked", a.from, a.table);
+	}
+	adopt_rows_free(&a.rows);
+	plan_free(&a.plan);
+	return rc;
+}

@@ -613,6 +613,10 @@ int migc_engine_up(struct migc_up_result *out, migc_db *db, const migc_set *set,
 	 * every migration) and no user name */
 	if (nothing_to_do(db, set, &opts, out))
 		return 0;
+	/* a directory of another tool's: its table may say these ran */
+	rc = migc_engine_adopt_guard(db, set, &opts, err);
+	if (rc)
+		return rc;
 	migc_engine_ctx_init(&c, db, set, &opts);
 	rc = migc_engine_lock(db, &opts, err);
 	if (rc)

@@ -596,6 +596,33 @@ test_newer_release_adopts_what_an_older_one_left() {
 	expect_out "database is up to date"
 }
 
+# `up` before `adopt` on a database the tool migrated would run every
+# migration again: it refuses, and says what to run. So does a release whose
+# versions an earlier adoption had to skip.
+test_up_before_adopt_refuses_instead_of_running_them_again() {
+	newdb
+	adopted goose "$FDB"
+	run "$(fixture_bin goose)" up
+	expect_rc 2
+	expect_err "goose applied 3 migrations that migc's history does not record"
+	expect_err "hint: take the history over first, without running anything: migrate adopt --from goose"
+	expect_eq "$(rows)" "" "migc rows after the refused up"
+	# an older release adopted only what it had
+	cp -r "$FIX/goose" old
+	rm old/00003_add_posts_user_index.sql
+	build_dir goose old ./old-release
+	run ./old-release adopt --from goose
+	expect_rc 0
+	run "$(fixture_bin goose)" up
+	expect_rc 2
+	expect_err "goose applied 1 migration that migc's history does not record (the first: 00003_add_posts_user_index.sql)"
+	run "$(fixture_bin goose)" adopt
+	expect_rc 0
+	run "$(fixture_bin goose)" up
+	expect_rc 0
+	expect_out "database is up to date"
+}
+
 test_golang_migrate_version_newer_than_the_bundle_adopts_the_older_ones() {
 	# golang-migrate's one row: version 5 means 1 to 5 ran
 	local bin
