@@ -237,6 +237,26 @@ static int entry_order(const void *a, const void *b)
 		      git_tree_entry_name(*(const git_tree_entry *const *)b));
 }
 
+/* The entries of `tree` in byte order of their names (`*out` to free). */
+static int sorted_entries(const git_tree_entry ***out, size_t *count,
+			  const git_tree *tree, migc_error *err)
+{
+	size_t i, n = git_tree_entrycount(tree);
+
+	*out = NULL;
+	*count = 0;
+	if (!n)
+		return 0;
+	*out = malloc(n * sizeof(**out));
+	if (!*out)
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++)
+		(*out)[i] = git_tree_entry_byindex(tree, i);
+	qsort((void *)*out, n, sizeof(**out), entry_order);
+	*count = n;
+	return 0;
+}
+
 /*
  * The files of subtree `sub` as "sub/name", in name order (diesel and prisma
  * keep one directory per migration); a tree further down is a problem,
@@ -266,14 +286,7 @@ static int visit_subtree(struct git_source *s, git_tree *root,
 	}
 	if (git_tree_lookup(&tree, s->repo->git, git_tree_entry_id(sub)))
 		return repo_git_error(err, MIGC_EIO, git_tree_entry_name(sub));
-	n = git_tree_entrycount(tree);
-	entries = n ? malloc(n * sizeof(*entries)) : NULL;
-	if (n && !entries)
-		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
-	for (i = 0; !rc && i < n; i++)
-		entries[i] = git_tree_entry_byindex(tree, i);
-	if (!rc && n)
-		qsort(entries, n, sizeof(*entries), entry_order);
+	rc = sorted_entries(&entries, &n, tree, err);
 	for (i = 0; !rc && i < n; i++) {
 		const char *name = git_tree_entry_name(entries[i]);
 
@@ -319,14 +332,7 @@ static int git_walk(struct migc_source *src,
 		git_tree_free(dir);
 		return repo_git_error(err, MIGC_EIO, "cannot read the commit's tree");
 	}
-	n = git_tree_entrycount(dir);
-	entries = n ? malloc(n * sizeof(*entries)) : NULL;
-	if (n && !entries)
-		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
-	for (i = 0; !rc && i < n; i++)
-		entries[i] = git_tree_entry_byindex(dir, i);
-	if (!rc && n)
-		qsort(entries, n, sizeof(*entries), entry_order);
+	rc = sorted_entries(&entries, &n, dir, err);
 	for (i = 0; !rc && i < n; i++) {
 		const char *name = git_tree_entry_name(entries[i]);
 

@@ -15,16 +15,7 @@
 
 static int row_is_applied(const migc_report_row *r)
 {
-	switch (r->state) {
-	case MIGC_STATE_APPLIED:
-	case MIGC_STATE_BASELINE:
-	case MIGC_STATE_DRIFTED:
-	case MIGC_STATE_MISSING:
-	case MIGC_STATE_FUTURE:
-		return 1;
-	default:
-		return 0;
-	}
+	return migc_engine_holds_version(r->state);
 }
 
 /* The newest applied version in a report (rows are in version order). */

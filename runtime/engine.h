@@ -169,4 +169,9 @@ int migc_engine_foreign_history(migc_db *db, migc_layout prefer,
 int migc_engine_adopt_guard(migc_db *db, const migc_set *set,
 			    const migc_options *opts, migc_error *err);
 
+/* 1 for the report states that hold an applied version (the current
+ * version `status` and `up` print): applied, baseline, drifted, missing,
+ * future. */
+int migc_engine_holds_version(migc_state state);
+
 #endif /* MIGC_ENGINE_H */

@@ -435,9 +435,7 @@ static int wait_peer(const struct migc_run_ctx *c, const char *busy,
 	return 0;
 }
 
-/* The report states that hold an applied version, as `migrate status`
- * counts them for its current version (cli_status.c). */
-static int holds_version(migc_state state)
+int migc_engine_holds_version(migc_state state)
 {
 	switch (state) {
 	case MIGC_STATE_APPLIED:
@@ -479,7 +477,7 @@ static void summarize(struct migc_up_result *out, const migc_report *r,
 		const migc_report_row *row = &r->items[i].pub;
 
 		deferred += row->state == MIGC_STATE_DEFERRED;
-		if (row->kind == MIGC_KIND_VERSIONED && holds_version(row->state))
+		if (row->kind == MIGC_KIND_VERSIONED && migc_engine_holds_version(row->state))
 			v = row->version;
 	}
 	for (i = 0; i < ndone; i++)
