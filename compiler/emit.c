@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <string.h>
 
 /* Buffered output is written to the file once it grows past this. */
@@ -107,42 +108,71 @@ int emit_finish(struct emit_out *o, const char *what, migc_error *err)
 }
 
 /*
- * Escape one byte for a string literal at `p`; returns the end. Writes at
- * most 4 bytes.
+ * The escape of every byte value in a string literal (at most 4 bytes) and
+ * its length: '"', '\\' and '?' (no trigraphs) take a backslash; \n \t \r
+ * are written so; other bytes outside printable ASCII are 3 octal digits
+ * (never followed by a 4th, so the next byte cannot join them).
  */
-static char *escape_byte(char *p, unsigned char c)
+struct escape {
+	char text[4];
+	unsigned char len;
+};
+
+#define LIT(c) {{(c)}, 1}
+#define BSL(c) {{'\\', (c)}, 2}
+#define OCT(c) {{'\\', '0' + ((c) >> 6), '0' + (((c) >> 3) & 7), '0' + ((c) & 7)}, 4}
+
+static const struct escape escapes[256] = {
+	OCT(0), OCT(1), OCT(2), OCT(3), OCT(4), OCT(5), OCT(6), OCT(7),
+	OCT(8), BSL('t'), BSL('n'), OCT(11), OCT(12), BSL('r'), OCT(14), OCT(15),
+	OCT(16), OCT(17), OCT(18), OCT(19), OCT(20), OCT(21), OCT(22), OCT(23),
+	OCT(24), OCT(25), OCT(26), OCT(27), OCT(28), OCT(29), OCT(30), OCT(31),
+	LIT(' '), LIT('!'), BSL('"'), LIT('#'), LIT('$'), LIT('%'), LIT('&'), LIT('\''),
+	LIT('('), LIT(')'), LIT('*'), LIT('+'), LIT(','), LIT('-'), LIT('.'), LIT('/'),
+	LIT('0'), LIT('1'), LIT('2'), LIT('3'), LIT('4'), LIT('5'), LIT('6'), LIT('7'),
+	LIT('8'), LIT('9'), LIT(':'), LIT(';'), LIT('<'), LIT('='), LIT('>'), BSL('?'),
+	LIT('@'), LIT('A'), LIT('B'), LIT('C'), LIT('D'), LIT('E'), LIT('F'), LIT('G'),
+	LIT('H'), LIT('I'), LIT('J'), LIT('K'), LIT('L'), LIT('M'), LIT('N'), LIT('O'),
+	LIT('P'), LIT('Q'), LIT('R'), LIT('S'), LIT('T'), LIT('U'), LIT('V'), LIT('W'),
+	LIT('X'), LIT('Y'), LIT('Z'), LIT('['), BSL('\\'), LIT(']'), LIT('^'), LIT('_'),
+	LIT('`'), LIT('a'), LIT('b'), LIT('c'), LIT('d'), LIT('e'), LIT('f'), LIT('g'),
+	LIT('h'), LIT('i'), LIT('j'), LIT('k'), LIT('l'), LIT('m'), LIT('n'), LIT('o'),
+	LIT('p'), LIT('q'), LIT('r'), LIT('s'), LIT('t'), LIT('u'), LIT('v'), LIT('w'),
+	LIT('x'), LIT('y'), LIT('z'), LIT('{'), LIT('|'), LIT('}'), LIT('~'), OCT(127),
+	OCT(128), OCT(129), OCT(130), OCT(131), OCT(132), OCT(133), OCT(134), OCT(135),
+	OCT(136), OCT(137), OCT(138), OCT(139), OCT(140), OCT(141), OCT(142), OCT(143),
+	OCT(144), OCT(145), OCT(146), OCT(147), OCT(148), OCT(149), OCT(150), OCT(151),
+	OCT(152), OCT(153), OCT(154), OCT(155), OCT(156), OCT(157), OCT(158), OCT(159),
+	OCT(160), OCT(161), OCT(162), OCT(163), OCT(164), OCT(165), OCT(166), OCT(167),
+	OCT(168), OCT(169), OCT(170), OCT(171), OCT(172), OCT(173), OCT(174), OCT(175),
+	OCT(176), OCT(177), OCT(178), OCT(179), OCT(180), OCT(181), OCT(182), OCT(183),
+	OCT(184), OCT(185), OCT(186), OCT(187), OCT(188), OCT(189), OCT(190), OCT(191),
+	OCT(192), OCT(193), OCT(194), OCT(195), OCT(196), OCT(197), OCT(198), OCT(199),
+	OCT(200), OCT(201), OCT(202), OCT(203), OCT(204), OCT(205), OCT(206), OCT(207),
+	OCT(208), OCT(209), OCT(210), OCT(211), OCT(212), OCT(213), OCT(214), OCT(215),
+	OCT(216), OCT(217), OCT(218), OCT(219), OCT(220), OCT(221), OCT(222), OCT(223),
+	OCT(224), OCT(225), OCT(226), OCT(227), OCT(228), OCT(229), OCT(230), OCT(231),
+	OCT(232), OCT(233), OCT(234), OCT(235), OCT(236), OCT(237), OCT(238), OCT(239),
+	OCT(240), OCT(241), OCT(242), OCT(243), OCT(244), OCT(245), OCT(246), OCT(247),
+	OCT(248), OCT(249), OCT(250), OCT(251), OCT(252), OCT(253), OCT(254), OCT(255),
+};
+
+#undef LIT
+#undef BSL
+#undef OCT
+
+/* Bytes of a 64-bit word: any below `n` (n <= 128), any above `n` (n <= 127), any zero. */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+#define ANY_BELOW(w, n) (((w) - ONES * (n)) & ~(w) & HIGHS)
+#define ANY_ABOVE(w, n) ((((w) + ONES * (127 - (n))) | (w)) & HIGHS)
+#define ANY_ZERO(w) (((w) - ONES) & ~(w) & HIGHS)
+
+/* 1 when all 8 bytes of `w` are LIT entries of escapes[]: printable ASCII but " ? \ */
+static int plain8(uint64_t w)
 {
-	switch (c) {
-	case '"':
-	case '\\':
-	case '?':
-		*p++ = '\\';
-		*p++ = (char)c;
-		return p;
-	case '\n':
-		*p++ = '\\';
-		*p++ = 'n';
-		return p;
-	case '\t':
-		*p++ = '\\';
-		*p++ = 't';
-		return p;
-	case '\r':
-		*p++ = '\\';
-		*p++ = 'r';
-		return p;
-	default:
-		break;
-	}
-	if (c >= 0x20 && c < 0x7f) {
-		*p++ = (char)c;
-		return p;
-	}
-	*p++ = '\\';
-	*p++ = (char)('0' + (c >> 6));
-	*p++ = (char)('0' + ((c >> 3) & 7));
-	*p++ = (char)('0' + (c & 7));
-	return p;
+	return !(ANY_BELOW(w, 0x20) | ANY_ABOVE(w, 0x7e) | ANY_ZERO(w ^ (ONES * '"')) |
+		 ANY_ZERO(w ^ (ONES * '?')) | ANY_ZERO(w ^ (ONES * '\\')));
 }
 
 int emit_escape(struct emit_out *o, const void *data, size_t len)
@@ -153,11 +183,30 @@ int emit_escape(struct emit_out *o, const void *data, size_t len)
 		size_t n = len < EMIT_SLICE ? len : EMIT_SLICE, i;
 		char *p;
 
-		if (emit_reserve(o, 4 * n))
+		/* 4 bytes written per input byte, the last one 3 past the end */
+		if (emit_reserve(o, 4 * n + 4))
 			return o->rc;
 		p = o->buf.data + o->buf.len;
-		for (i = 0; i < n; i++)
-			p = escape_byte(p, s[i]);
+		for (i = 0; i < n;) {
+			size_t end = n - i >= 8 ? i + 8 : n;
+			uint64_t w;
+
+			if (end - i == 8) {
+				memcpy(&w, s + i, 8);
+				if (plain8(w)) { /* 8 bytes that stand for themselves */
+					memcpy(p, s + i, 8);
+					p += 8;
+					i += 8;
+					continue;
+				}
+			}
+			for (; i < end; i++) {
+				const struct escape *e = &escapes[s[i]];
+
+				memcpy(p, e->text, 4); /* a whole entry: no branch per byte */
+				p += e->len;
+			}
+		}
 		*p = '\0';
 		o->buf.len = (size_t)(p - o->buf.data);
 		s += n;

@@ -156,7 +156,7 @@ static enum ltok_kind scan(struct ltok_iter *it)
 		skip_quoted(it, c, 0);
 		return LTOK_IDENT;
 	}
-	if (c && strchr("EeBbXxNn", c) && next == '\'') {
+	if (next == '\'' && c && strchr("EeBbXxNn", c)) {
 		it->pos++;
 		skip_quoted(it, '\'', c == 'E' || c == 'e');
 		return LTOK_STRING;
@@ -213,7 +213,9 @@ int ltok_is(const struct ltok *t, const char *kw)
 {
 	size_t i;
 
-	if (t->kind != LTOK_WORD || t->len != strlen(kw))
+	/* the first letter before strlen: most calls are misses */
+	if (t->kind != LTOK_WORD || !t->len || lower((unsigned char)t->p[0]) != kw[0] ||
+	    t->len != strlen(kw))
 		return 0;
 	for (i = 0; i < t->len; i++)
 		if (lower((unsigned char)t->p[i]) != kw[i])

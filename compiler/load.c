@@ -251,9 +251,14 @@ int load_set(migc_set **out, struct migc_source *src, migc_layout layout,
 		rc = choose_layout(&l, layout, err);
 	if (!rc)
 		report_dirs(&l, migc_set_layout(l.set));
-	for (i = 0; !rc && i < l.count; i++)
+	for (i = 0; !rc && i < l.count; i++) {
 		if (layout_has_dirs(migc_set_layout(l.set)) || !strchr(l.files[i].filename, '/'))
 			rc = add_file(&l, &l.files[i], err);
+		/* The set keeps its own copy: give the bytes back now, so that the
+		 * next file's copy reuses them instead of faulting in new pages. */
+		free(l.files[i].data);
+		l.files[i].data = NULL;
+	}
 	loader_free_files(&l);
 	if (!rc) {
 		/* Duplicates among the valid files are worth showing too. */

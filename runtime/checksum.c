@@ -17,6 +17,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,16 +27,28 @@
 size_t migc_normalize(char *buf, size_t len)
 {
 	size_t r = 0, w = 0;
+	char *cr;
 
 	if (len >= 3 && (unsigned char)buf[0] == 0xEF &&
 	    (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF)
 		r = 3;
-	for (; r < len; r++) {
-		if (buf[r] == '\r' && r + 1 < len && buf[r + 1] == '\n')
-			continue;
-		buf[w++] = buf[r];
+	/* Move the runs between CR LF pairs; most files have none. */
+	while ((cr = memchr(buf + r, '\r', len - r)) != NULL) {
+		size_t at = (size_t)(cr - buf);
+
+		if (at + 1 < len && buf[at + 1] == '\n') {
+			memmove(buf + w, buf + r, at - r);
+			w += at - r;
+			r = at + 1; /* the LF starts the next run */
+		} else {
+			memmove(buf + w, buf + r, at + 1 - r);
+			w += at + 1 - r;
+			r = at + 1;
+		}
 	}
-	return w;
+	if (w != r)
+		memmove(buf + w, buf + r, len - r);
+	return w + (len - r);
 }
 
 static void hex128(char out[MIGC_CHECKSUM_HEX_LEN + 1], XXH128_hash_t h)
@@ -147,6 +160,15 @@ static int content_fail(migc_error *err, const char *file, const char *data,
 	return MIGC_EINVALID;
 }
 
+/* Bytes of a 64-bit word: all ASCII and none of them NUL. */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+
+static int ascii_no_nul(uint64_t w)
+{
+	return !(w & HIGHS) && !((w - ONES) & ~w & HIGHS);
+}
+
 int migc_content_check(const char *file, const char *data, size_t len,
 		       migc_error *err)
 {
@@ -157,12 +179,26 @@ int migc_content_check(const char *file, const char *data, size_t len,
 	while (i < len) {
 		size_t n;
 
+		/* Past the first non-blank byte only NUL and UTF-8 matter:
+		 * skip 8 plain ASCII bytes at a time. */
+		if (!blank) {
+			uint64_t w;
+
+			while (len - i >= 8) {
+				memcpy(&w, s + i, 8);
+				if (!ascii_no_nul(w))
+					break;
+				i += 8;
+			}
+			if (i >= len)
+				break;
+		}
 		if (s[i] == 0)
 			return content_fail(err, file, data, i,
 					    "NUL byte in a migration file",
 					    "migrations are text; is this a binary file?");
 		if (s[i] < 0x80) {
-			if (!strchr(" \t\r\n\f\v", s[i]))
+			if (blank && !strchr(" \t\r\n\f\v", s[i]))
 				blank = 0;
 			i++;
 			continue;

@@ -169,21 +169,10 @@ static int check_transaction_control(const char *display, const char *sql,
 				     size_t len, unsigned flags,
 				     migc_error *err)
 {
-	migc_sql_stmt *stmts = NULL;
-	size_t n = 0;
-	migc_error lexerr;
-	int rc;
-
 	if (flags & MIGC_FLAG_NO_TRANSACTION)
 		return 0;
-	rc = migc_sql_check_transaction_control(display, sql, len, err);
-	if (rc != MIGC_EINVALID)
-		return rc;
-	/* a lexing error rather than a finding? then let it pass */
-	if (migc_sql_split(&stmts, &n, display, sql, len, &lexerr) == MIGC_EINVALID)
-		rc = 0;
-	free(stmts);
-	return rc;
+	/* a file with a lexing error anywhere passes, in one pass */
+	return migc_sql_check_transaction_control_lexable(display, sql, len, err);
 }
 
 /*

@@ -39,8 +39,9 @@
  * quoting; a migration that turns standard_conforming_strings off.
  *
  * Invariants: nothing reads sql[len] or past it; lexer.line is always
- * 1 + the number of '\n' in sql[0, lexer.pos) once a token is complete; a
- * statement starts at a token's first byte and ends at a token's last.
+ * 1 + the number of '\n' in sql[0, lexer.line_pos) (lines are counted on
+ * demand, with memchr, not byte by byte); a statement starts at a token's
+ * first byte and ends at a token's last.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,12 +62,17 @@ enum tok_kind {
 struct token {
 	enum tok_kind kind;
 	size_t start, end;
-	int line;
 };
 
+/*
+ * Lines are counted only when one is asked for (a statement's first token,
+ * an error): `line` is the line of byte `line_pos`, and line_at() moves
+ * that mark forward with memchr. Positions asked for only grow.
+ */
 struct lexer {
 	const char *sql;
 	size_t len, pos;
+	size_t line_pos;
 	int line;
 	const char *file;
 	migc_error *err; /* NULL when peeking */
@@ -83,20 +89,46 @@ struct splitter {
 	struct token prev; /* the statement's previous token; TOK_EOF at its start */
 };
 
+/* Byte classes: one table lookup instead of a chain of comparisons. */
+enum {
+	C_SPACE = 1,       /* [ \t\n\r\f\v] */
+	C_IDENT_START = 2, /* [A-Za-z_\x80-\xff] */
+	C_DIGIT = 4,       /* [0-9] */
+	C_IDENT_CONT = 8   /* [A-Za-z_0-9$\x80-\xff] */
+};
+
+static const unsigned char byte_class[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0,
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 0, 0, 0, 0, 0, 0,
+	0, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 0, 0, 0, 0, 10,
+	0, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 0, 0, 0, 0, 0,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+};
+
 static int is_digit(unsigned char c)
 {
-	return c >= '0' && c <= '9';
+	return byte_class[c] & C_DIGIT;
 }
 
 static int is_ident_start(unsigned char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
-	       c >= 0x80;
+	return byte_class[c] & C_IDENT_START;
 }
 
 static int is_ident_cont(unsigned char c)
 {
-	return is_ident_start(c) || is_digit(c) || c == '$';
+	return byte_class[c] & C_IDENT_CONT;
 }
 
 /* The byte `ahead` places past the current one, or -1 past the end. */
@@ -107,17 +139,35 @@ static int peek(const struct lexer *lx, size_t ahead)
 	return (unsigned char)lx->sql[lx->pos + ahead];
 }
 
-static void newline(struct lexer *lx)
+/* The line of byte `pos`: 1 + the '\n' before it (capped at INT_MAX). */
+static int line_at(struct lexer *lx, size_t pos)
 {
-	if (lx->line < 0x7fffffff)
-		lx->line++;
+	const char *p = lx->sql + lx->line_pos, *end = lx->sql + pos;
+
+	if (pos < lx->line_pos) { /* not expected: count from the start */
+		lx->line_pos = 0;
+		lx->line = 1;
+		p = lx->sql;
+	}
+	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (lx->line < 0x7fffffff)
+			lx->line++;
+		p++;
+	}
+	lx->line_pos = pos;
+	return lx->line;
 }
 
-static int lex_fail(struct lexer *lx, int line, const char *what,
+/* An unterminated token or comment that begins at byte `start`. */
+static int lex_fail(struct lexer *lx, size_t start, const char *what,
 		    const char *hint)
 {
 	const char *file = lx->file ? lx->file : "sql";
+	int line;
 
+	if (!lx->err) /* peeking: the real pass reports it */
+		return MIGC_EINVALID;
+	line = line_at(lx, start);
 	migc_err(lx->err, MIGC_EINVALID,
 		 "%s:%d: unterminated %s (it begins on this line and is never closed)",
 		 file, line, what);
@@ -129,47 +179,46 @@ static int lex_fail(struct lexer *lx, int line, const char *what,
 /* Skip a nesting block comment; lx->pos is at its opening slash-star. */
 static int skip_block_comment(struct lexer *lx)
 {
-	int line = lx->line;
-	size_t depth = 1;
+	const char *s = lx->sql;
+	size_t start = lx->pos, depth = 1, p = lx->pos + 2, len = lx->len;
 
-	lx->pos += 2;
-	while (lx->pos < lx->len) {
-		int c = peek(lx, 0), next = peek(lx, 1);
-
-		if (c == '/' && next == '*') {
+	while (p < len) {
+		if (s[p] == '/' && p + 1 < len && s[p + 1] == '*') {
 			depth++;
-			lx->pos += 2;
-		} else if (c == '*' && next == '/') {
-			lx->pos += 2;
-			if (--depth == 0)
+			p += 2;
+		} else if (s[p] == '*' && p + 1 < len && s[p + 1] == '/') {
+			p += 2;
+			if (--depth == 0) {
+				lx->pos = p;
 				return 0;
+			}
 		} else {
-			if (c == '\n')
-				newline(lx);
-			lx->pos++;
+			p++;
 		}
 	}
-	return lex_fail(lx, line, "/* comment",
+	lx->pos = len;
+	return lex_fail(lx, start, "/* comment",
 			"block comments nest in PostgreSQL: each /* inside one needs its own */");
 }
 
 /* Skip whitespace and comments up to the next token or the end. */
 static int skip_blank(struct lexer *lx)
 {
-	while (lx->pos < lx->len) {
-		int c = peek(lx, 0);
+	const char *s = lx->sql;
+	size_t len = lx->len;
 
-		if (c == '\n') {
-			newline(lx);
+	while (lx->pos < len) {
+		unsigned char c = (unsigned char)s[lx->pos];
+
+		if (byte_class[c] & C_SPACE) {
 			lx->pos++;
-		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' ||
-			   c == '\v') {
-			lx->pos++;
-		} else if (c == '-' && peek(lx, 1) == '-') {
-			while (lx->pos < lx->len && peek(lx, 0) != '\n' &&
-			       peek(lx, 0) != '\r')
-				lx->pos++;
-		} else if (c == '/' && peek(lx, 1) == '*') {
+		} else if (c == '-' && lx->pos + 1 < len && s[lx->pos + 1] == '-') {
+			size_t p = lx->pos + 2;
+
+			while (p < len && s[p] != '\n' && s[p] != '\r')
+				p++;
+			lx->pos = p;
+		} else if (c == '/' && lx->pos + 1 < len && s[lx->pos + 1] == '*') {
 			int rc = skip_block_comment(lx);
 
 			if (rc)
@@ -188,31 +237,34 @@ static int skip_blank(struct lexer *lx)
  */
 static int scan_quoted(struct lexer *lx, int q, int backslash)
 {
-	lx->pos++;
-	while (lx->pos < lx->len) {
-		int c = peek(lx, 0);
+	const char *s = lx->sql;
+	size_t p = lx->pos + 1, len = lx->len;
 
-		if (c == '\\' && backslash) {
-			if (peek(lx, 1) < 0)
+	while (p < len) {
+		if (!backslash) { /* the next quote is a candidate end */
+			const char *e = memchr(s + p, q, len - p);
+
+			if (!e)
 				break;
-			if (peek(lx, 1) == '\n')
-				newline(lx);
-			lx->pos += 2;
+			p = (size_t)(e - s);
+		} else if (s[p] == '\\') {
+			if (p + 1 >= len)
+				break;
+			p += 2;
+			continue;
+		} else if ((unsigned char)s[p] != q) {
+			p++;
 			continue;
 		}
-		if (c == q) {
-			if (peek(lx, 1) == q) {
-				lx->pos += 2;
-				continue;
-			}
-			lx->pos++;
-			return 0;
+		/* s[p] is q */
+		if (p + 1 < len && (unsigned char)s[p + 1] == q) {
+			p += 2;
+			continue;
 		}
-		if (c == '\n')
-			newline(lx);
-		lx->pos++;
+		lx->pos = p + 1;
+		return 0;
 	}
-	lx->pos = lx->len;
+	lx->pos = len;
 	return -1;
 }
 
@@ -237,23 +289,23 @@ static size_t dollar_delim(const struct lexer *lx)
  */
 static int scan_dollar(struct lexer *lx, size_t n)
 {
-	const char *delim = lx->sql + lx->pos;
-	int line = lx->line;
+	const char *delim = lx->sql + lx->pos, *d;
+	size_t start = lx->pos, p = lx->pos + n;
 	char what[96];
-	size_t p;
 
-	for (p = lx->pos + n; lx->len - p >= n; p++) {
-		if (lx->sql[p] == '$' && memcmp(lx->sql + p, delim, n) == 0) {
+	while (lx->len - p >= n &&
+	       (d = memchr(lx->sql + p, '$', lx->len - p - n + 1)) != NULL) {
+		p = (size_t)(d - lx->sql);
+		if (memcmp(d, delim, n) == 0) {
 			lx->pos = p + n;
 			return 0;
 		}
-		if (lx->sql[p] == '\n')
-			newline(lx);
+		p++;
 	}
 	snprintf(what, sizeof(what), "dollar-quoted string %.*s",
 		 (int)(n > 64 ? 64 : n), delim);
 	lx->pos = lx->len;
-	return lex_fail(lx, line, what,
+	return lex_fail(lx, start, what,
 			"close the body with the same delimiter it opens with");
 }
 
@@ -275,12 +327,13 @@ static int lex_word(struct lexer *lx, struct token *t)
 		lx->pos++;
 		t->kind = TOK_QUOTED;
 		if (scan_quoted(lx, '\'', esc))
-			return lex_fail(lx, t->line, "quoted string",
+			return lex_fail(lx, t->start, "quoted string",
 					esc ? hint_estring : hint_string);
 		return 0;
 	}
 	t->kind = TOK_WORD;
-	while (lx->pos < lx->len && is_ident_cont((unsigned char)peek(lx, 0)))
+	lx->pos++;
+	while (lx->pos < lx->len && is_ident_cont((unsigned char)lx->sql[lx->pos]))
 		lx->pos++;
 	return 0;
 }
@@ -301,28 +354,23 @@ static void lex_number(struct lexer *lx)
 	}
 }
 
-/* The next token, skipping whitespace and comments; TOK_EOF at the end. */
-static int lex_next(struct lexer *lx, struct token *t)
+/* The token at lx->pos, not blank and not the end: all but plain words. */
+static int lex_other(struct lexer *lx, struct token *t)
 {
-	int rc = skip_blank(lx), c;
+	int rc = 0, c = peek(lx, 0);
 	size_t n;
 
-	if (rc)
-		return rc;
-	t->start = lx->pos;
-	t->line = lx->line;
 	t->kind = TOK_CHAR;
-	c = peek(lx, 0);
-	if (c < 0) {
-		t->kind = TOK_EOF;
+	if (is_ident_start((unsigned char)c)) {
+		rc = lex_word(lx, t);
 	} else if (c == '\'') {
 		t->kind = TOK_QUOTED;
 		if (scan_quoted(lx, '\'', 0))
-			return lex_fail(lx, t->line, "quoted string", hint_string);
+			return lex_fail(lx, t->start, "quoted string", hint_string);
 	} else if (c == '"') {
 		t->kind = TOK_QUOTED;
 		if (scan_quoted(lx, '"', 0))
-			return lex_fail(lx, t->line, "quoted identifier", hint_ident);
+			return lex_fail(lx, t->start, "quoted identifier", hint_ident);
 	} else if (c == '$' && peek(lx, 1) >= 0 && is_digit((unsigned char)peek(lx, 1))) {
 		t->kind = TOK_PARAM;
 		lx->pos++;
@@ -331,8 +379,6 @@ static int lex_next(struct lexer *lx, struct token *t)
 	} else if (c == '$' && (n = dollar_delim(lx)) != 0) {
 		t->kind = TOK_QUOTED;
 		rc = scan_dollar(lx, n);
-	} else if (is_ident_start((unsigned char)c)) {
-		rc = lex_word(lx, t);
 	} else if (is_digit((unsigned char)c) ||
 		   (c == '.' && peek(lx, 1) >= 0 && is_digit((unsigned char)peek(lx, 1)))) {
 		t->kind = TOK_NUMBER;
@@ -344,10 +390,53 @@ static int lex_next(struct lexer *lx, struct token *t)
 	return rc;
 }
 
-/* Whether token `t` is the word `kw` (lower case), ignoring ASCII case. */
-static int word_is(const char *sql, const struct token *t, const char *kw)
+/*
+ * The next token, skipping whitespace and comments; TOK_EOF at the end.
+ * Plain whitespace and plain words, most of what a file holds, are
+ * scanned here; comments and every other token in the functions above.
+ */
+static int lex_next(struct lexer *lx, struct token *t)
 {
-	size_t i, n = strlen(kw);
+	const char *s = lx->sql;
+	size_t p = lx->pos, len = lx->len;
+	unsigned char c;
+
+	while (p < len && (byte_class[(unsigned char)s[p]] & C_SPACE))
+		p++;
+	lx->pos = p;
+	if (p < len && (s[p] == '-' || s[p] == '/')) {
+		int rc = skip_blank(lx);
+
+		if (rc)
+			return rc;
+		p = lx->pos;
+	}
+	t->start = p;
+	if (p >= len) {
+		t->kind = TOK_EOF;
+		t->end = p;
+		return 0;
+	}
+	c = (unsigned char)s[p];
+	if ((byte_class[c] & C_IDENT_START) && !(p + 1 < len && s[p + 1] == '\'')) {
+		p++;
+		while (p < len && (byte_class[(unsigned char)s[p]] & C_IDENT_CONT))
+			p++;
+		lx->pos = t->end = p;
+		t->kind = TOK_WORD;
+		return 0;
+	}
+	return lex_other(lx, t);
+}
+
+/*
+ * Whether token `t` is the word `kw` (lower case, `n` bytes), ignoring
+ * ASCII case. WORD_IS passes a literal's length.
+ */
+static int word_is_n(const char *sql, const struct token *t, const char *kw,
+		     size_t n)
+{
+	size_t i;
 
 	if (t->kind != TOK_WORD || t->end - t->start != n)
 		return 0;
@@ -362,9 +451,18 @@ static int word_is(const char *sql, const struct token *t, const char *kw)
 	return 1;
 }
 
+#define WORD_IS(sql, t, kw) word_is_n((sql), (t), kw, sizeof(kw) - 1)
+
+static int word_is(const char *sql, const struct token *t, const char *kw)
+{
+	return word_is_n(sql, t, kw, strlen(kw));
+}
+
 static int word_in(const char *sql, const struct token *t,
 		   const char *const *words)
 {
+	if (t->kind != TOK_WORD)
+		return 0;
 	for (; *words; words++)
 		if (word_is(sql, t, *words))
 			return 1;
@@ -385,12 +483,12 @@ static void track_head(struct splitter *sp, const struct token *t)
 	const char *sql = sp->lx.sql;
 
 	if (sp->head == HEAD_START)
-		sp->head = word_is(sql, t, "create") ? HEAD_CREATE : HEAD_OTHER;
+		sp->head = WORD_IS(sql, t, "create") ? HEAD_CREATE : HEAD_OTHER;
 	else if (sp->head != HEAD_CREATE || word_in(sql, t, skip))
 		return;
 	else if (word_in(sql, t, routine))
 		sp->head = HEAD_ROUTINE;
-	else if (word_is(sql, t, "trigger"))
+	else if (WORD_IS(sql, t, "trigger"))
 		sp->head = HEAD_TRIGGER;
 	else
 		sp->head = HEAD_OTHER;
@@ -408,7 +506,7 @@ static int opens_body(const struct splitter *sp)
 	if (lex_next(&ahead, &t))
 		return 0;
 	if (sp->head == HEAD_ROUTINE)
-		return word_is(sp->lx.sql, &t, "atomic");
+		return WORD_IS(sp->lx.sql, &t, "atomic");
 	return sp->head == HEAD_TRIGGER && word_in(sp->lx.sql, &t, dml);
 }
 
@@ -416,7 +514,6 @@ static int opens_body(const struct splitter *sp)
 static void track(struct splitter *sp, const struct token *t)
 {
 	const char *sql = sp->lx.sql;
-	int is_name = char_is(sql, &sp->prev, '.') || word_is(sql, &sp->prev, "as");
 
 	if (sp->head == HEAD_START || sp->head == HEAD_CREATE)
 		track_head(sp, t);
@@ -425,15 +522,16 @@ static void track(struct splitter *sp, const struct token *t)
 	} else if (char_is(sql, t, ')')) {
 		if (sp->depth)
 			sp->depth--;
-	} else if (t->kind == TOK_WORD && !is_name && !sp->depth) {
+	} else if (t->kind == TOK_WORD && !sp->depth &&
+		   (sp->body || sp->head == HEAD_ROUTINE || sp->head == HEAD_TRIGGER) &&
+		   /* a word after '.' or AS is a name */
+		   !char_is(sql, &sp->prev, '.') && !WORD_IS(sql, &sp->prev, "as")) {
 		if (sp->body) {
-			if (word_is(sql, t, "case"))
+			if (WORD_IS(sql, t, "case"))
 				sp->body++;
-			else if (word_is(sql, t, "end"))
+			else if (WORD_IS(sql, t, "end"))
 				sp->body--;
-		} else if (word_is(sql, t, "begin") &&
-			   (sp->head == HEAD_ROUTINE || sp->head == HEAD_TRIGGER) &&
-			   opens_body(sp)) {
+		} else if (WORD_IS(sql, t, "begin") && opens_body(sp)) {
 			sp->body = 1;
 		}
 	}
@@ -447,6 +545,7 @@ static void splitter_init(struct splitter *sp, const char *file,
 	sp->lx.sql = sql;
 	sp->lx.len = sql ? len : 0;
 	sp->lx.line = 1;
+	sp->lx.line_pos = 0;
 	sp->lx.file = file;
 	sp->lx.err = err;
 }
@@ -477,7 +576,7 @@ static int split_next(struct splitter *sp, migc_sql_stmt *st)
 		}
 		if (!have) {
 			st->start = t.start;
-			st->line = t.line;
+			st->line = line_at(&sp->lx, t.start);
 			have = 1;
 		}
 		st->len = t.end - st->start;
@@ -540,7 +639,8 @@ static const char *txn_control(const char *sql, const migc_sql_stmt *st,
 			       const char **why)
 {
 	static const char *const work[] = {"work", "transaction", NULL};
-	struct lexer lx = {sql, st->start + st->len, st->start, st->line, NULL, NULL};
+	struct lexer lx = {sql, st->start + st->len, st->start, st->start, st->line,
+			   NULL, NULL};
 	struct token w[3];
 	size_t i;
 
@@ -548,42 +648,47 @@ static const char *txn_control(const char *sql, const migc_sql_stmt *st,
 		if (lex_next(&lx, &w[i]))
 			w[i].kind = TOK_EOF;
 	*why = why_2pc;
-	if (word_is(sql, &w[0], "commit") && word_is(sql, &w[1], "prepared"))
+	if (WORD_IS(sql, &w[0], "commit") && WORD_IS(sql, &w[1], "prepared"))
 		return "COMMIT PREPARED";
-	if (word_is(sql, &w[0], "rollback") && word_is(sql, &w[1], "prepared"))
+	if (WORD_IS(sql, &w[0], "rollback") && WORD_IS(sql, &w[1], "prepared"))
 		return "ROLLBACK PREPARED";
-	if (word_is(sql, &w[0], "prepare") && word_is(sql, &w[1], "transaction") &&
+	if (WORD_IS(sql, &w[0], "prepare") && WORD_IS(sql, &w[1], "transaction") &&
 	    w[2].kind == TOK_QUOTED)
 		return "PREPARE TRANSACTION";
 	*why = why_savepoint;
-	if (word_is(sql, &w[0], "rollback") &&
-	    (word_is(sql, &w[1], "to") ||
-	     (word_in(sql, &w[1], work) && word_is(sql, &w[2], "to"))))
+	if (WORD_IS(sql, &w[0], "rollback") &&
+	    (WORD_IS(sql, &w[1], "to") ||
+	     (word_in(sql, &w[1], work) && WORD_IS(sql, &w[2], "to"))))
 		return "ROLLBACK TO SAVEPOINT";
-	if (word_is(sql, &w[0], "savepoint"))
+	if (WORD_IS(sql, &w[0], "savepoint"))
 		return "SAVEPOINT";
-	if (word_is(sql, &w[0], "release"))
+	if (WORD_IS(sql, &w[0], "release"))
 		return "RELEASE SAVEPOINT";
 	*why = why_begin;
-	if (word_is(sql, &w[0], "begin"))
+	if (WORD_IS(sql, &w[0], "begin"))
 		return "BEGIN";
-	if (word_is(sql, &w[0], "start") && word_is(sql, &w[1], "transaction"))
+	if (WORD_IS(sql, &w[0], "start") && WORD_IS(sql, &w[1], "transaction"))
 		return "START TRANSACTION";
 	*why = why_commit;
-	if (word_is(sql, &w[0], "commit"))
+	if (WORD_IS(sql, &w[0], "commit"))
 		return "COMMIT";
-	if (word_is(sql, &w[0], "end"))
+	if (WORD_IS(sql, &w[0], "end"))
 		return "END";
 	*why = why_rollback;
-	if (word_is(sql, &w[0], "rollback"))
+	if (WORD_IS(sql, &w[0], "rollback"))
 		return "ROLLBACK";
-	if (word_is(sql, &w[0], "abort"))
+	if (WORD_IS(sql, &w[0], "abort"))
 		return "ABORT";
 	return NULL;
 }
 
-int migc_sql_check_transaction_control(const char *file, const char *sql,
-				       size_t len, migc_error *err)
+/*
+ * The check of both entry points. With `unlexable_passes`, a lexing error
+ * anywhere in the file, even after a finding, makes it pass: the lexer is
+ * then run without an error object, and on past a finding to the end.
+ */
+static int check_txn(const char *file, const char *sql, size_t len,
+		     int unlexable_passes, migc_error *err)
 {
 	struct splitter sp;
 	migc_sql_stmt st;
@@ -591,12 +696,19 @@ int migc_sql_check_transaction_control(const char *file, const char *sql,
 
 	if (!file)
 		file = "sql";
-	splitter_init(&sp, file, sql, len, err);
+	splitter_init(&sp, file, sql, len, unlexable_passes ? NULL : err);
 	while ((rc = split_next(&sp, &st)) == 1) {
 		const char *why, *what = txn_control(sql, &st, &why);
+		migc_sql_stmt rest;
 
 		if (!what)
 			continue;
+		if (unlexable_passes) {
+			while ((rc = split_next(&sp, &rest)) == 1)
+				;
+			if (rc < 0)
+				return 0;
+		}
 		migc_err(err, MIGC_EINVALID,
 			 "%s:%d: top-level %s in a transactional migration: %s",
 			 file, st.line, what, why);
@@ -605,7 +717,20 @@ int migc_sql_check_transaction_control(const char *file, const char *sql,
 			      "remove it; or, if the file manages its own transactions, put -- migc:no-transaction in its leading comments");
 		return MIGC_EINVALID;
 	}
-	return rc;
+	return rc < 0 && unlexable_passes ? 0 : rc;
+}
+
+int migc_sql_check_transaction_control(const char *file, const char *sql,
+				       size_t len, migc_error *err)
+{
+	return check_txn(file, sql, len, 0, err);
+}
+
+int migc_sql_check_transaction_control_lexable(const char *file,
+						const char *sql, size_t len,
+						migc_error *err)
+{
+	return check_txn(file, sql, len, 1, err);
 }
 
 int migc_sql_line_at(const char *sql, size_t len, size_t stmt_start,

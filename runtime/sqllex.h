@@ -82,6 +82,17 @@ int migc_sql_check_transaction_control(const char *file, const char *sql,
 				       size_t len, migc_error *err);
 
 /*
+ * The same check for a file that the lexer may not be able to read (SQLite's
+ * [ident] quoting, say): a lexing error anywhere in it, even after a
+ * transaction-control statement, makes it pass (returns 0) and leaves it to
+ * the database to judge. Otherwise as migc_sql_check_transaction_control().
+ * One pass over the file; what the build runs on every migration.
+ */
+int migc_sql_check_transaction_control_lexable(const char *file,
+						const char *sql, size_t len,
+						migc_error *err);
+
+/*
  * Map a position that PostgreSQL reports for a statement (the error field
  * PG_DIAG_STATEMENT_POSITION: 1-based, counting characters, not bytes, of
  * the text that was sent) to a 1-based line of the file, given the byte
