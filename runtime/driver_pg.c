@@ -5,15 +5,17 @@
  * table in driver_pg_history.c, index build progress (on a second
  * connection) in driver_pg_progress.c, URL handling in pg_url.c.
  *
- * Locking is per transaction. begin() is `BEGIN` then
- * `pg_try_advisory_xact_lock(key)`; when another runner holds the key it
- * rolls back, sleeps (10 ms doubling to 1 s, with jitter) and tries again
- * until the lock timeout. So a waiting runner never sits in a blocking
- * lock call nor in an open transaction (a concurrent CREATE INDEX
- * CONCURRENTLY of the holder waits for every open transaction: peers
- * deadlocked exactly there in other tools), and the lock needs no session
- * state, so it holds behind PgBouncer's transaction pooling and dies with
- * the transaction or the connection. lock()/unlock() are no-ops.
+ * Locking is per transaction. begin() is `BEGIN`, the role and the
+ * options' timeouts (SET LOCAL), `pg_try_advisory_xact_lock(key)` and the
+ * history's stamp, in one simple-query string (one round trip); when
+ * another runner holds the key it rolls back, sleeps (10 ms doubling to
+ * 1 s, with jitter) and tries again until the lock timeout. So a waiting
+ * runner never sits in a blocking lock call nor in an open transaction (a
+ * concurrent CREATE INDEX CONCURRENTLY of the holder waits for every open
+ * transaction: peers deadlocked exactly there in other tools), and the
+ * lock needs no session state, so it holds behind PgBouncer's transaction
+ * pooling and dies with the transaction or the connection. lock()/unlock()
+ * are no-ops.
  *
  * The key is a hash of "migc:" and the schema-qualified history table
  * (pg_url.h), so two applications with their own history tables in one
@@ -294,14 +296,28 @@ static int setup(struct migc_conn *c, const migc_options *opts,
 			return rc;
 	}
 	/* the application name as the server has it (a service file or a
-	 * pooler may have its say): progress() finds our backend by it */
-	r = PQexec(c->pg, "SELECT coalesce(current_schema(), ''), "
-		   "coalesce(current_setting('application_name', true), '')");
-	if (!migc_pg_ok(r) || PQntuples(r) != 1 || PQnfields(r) != 2)
+	 * pooler may have its say): progress() finds our backend by it; and
+	 * our backend, for "running" rows (driver_pg_history.c) */
+	r = migc_pg_exec_params(c, "SELECT coalesce(current_schema(), ''), "
+		"coalesce(current_setting('application_name', true), ''), "
+		"pg_backend_pid(), coalesce((SELECT (extract(epoch FROM "
+		"backend_start) * 1000000)::bigint::text || CASE WHEN "
+		"$1::text <> '' AND strpos(application_name, ' ' || $1::text) "
+		"> 0 THEN ':' ELSE '' END FROM pg_stat_activity WHERE pid = "
+		"pg_backend_pid()), '')", 1, (const char *const[]){c->token});
+	if (!migc_pg_ok(r) || PQntuples(r) != 1 || PQnfields(r) != 4)
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the current "
 				    "schema", err);
 	migc_strlcpy(c->schema, PQgetvalue(r, 0, 0), sizeof(c->schema));
 	migc_strlcpy(c->app_name, PQgetvalue(r, 0, 1), sizeof(c->app_name));
+	c->pooled = strtol(PQgetvalue(r, 0, 2), NULL, 10) != PQbackendPID(c->pg);
+	snprintf(c->runner, sizeof(c->runner), "%s:%s", PQgetvalue(r, 0, 2),
+		 PQgetvalue(r, 0, 3));
+	/* "PID:MICROS:" when the token showed: keep "PID:MICROS" */
+	if (c->runner[strlen(c->runner) - 1] == ':' && PQgetvalue(r, 0, 3)[0]) {
+		c->runner[strlen(c->runner) - 1] = '\0';
+		c->runner_token = 1;
+	}
 	PQclear(r);
 	migc_pg_set_key(c, opts->history_table ? opts->history_table
 			: "migc_history");
@@ -444,27 +460,82 @@ static void lock_holder(struct migc_conn *c, char *out, size_t size)
 	PQclear(r);
 }
 
-/* One attempt: BEGIN, SET LOCAL ROLE, try the key. *got = 1 when held. */
+/* The results of try_lock()'s string: the first error, else the lock's
+ * row and the stamp's (when asked for). */
+struct attempt {
+	PGresult *bad, *lock, *stamp;
+};
+
+static void attempt_read(struct migc_conn *c, struct attempt *a)
+{
+	PGresult *r;
+	int rows = 0;
+
+	while ((r = PQgetResult(c->pg))) {
+		if (!migc_pg_ok(r) && !a->bad)
+			a->bad = r;
+		else if (!a->bad && PQresultStatus(r) == PGRES_TUPLES_OK &&
+			 rows++ == 0)
+			a->lock = r;
+		else if (!a->bad && PQresultStatus(r) == PGRES_TUPLES_OK &&
+			 !a->stamp)
+			a->stamp = r;
+		else
+			PQclear(r);
+	}
+}
+
+/*
+ * One attempt, in one round trip: BEGIN, SET LOCAL ROLE and the timeouts
+ * of the options (exec() sets a file's own), try the key, and when the
+ * history table is known to exist, its stamp for history_stamp(): in a
+ * statement of its own, after the lock, so that its snapshot sees what
+ * the previous holder committed. *got = 1 when held.
+ */
 static int try_lock(struct migc_conn *c, int *got, migc_error *err)
 {
-	char sql[512];
-	PGresult *r;
+	int stamp = c->seen_qualified[0] && strcmp(c->table_seen, c->key_table) == 0;
+	struct attempt a = {NULL, NULL, NULL};
+	char sql[1024];
+	int n, code;
 
-	snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL READ COMMITTED; "
-		 "%s%s%sSELECT pg_try_advisory_xact_lock(%lld)",
-		 c->role ? "SET LOCAL ROLE " : "", c->role ? c->role : "",
-		 c->role ? "; " : "", c->lock_key);
-	r = PQexec(c->pg, sql);
-	if (!migc_pg_ok(r) || PQntuples(r) != 1) {
+	c->stamp_ready = 0;
+	/* set_config(..., true) is SET LOCAL, in the lock's statement: one
+	 * statement fewer to parse and answer per attempt */
+	n = snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL READ COMMITTED; "
+		     "%s%s%sSELECT pg_try_advisory_xact_lock(%lld), "
+		     "set_config('lock_timeout', '%ld', true), "
+		     "set_config('statement_timeout', '%ld', true)%s%s",
+		     c->role ? "SET LOCAL ROLE " : "", c->role ? c->role : "",
+		     c->role ? "; " : "", c->lock_key, c->db_lock_timeout_ms,
+		     c->statement_timeout_ms,
+		     stamp ? "; SELECT coalesce(max(id), 0) FROM " : "",
+		     stamp ? c->seen_qualified : "");
+	if (n < 0 || (size_t)n >= sizeof(sql))
+		return migc_err(err, MIGC_EUSAGE, "%s: the role or history "
+				"table name is too long", c->label);
+	if (PQsendQuery(c->pg, sql))
+		attempt_read(c, &a);
+	if (a.bad || !a.lock || PQntuples(a.lock) != 1 ||
+	    (stamp && (!a.stamp || PQntuples(a.stamp) != 1))) {
 		/* our own cancel may land here, between two statements */
-		int code = c->interrupted ? MIGC_EINTR : MIGC_EDB;
-
-		migc_pg_fail(c, r, code, "cannot begin a transaction", err);
+		code = c->interrupted ? MIGC_EINTR : MIGC_EDB;
+		PQclear(a.lock);
+		PQclear(a.stamp);
+		migc_pg_fail(c, a.bad, code, "cannot begin a transaction", err);
 		migc_pg_rollback(c);
 		return code;
 	}
-	*got = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-	PQclear(r);
+	*got = strcmp(PQgetvalue(a.lock, 0, 0), "t") == 0;
+	if (*got && stamp) {
+		char *end;
+
+		c->stamp = strtoll(PQgetvalue(a.stamp, 0, 0), &end, 10);
+		c->stamp_ready = !*end;
+		migc_strlcpy(c->stamp_table, c->key_table, sizeof(c->stamp_table));
+	}
+	PQclear(a.lock);
+	PQclear(a.stamp);
 	return 0;
 }
 
@@ -538,7 +609,10 @@ int migc_pg_begin(struct migc_conn *c, migc_error *err)
 /* COMMIT; a transaction that had failed answers ROLLBACK instead. */
 int migc_pg_commit(struct migc_conn *c, migc_error *err)
 {
-	PGresult *r = PQexec(c->pg, "COMMIT");
+	PGresult *r;
+
+	c->stamp_ready = 0;
+	r = PQexec(c->pg, "COMMIT");
 
 	if (!migc_pg_ok(r))
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot commit", err);
@@ -554,6 +628,7 @@ int migc_pg_commit(struct migc_conn *c, migc_error *err)
 
 void migc_pg_rollback(struct migc_conn *c)
 {
+	c->stamp_ready = 0;
 	if (c->pg && PQstatus(c->pg) == CONNECTION_OK &&
 	    PQtransactionStatus(c->pg) != PQTRANS_IDLE)
 		PQclear(PQexec(c->pg, "ROLLBACK"));
@@ -577,10 +652,12 @@ static void pg_interrupt(struct migc_conn *c)
 static int pg_query(struct migc_conn *c, const char *sql,
 		    migc_query_row_fn row, void *ctx, migc_error *err)
 {
-	PGresult *r = PQexec(c->pg, sql);
+	PGresult *r;
 	const char *values[32];
 	int rows, n, i, j, stop = 0;
 
+	c->stamp_ready = 0;
+	r = PQexec(c->pg, sql);
 	if (!r || PQresultStatus(r) != PGRES_TUPLES_OK)
 		return migc_pg_fail(c, r, MIGC_EDB, "query failed", err);
 	rows = PQntuples(r);

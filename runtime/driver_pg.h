@@ -51,6 +51,33 @@ struct migc_conn {
 	unsigned seed;        /* jitter */
 	char token[MIGC_PG_TOKEN_LEN + 1]; /* in our application_name, or "" */
 	struct migc_pg_peer peers[MIGC_PG_PEERS]; /* for runner_alive() */
+	char seen_qualified[330]; /* table_seen, quoted ("" when none) */
+
+	/* Computed at connect (setup()): our backend as a "running" row
+	 * names it, "PID:MICROS" ("PID:" when the server hides the start),
+	 * and whether pg_stat_activity showed our token then. */
+	char runner[48];
+	int runner_token;
+	/* PQbackendPID() is not pg_backend_pid(): a pooler (PgBouncer sends
+	 * its own number) may lend us another backend every transaction, so
+	 * nothing session-level is kept on the server (no named prepared
+	 * statements) and a "running" row asks for its backend each time. */
+	int pooled;
+
+	/* The history statements kept prepared on a direct connection
+	 * (driver_pg_history.c): for prep_table, bit i for statement i,
+	 * named after prep_gen (bumped when the table changes). prep_off:
+	 * a prepared statement was gone once, unnamed ones from then on. */
+	char prep_table[160];
+	unsigned prep_bits, prep_gen;
+	int prep_off;
+
+	/* The history's stamp, read by begin() in the same round trip as
+	 * the lock, for the next history_stamp() of stamp_table; any other
+	 * statement drops it (stamp_ready = 0). */
+	char stamp_table[160];
+	long long stamp;
+	int stamp_ready;
 	volatile sig_atomic_t interrupted; /* set from a signal handler */
 
 	/* Set by connect() and never changed afterwards: progress() reads

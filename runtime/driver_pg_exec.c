@@ -1,9 +1,10 @@
 /*
  * driver_pg_exec.c - running a migration's SQL on PostgreSQL.
  *
- * A transactional migration runs inside the transaction begin() opened:
- * `SET LOCAL lock_timeout` / `statement_timeout` (the file's directives,
- * else the options), then the whole file as ONE simple-query string. In an
+ * A transactional migration runs inside the transaction begin() opened,
+ * which set `SET LOCAL lock_timeout` / `statement_timeout` of the options
+ * (driver_pg.c); a file's directives that differ are set here. Then the
+ * whole file goes as ONE simple-query string. In an
  * explicit transaction block every statement of such a string belongs to
  * that transaction, and the first error aborts the rest, so the file is
  * all-or-nothing with its history row. What would break that - a
@@ -252,12 +253,16 @@ static int exec_tx(struct migc_conn *c, const migc_migration *m,
 		migc_err_version(err, m->version);
 		return rc;
 	}
-	snprintf(set, sizeof(set), "SET LOCAL lock_timeout = %ld; "
-		 "SET LOCAL statement_timeout = %ld", lock_timeout(c, m),
-		 statement_timeout(c, m));
-	rc = run(c, set, err);
-	if (rc)
-		return rc;
+	/* begin() set the options' timeouts: only a file's own are sent */
+	if (lock_timeout(c, m) != c->db_lock_timeout_ms ||
+	    statement_timeout(c, m) != c->statement_timeout_ms) {
+		snprintf(set, sizeof(set), "SET LOCAL lock_timeout = %ld; "
+			 "SET LOCAL statement_timeout = %ld", lock_timeout(c, m),
+			 statement_timeout(c, m));
+		rc = run(c, set, err);
+		if (rc)
+			return rc;
+	}
 	if (c->interrupted)
 		return migc_err(err, MIGC_EINTR, "%s: interrupted", m->filename);
 	r = exec_all(c, m->sql);
@@ -386,6 +391,7 @@ int migc_pg_exec(struct migc_conn *c, const migc_migration *m,
 {
 	int rc;
 
+	c->stamp_ready = 0;
 	c->running = m;
 	if (m->flags & MIGC_FLAG_NO_TRANSACTION)
 		rc = exec_notx(c, m, err);

@@ -8,13 +8,15 @@
  * database role that applied the migration (the --role), next to
  * applied_by's "user@host" of the machine.
  *
- * Every value goes through PQexecParams; only identifiers are put in the
- * SQL text, quoted with PQescapeIdentifier (the engine has validated them
- * as ident or schema.ident already).
+ * Every value goes as a parameter; only identifiers are put in the SQL
+ * text, quoted with PQescapeIdentifier (the engine has validated them as
+ * ident or schema.ident already). The INSERT is prepared once per
+ * connection on a direct one (exec_history()).
  *
  * `runner` of a "running" row is "PID:MICROS:TOKEN": the backend pid and
  * its backend_start in microseconds since the epoch, computed by the
- * server, and the random token of the runner's application_name
+ * server (at connect, or at the insert behind a pooler), and the random
+ * token of the runner's application_name
  * ("migc 3fa2c1d0", pg_url.h). The token is written only when the server
  * shows it in the backend's application_name (not when the user named the
  * application, nor behind a pooler that does not pass the name on); rows
@@ -100,8 +102,11 @@ static int table_exists(struct migc_conn *c, const char *table,
 				    err);
 	*exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 	PQclear(r);
-	if (*exists)
+	if (*exists) {
 		migc_strlcpy(c->table_seen, table, sizeof(c->table_seen));
+		migc_strlcpy(c->seen_qualified, t->qualified,
+			     sizeof(c->seen_qualified));
+	}
 	return 0;
 }
 
@@ -298,6 +303,12 @@ int migc_pg_history_stamp(struct migc_conn *c, const char *table,
 	int rc;
 
 	*max_id = 0;
+	if (c->stamp_ready && strcmp(c->stamp_table, table) == 0) {
+		/* begin() read it, after taking the lock (driver_pg.c) */
+		c->stamp_ready = 0;
+		*max_id = c->stamp;
+		return 0;
+	}
 	rc = table_name(c, table, &t, err);
 	if (rc)
 		return rc;
@@ -324,6 +335,105 @@ static const char *text(const char *s)
 	return s ? s : "";
 }
 
+/* The history statements kept prepared: bit and name suffix. */
+enum { PREP_INSERT };
+
+static int sqlstate_is(const PGresult *r, const char *state)
+{
+	const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+	return s && strcmp(s, state) == 0;
+}
+
+/*
+ * Run history statement `which` (`sql`, for `table`): prepared once per
+ * connection and table (PQprepare, then PQexecPrepared), or unnamed
+ * (PQexecParams) behind a pooler, where the next transaction may run on
+ * another backend (driver_pg.h, pooled). When a prepared statement is gone
+ * anyway (26000 invalid_sql_statement_name, or 42P05 on preparing: a
+ * pooler not detected), prepared ones are off for the connection; outside
+ * a transaction the statement is sent again unnamed, inside one the
+ * transaction is lost and *lost is set for the caller.
+ */
+static PGresult *exec_history(struct migc_conn *c, const char *table,
+			      unsigned which, const char *sql, int n,
+			      const char *const *params, int *lost)
+{
+	char name[48];
+	PGresult *r;
+
+	*lost = 0;
+	if (c->pooled || c->prep_off)
+		return migc_pg_exec_params(c, sql, n, params);
+	if (strcmp(c->prep_table, table) != 0) {
+		migc_strlcpy(c->prep_table, table, sizeof(c->prep_table));
+		c->prep_bits = 0;
+		c->prep_gen++;
+	}
+	snprintf(name, sizeof(name), "migc_history_%u_%u", c->prep_gen, which);
+	r = NULL;
+	if (!(c->prep_bits & (1u << which))) {
+		r = PQprepare(c->pg, name, sql, n, NULL);
+		if (migc_pg_ok(r)) {
+			c->prep_bits |= 1u << which;
+			PQclear(r);
+			r = NULL;
+		} else if (!sqlstate_is(r, "42P05")) {
+			return r;
+		}
+	}
+	if (!r)
+		r = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
+	if (!sqlstate_is(r, "26000") && !sqlstate_is(r, "42P05"))
+		return r;
+	c->prep_off = 1;
+	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+		*lost = 1;
+		return r;
+	}
+	PQclear(r);
+	return migc_pg_exec_params(c, sql, n, params);
+}
+
+/* A lost transaction (exec_history): nothing it did stays, so the apply
+ * loop may run it again, now without prepared statements. */
+static int lost_statement(struct migc_conn *c, PGresult *r, migc_error *err)
+{
+	migc_pg_fail(c, r, MIGC_EBUSY, "the history statement prepared on "
+		     "this connection is gone (a connection pooler?)", err);
+	migc_err_hint(err, "the transaction was rolled back; migc runs it "
+		      "again without prepared statements");
+	return MIGC_EBUSY;
+}
+
+/* A "running" row's runner when another backend may run each transaction
+ * (pooled): asked of the server at the insert (see the file's top). */
+static const char insert_pooled_running[] =
+	"INSERT INTO %s (version, name, kind, checksum, state, "
+	"applied_at, duration_ms, bundle_id, source_commit, applied_by, "
+	"note, runner) VALUES ($1::text, $2::text, $3::text, $4::text, "
+	"$5::text, coalesce(nullif($6::text, '')::timestamptz, now()), "
+	"$7::bigint, $8::text, $9::text, $10::text, $11::text, "
+	"CASE WHEN $5::text = 'running' THEN pg_backend_pid()::text || "
+	"':' || coalesce((SELECT (extract(epoch FROM backend_start) * "
+	"1000000)::bigint::text || CASE WHEN $12::text <> '' AND "
+	"strpos(application_name, ' ' || $12::text) > 0 THEN ':' || "
+	"$12::text ELSE '' END FROM pg_stat_activity WHERE pid = "
+	"pg_backend_pid()), '') ELSE '' END) RETURNING id";
+
+/* Otherwise: $12 is our backend as connect() saw it ("" for rows that are
+ * not "running"), $13 the token when pg_stat_activity showed it then and
+ * the session still carries it (a migration may SET application_name). */
+static const char insert_direct[] =
+	"INSERT INTO %s (version, name, kind, checksum, state, "
+	"applied_at, duration_ms, bundle_id, source_commit, applied_by, "
+	"note, runner) VALUES ($1::text, $2::text, $3::text, $4::text, "
+	"$5::text, coalesce(nullif($6::text, '')::timestamptz, now()), "
+	"$7::bigint, $8::text, $9::text, $10::text, $11::text, "
+	"CASE WHEN $12::text = '' THEN '' WHEN $13::text <> '' AND "
+	"strpos(current_setting('application_name'), ' ' || $13::text) > 0 "
+	"THEN $12::text || ':' || $13::text ELSE $12::text END) RETURNING id";
+
 int migc_pg_history_insert(struct migc_conn *c, const char *table,
 			   const struct migc_history_row *row, long long *id,
 			   migc_error *err)
@@ -331,10 +441,11 @@ int migc_pg_history_insert(struct migc_conn *c, const char *table,
 	struct table_name t;
 	migc_buf sql = MIGC_BUF_INIT;
 	char duration[32];
-	const char *params[12];
+	const char *params[13];
+	int running = row->state == MIGC_H_RUNNING, lost = 0, rc;
 	PGresult *r;
-	int rc;
 
+	c->stamp_ready = 0;
 	rc = table_name(c, table, &t, err);
 	if (rc)
 		return rc;
@@ -350,38 +461,25 @@ int migc_pg_history_insert(struct migc_conn *c, const char *table,
 	params[8] = text(row->source_commit);
 	params[9] = text(row->applied_by);
 	params[10] = text(row->note);
-	params[11] = c->token;
-	/* Most rows are "applied": a plain insert. Only a "running" row
-	 * records who runs it (pid, backend start, and the token only when
-	 * pg_stat_activity shows it, as waiters will look for it there). */
-	if (row->state != MIGC_H_RUNNING) {
-		if (migc_buf_printf(&sql,
-			"INSERT INTO %s (version, name, kind, checksum, state, "
-			"applied_at, duration_ms, bundle_id, source_commit, "
-			"applied_by, note, runner) VALUES ($1::text, $2::text, "
-			"$3::text, $4::text, $5::text, coalesce(nullif($6::text, "
-			"'')::timestamptz, now()), $7::bigint, $8::text, $9::text, "
-			"$10::text, $11::text, '') RETURNING id", t.qualified))
+	/* Only a "running" row records who runs it (pid, backend start, and
+	 * the token only when pg_stat_activity shows it, as waiters will
+	 * look for it there). */
+	if (running && c->pooled) {
+		params[11] = c->token;
+		if (migc_buf_printf(&sql, insert_pooled_running, t.qualified))
 			return migc_err(err, MIGC_ENOMEM, "out of memory");
-		r = migc_pg_exec_params(c, sql.data, 11, params);
-	} else if (migc_buf_printf(&sql,
-		"INSERT INTO %s (version, name, kind, checksum, state, "
-		"applied_at, duration_ms, bundle_id, source_commit, applied_by, "
-		"note, runner) VALUES ($1::text, $2::text, $3::text, $4::text, "
-		"$5::text, coalesce(nullif($6::text, '')::timestamptz, now()), "
-		"$7::bigint, $8::text, $9::text, $10::text, $11::text, "
-		"CASE WHEN $5::text = 'running' THEN pg_backend_pid()::text || "
-		"':' || coalesce((SELECT (extract(epoch FROM backend_start) * "
-		"1000000)::bigint::text || CASE WHEN $12::text <> '' AND "
-		"strpos(application_name, ' ' || $12::text) > 0 THEN ':' || "
-		"$12::text ELSE '' END FROM pg_stat_activity WHERE pid = "
-		"pg_backend_pid()), '') ELSE '' END) RETURNING id",
-		t.qualified)) {
-		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	} else {
 		r = migc_pg_exec_params(c, sql.data, 12, params);
+	} else {
+		params[11] = running ? c->runner : "";
+		params[12] = running && c->runner_token ? c->token : "";
+		if (migc_buf_printf(&sql, insert_direct, t.qualified))
+			return migc_err(err, MIGC_ENOMEM, "out of memory");
+		r = exec_history(c, table, PREP_INSERT, sql.data, 13, params,
+				 &lost);
 	}
 	migc_buf_free(&sql);
+	if (lost)
+		return lost_statement(c, r, err);
 	if (!migc_pg_ok(r) || PQntuples(r) != 1)
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot write the history "
 				    "table", err);
@@ -403,6 +501,7 @@ int migc_pg_history_update(struct migc_conn *c, const char *table,
 	PGresult *r;
 	int rc;
 
+	c->stamp_ready = 0;
 	rc = table_name(c, table, &t, err);
 	if (rc)
 		return rc;
@@ -418,6 +517,8 @@ int migc_pg_history_update(struct migc_conn *c, const char *table,
 			    "coalesce($3::text, note) WHERE id = $4::bigint",
 			    t.qualified))
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	/* unnamed: not once per migration, and after a file's SQL (down)
+	 * a vanished statement would cost the transaction (exec_history) */
 	r = migc_pg_exec_params(c, sql.data, 4, params);
 	migc_buf_free(&sql);
 	if (!migc_pg_ok(r))
