@@ -118,6 +118,29 @@ test_status_names_the_database_without_password() {
 	expect_no "sekrit-pw"
 }
 
+# The history INSERT is a prepared statement on a direct connection; a
+# migration that deallocates it (DEALLOCATE ALL, DISCARD ALL) must not lose
+# or duplicate a row: preparing is switched off and that migration is run
+# again, once.
+test_prepared_history_insert_survives_deallocate_all() {
+	newdb
+	mig m 0001_a.sql 'CREATE TABLE a (id int);'
+	mig m 0002_b.sql $'CREATE TABLE b (id int);\nDEALLOCATE ALL;'
+	mig m 0003_c.sql 'CREATE TABLE c (id int);'
+	mig m 0004_d.sql 'DEALLOCATE ALL;'
+	mig m 0005_e.sql 'CREATE TABLE e (id int);'
+	build m ./migrate
+	run ./migrate up
+	expect_rc 0
+	expect_out "5 migrations applied"
+	expect_eq "$(q "SELECT string_agg(version, ',' ORDER BY version) FROM migc_history WHERE state = 'applied'")" "0001,0002,0003,0004,0005" "applied rows"
+	expect_eq "$(q 'SELECT count(*) FROM migc_history')" 5 "history rows (none twice)"
+	expect_eq "$(q "SELECT count(*) FROM pg_tables WHERE tablename IN ('a','b','c','e')")" 4 "tables"
+	run ./migrate up
+	expect_rc 0
+	expect_out "database is up to date at version 0005"
+}
+
 test_url_forms() {
 	newdb
 	basic
