@@ -343,6 +343,69 @@ static void set_refuses_duplicates_and_case_clashes(void)
 	migc_set_free(s);
 }
 
+/* Bundle ids are recorded in databases: a known set must keep its id
+ * (computed before the id's text was formatted by hand: kind 0 and 1,
+ * flags 0 and 3). */
+static void bundle_id_golden(void)
+{
+	const char *post = "-- migc:no-transaction\n-- migc:phase post\n"
+			   "CREATE INDEX CONCURRENTLY i ON t (a);\n";
+	migc_error err;
+	migc_set *s = NULL;
+	char id[33];
+
+	CHECK_INT(migc_set_new(&s, &err), 0);
+	CHECK_INT(migc_set_add(s, "R__views.sql", NULL, "SELECT 1;", 9, &err), 0);
+	CHECK_INT(migc_set_add(s, "20261124093000_second.sql", NULL, post,
+			       strlen(post), &err), 0);
+	CHECK_INT(migc_set_add(s, "0001_first.sql", NULL,
+			       "CREATE TABLE t (a int);\n", 24, &err), 0);
+	CHECK_INT(migc_set_finish(s, &err), 0);
+	CHECK_INT(migc_set_get(s, 1)->flags, 3);
+	migc_set_bundle_id(s, id);
+	CHECK_STR(id, "c47006a1b3c065569e98dc3173352892");
+	migc_set_free(s);
+}
+
+/* migc_set_finish skips its sorts when the input is in order already:
+ * in-order sets, sets in version order but not in file-name order, and
+ * clashes inside an in-order set still come out as the sorts said. */
+static void set_finish_in_order_input(void)
+{
+	const char *sorted[] = {"0001_a.sql", "0002_b.sql", "0003_c.sql",
+				"R__m.sql", "R__n.sql"};
+	const char *numeric[] = {"9_z.sql", "10_a.sql", "R__A.sql", "R__b.sql"};
+	const char *clash[] = {"0001_a.sql", "0002_b.sql", "R__View.sql",
+			       "R__view.sql", "R__w.sql"};
+	const char *dup[] = {"0001_a.sql", "0002_b.sql", "0002_c.sql"};
+	migc_error err;
+	size_t i;
+	int rc;
+	migc_set *s;
+
+	s = set_of(sorted, 5, &err, &rc);
+	CHECK_INT(rc, 0);
+	for (i = 0; i < 5; i++)
+		CHECK_STR(migc_set_get(s, i)->filename, sorted[i]);
+	migc_set_free(s);
+	s = set_of(numeric, 4, &err, &rc);
+	CHECK_INT(rc, 0);
+	for (i = 0; i < 4; i++)
+		CHECK_STR(migc_set_get(s, i)->filename, numeric[i]);
+	migc_set_free(s);
+	s = set_of(clash, 5, &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "differ only in case");
+	CHECK_CONTAINS(err.message, "R__View.sql");
+	CHECK_CONTAINS(err.message, "R__view.sql");
+	migc_set_free(s);
+	s = set_of(dup, 3, &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "duplicate version");
+	CHECK_CONTAINS(err.message, "0002_b.sql");
+	migc_set_free(s);
+}
+
 static void bundle_id_depends_on_content_and_order(void)
 {
 	const char *a[] = {"1_a.sql", "2_b.sql"};
@@ -382,5 +445,7 @@ int main(void)
 	RUN(set_orders_versions_then_repeatables);
 	RUN(set_refuses_duplicates_and_case_clashes);
 	RUN(bundle_id_depends_on_content_and_order);
+	RUN(bundle_id_golden);
+	RUN(set_finish_in_order_input);
 	return unit_done();
 }
