@@ -24,6 +24,16 @@ static void version_compare_numbers_of_any_length(void)
 	CHECK(migc_version_compare("123456789012345678901234567890",
 				   "99999999999999999999999999999") > 0);
 	CHECK(migc_version_compare("000000000000000000000000000042", "42") == 0);
+	/* equal lengths take a shortcut: the first differing digit decides,
+	 * a dot or a longer string after equal digits does not */
+	CHECK(migc_version_compare("0010", "0009") > 0);
+	CHECK(migc_version_compare("0009", "0010") < 0);
+	CHECK(migc_version_compare("20261124", "20261124") == 0);
+	CHECK(migc_version_compare("19", "2") > 0);
+	CHECK(migc_version_compare("12", "12.1") < 0);
+	CHECK(migc_version_compare("12.1", "12") > 0);
+	CHECK(migc_version_compare("12.0", "12") == 0);
+	CHECK(migc_version_compare("21.1", "12.9") > 0);
 }
 
 static void version_compare_dotted_part_by_part(void)
