@@ -26,10 +26,12 @@ struct entry {
 	migc_migration m;
 	char checksum[MIGC_CHECKSUM_HEX_LEN + 1];
 	char down_checksum[MIGC_CHECKSUM_HEX_LEN + 1];
-	char *strings;    /* version, name, filename, down filename: one allocation */
 	char *sql_owned;  /* NULL when sql points into a bundle */
 	char *down_owned; /* likewise for the down SQL */
 	char *commit;
+	/* version, name, filename, down filename, in the entry's own
+	 * allocation (one malloc per migration: a bundle loads thousands) */
+	char strings[];
 };
 
 struct migc_set {
@@ -64,7 +66,6 @@ static void entry_free(struct entry *e)
 {
 	if (!e)
 		return;
-	free(e->strings);
 	free(e->sql_owned);
 	free(e->down_owned);
 	free(e->commit);
@@ -120,11 +121,10 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
 		set->items = p;
 		set->cap = cap;
 	}
-	e = calloc(1, sizeof(*e));
-	if (!e || !(e->strings = malloc(vl + nl + fl + dl + 4))) {
-		free(e);
+	e = malloc(sizeof(*e) + vl + nl + fl + dl + 4);
+	if (!e)
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	}
+	memset(e, 0, sizeof(*e));
 	memcpy(e->strings, in->version, vl + 1);
 	memcpy(e->strings + vl + 1, in->name, nl + 1);
 	memcpy(e->strings + vl + nl + 2, in->filename, fl + 1);
