@@ -355,11 +355,13 @@ static void set_refuses_duplicates_and_case_clashes(void)
 
 /* Bundle ids are recorded in databases: a known set must keep its id
  * (computed before the id's text was formatted by hand: kind 0 and 1,
- * flags 0 and 3). */
+ * flags 0 and 3, with and without a down checksum). */
 static void bundle_id_golden(void)
 {
 	const char *post = "-- migc:no-transaction\n-- migc:phase post\n"
 			   "CREATE INDEX CONCURRENTLY i ON t (a);\n";
+	const char *dbmate = "-- migrate:up\nCREATE TABLE t (a int);\n"
+			     "-- migrate:down\nDROP TABLE t;\n";
 	migc_error err;
 	migc_set *s = NULL;
 	char id[33];
@@ -374,6 +376,16 @@ static void bundle_id_golden(void)
 	CHECK_INT(migc_set_get(s, 1)->flags, 3);
 	migc_set_bundle_id(s, id);
 	CHECK_STR(id, "c47006a1b3c065569e98dc3173352892");
+	migc_set_free(s);
+	/* with a down checksum (another tool's layout) */
+	CHECK_INT(migc_set_new(&s, &err), 0);
+	CHECK_INT(migc_set_set_layout(s, MIGC_LAYOUT_DBMATE, &err), 0);
+	CHECK_INT(migc_set_add(s, "20240101000000_t.sql", NULL, dbmate,
+			       strlen(dbmate), &err), 0);
+	CHECK_INT(migc_set_finish(s, &err), 0);
+	CHECK(migc_set_get(s, 0)->down_checksum != NULL);
+	migc_set_bundle_id(s, id);
+	CHECK_STR(id, "aeab2829c3c557d8e400c545dfcd74d5");
 	migc_set_free(s);
 }
 
