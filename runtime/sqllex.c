@@ -644,6 +644,16 @@ static const char *txn_control(const char *sql, const migc_sql_stmt *st,
 	struct token w[3];
 	size_t i;
 
+	/* Every form below starts with one of the words abort, begin,
+	 * commit, end, prepare, release, rollback, savepoint or start: a
+	 * statement whose first byte starts none of them (INSERT after
+	 * INSERT in a data file) is not re-lexed. */
+	switch (sql[st->start] | 0x20) {
+	case 'a': case 'b': case 'c': case 'e': case 'p': case 'r': case 's':
+		break;
+	default:
+		return NULL;
+	}
 	for (i = 0; i < 3; i++)
 		if (lex_next(&lx, &w[i]))
 			w[i].kind = TOK_EOF;
