@@ -29,6 +29,8 @@ struct entry {
 	char *sql_owned;  /* NULL when sql points into a bundle */
 	char *down_owned; /* likewise for the down SQL */
 	char *commit;
+	struct migc_sql_scan scan; /* the build's lexer pass, when scan_known */
+	int scan_known;
 	/* version, name, filename, down filename, in the entry's own
 	 * allocation (one malloc per migration: a bundle loads thousands) */
 	char strings[];
@@ -167,12 +169,18 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
  */
 static int check_transaction_control(const char *display, const char *sql,
 				     size_t len, unsigned flags,
+				     struct migc_sql_scan *scan, int *scanned,
 				     migc_error *err)
 {
 	if (flags & MIGC_FLAG_NO_TRANSACTION)
 		return 0;
 	/* a file with a lexing error anywhere passes, in one pass */
-	return migc_sql_check_transaction_control_lexable(display, sql, len, err);
+	if (!scan)
+		return migc_sql_check_transaction_control_lexable(display, sql,
+								  len, err);
+	*scanned = 1;
+	return migc_sql_check_transaction_control_scan(display, sql, len, scan,
+						       err);
 }
 
 /*
@@ -205,9 +213,12 @@ static int only_space(const char *s, size_t len)
 	return 1;
 }
 
-int set_check_sql(migc_directives *d, const char *display, const char *sql,
-		  size_t len, int first_line, unsigned extra_flags,
-		  int allow_empty, migc_error *err)
+/* set_check_sql(), keeping what the lexer pass saw in *scan (*scanned 1)
+ * when there was one. */
+static int check_sql(migc_directives *d, const char *display, const char *sql,
+		     size_t len, int first_line, unsigned extra_flags,
+		     int allow_empty, struct migc_sql_scan *scan, int *scanned,
+		     migc_error *err)
 {
 	int rc = 0;
 
@@ -219,21 +230,31 @@ int set_check_sql(migc_directives *d, const char *display, const char *sql,
 		rc = migc_directives_parse(d, display, sql, len, err);
 	if (!rc) {
 		d->flags |= extra_flags;
-		rc = check_transaction_control(display, sql, len, d->flags, err);
+		rc = check_transaction_control(display, sql, len, d->flags,
+					       scan, scanned, err);
 	}
 	if (rc)
 		shift_line(err, display, first_line);
 	return rc;
 }
 
+int set_check_sql(migc_directives *d, const char *display, const char *sql,
+		  size_t len, int first_line, unsigned extra_flags,
+		  int allow_empty, migc_error *err)
+{
+	return check_sql(d, display, sql, len, first_line, extra_flags,
+			 allow_empty, NULL, NULL, err);
+}
+
 int migc_set_add(migc_set *set, const char *filename, const char *display,
 		 const char *data, size_t len, migc_error *err)
 {
 	struct set_entry_in in;
+	struct migc_sql_scan scan;
 	migc_directives d;
 	migc_filename fn;
 	char *sql;
-	int rc;
+	int rc, scanned = 0;
 
 	if (!display)
 		display = filename;
@@ -256,7 +277,7 @@ int migc_set_add(migc_set *set, const char *filename, const char *display,
 	len = migc_normalize(sql, len);
 	sql[len] = '\0';
 	memset(&in, 0, sizeof(in));
-	rc = set_check_sql(&d, display, sql, len, 1, 0, 0, err);
+	rc = check_sql(&d, display, sql, len, 1, 0, 0, &scan, &scanned, err);
 	if (rc) {
 		migc_err_version(err, fn.version);
 		free(sql);
@@ -274,9 +295,27 @@ int migc_set_add(migc_set *set, const char *filename, const char *display,
 	in.sql_owned = sql;
 	migc_checksum(in.checksum, sql, len);
 	rc = set_add_entry(set, &in, err);
-	if (rc)
+	if (rc) {
 		free(sql);
-	return rc;
+		return rc;
+	}
+	if (scanned) {
+		struct entry *e = set->items[set->count - 1];
+
+		e->scan = scan;
+		e->scan_known = 1;
+	}
+	return 0;
+}
+
+const struct migc_sql_scan *set_sql_scan(const migc_set *set, size_t index)
+{
+	const struct entry *e;
+
+	if (index >= set->count)
+		return NULL;
+	e = set->items[index];
+	return e->scan_known ? &e->scan : NULL;
 }
 
 static int entry_order(const void *pa, const void *pb)

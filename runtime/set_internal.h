@@ -9,6 +9,7 @@
 
 #include "migc.h"
 #include "model.h"
+#include "sqllex.h"
 
 struct set_entry_in {
 	migc_kind kind;
@@ -45,6 +46,13 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
 int set_check_sql(migc_directives *d, const char *display, const char *sql,
 		  size_t len, int first_line, unsigned extra_flags,
 		  int allow_empty, migc_error *err);
+
+/*
+ * What the build's lexer pass saw of the migration at `index` (sqllex.h),
+ * or NULL when it is not known (not a native file, a no-transaction file,
+ * a bundle's set). Valid as long as the set.
+ */
+const struct migc_sql_scan *set_sql_scan(const migc_set *set, size_t index);
 
 /* Files of another tool's directory, kept until migc_set_finish groups
  * them (set_layout.c). */

@@ -698,7 +698,8 @@ static const char *txn_control(const char *sql, const migc_sql_stmt *st,
  * then run without an error object, and on past a finding to the end.
  */
 static int check_txn(const char *file, const char *sql, size_t len,
-		     int unlexable_passes, migc_error *err)
+		     int unlexable_passes, struct migc_sql_scan *scan,
+		     migc_error *err)
 {
 	struct splitter sp;
 	migc_sql_stmt st;
@@ -706,11 +707,18 @@ static int check_txn(const char *file, const char *sql, size_t len,
 
 	if (!file)
 		file = "sql";
+	if (scan) {
+		scan->lexable = 0;
+		scan->leads = 0;
+	}
 	splitter_init(&sp, file, sql, len, unlexable_passes ? NULL : err);
 	while ((rc = split_next(&sp, &st)) == 1) {
-		const char *why, *what = txn_control(sql, &st, &why);
+		const char *why, *what;
 		migc_sql_stmt rest;
 
+		if (scan && st.len >= 3)
+			scan->leads |= migc_sql_lead_bit(sql + st.start);
+		what = txn_control(sql, &st, &why);
 		if (!what)
 			continue;
 		if (unlexable_passes) {
@@ -727,20 +735,45 @@ static int check_txn(const char *file, const char *sql, size_t len,
 			      "remove it; or, if the file manages its own transactions, put -- migc:no-transaction in its leading comments");
 		return MIGC_EINVALID;
 	}
+	if (scan && rc == 0)
+		scan->lexable = 1;
 	return rc < 0 && unlexable_passes ? 0 : rc;
 }
 
 int migc_sql_check_transaction_control(const char *file, const char *sql,
 				       size_t len, migc_error *err)
 {
-	return check_txn(file, sql, len, 0, err);
+	return check_txn(file, sql, len, 0, NULL, err);
 }
 
 int migc_sql_check_transaction_control_lexable(const char *file,
 						const char *sql, size_t len,
 						migc_error *err)
 {
-	return check_txn(file, sql, len, 1, err);
+	return check_txn(file, sql, len, 1, NULL, err);
+}
+
+int migc_sql_check_transaction_control_scan(const char *file, const char *sql,
+					    size_t len,
+					    struct migc_sql_scan *scan,
+					    migc_error *err)
+{
+	return check_txn(file, sql, len, 1, scan, err);
+}
+
+uint64_t migc_sql_lead_bit(const char *p)
+{
+	unsigned h = 0;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		h = h * 33 + c;
+	}
+	return (uint64_t)1 << (h % 64);
 }
 
 int migc_sql_line_at(const char *sql, size_t len, size_t stmt_start,
