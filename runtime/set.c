@@ -156,156 +156,56 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
 	e->m.sql = in->sql;
 	e->m.sql_len = in->sql_len;
 	e->sql_owned = in->sql_owned;
+	if (in->scan) {
+		e->scan = *in->scan;
+		e->scan_known = 1;
+	}
 	set->items[set->count++] = e;
 	return 0;
 }
 
-/*
- * A transactional migration must not manage transactions itself: a
- * top-level COMMIT would end migc's transaction half-way, so the history
- * row and the rest of the file would no longer commit together. Refused at
- * build time with file and line. A file the lexer cannot read (SQLite's
- * [ident] quoting, say) is left to the database to judge at run time.
- */
-static int check_transaction_control(const char *display, const char *sql,
-				     size_t len, unsigned flags,
-				     struct migc_sql_scan *scan, int *scanned,
-				     migc_error *err)
+/* A native file: checked, then added; takes `data` (len + 1 bytes). */
+static int add_native(migc_set *set, const char *filename, const char *display,
+		      char *data, size_t len, migc_error *err)
 {
-	if (flags & MIGC_FLAG_NO_TRANSACTION)
-		return 0;
-	/* a file with a lexing error anywhere passes, in one pass */
-	if (!scan)
-		return migc_sql_check_transaction_control_lexable(display, sql,
-								  len, err);
-	*scanned = 1;
-	return migc_sql_check_transaction_control_scan(display, sql, len, scan,
-						       err);
-}
+	struct set_prepared p;
+	int rc = set_prepare(&p, filename, display, data, len, err);
 
-/*
- * A message about line L of a section that starts at line `first` of its
- * file names the file's own line: "x.sql:3: ..." becomes "x.sql:12: ...".
- */
-static void shift_line(migc_error *err, const char *display, int first)
-{
-	char prefix[300], rest[sizeof(err->message)];
-	size_t pl;
-
-	if (!err || first <= 1 || err->line <= 0)
-		return;
-	pl = (size_t)snprintf(prefix, sizeof(prefix), "%s:%d:", display, err->line);
-	err->line += first - 1;
-	if (pl >= sizeof(prefix) || strncmp(err->message, prefix, pl) != 0)
-		return;
-	migc_strlcpy(rest, err->message + pl, sizeof(rest));
-	snprintf(err->message, sizeof(err->message), "%.200s:%d:%.800s", display,
-		 err->line, rest);
-}
-
-static int only_space(const char *s, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++)
-		if (!strchr(" \t\r\n\f\v", s[i]))
-			return 0;
-	return 1;
-}
-
-/* set_check_sql(), keeping what the lexer pass saw in *scan (*scanned 1)
- * when there was one. */
-static int check_sql(migc_directives *d, const char *display, const char *sql,
-		     size_t len, int first_line, unsigned extra_flags,
-		     int allow_empty, struct migc_sql_scan *scan, int *scanned,
-		     migc_error *err)
-{
-	int rc = 0;
-
-	memset(d, 0, sizeof(*d));
-	d->lock_timeout_ms = d->statement_timeout_ms = -1;
-	if (!(allow_empty && only_space(sql, len)))
-		rc = migc_content_check(display, sql, len, err);
 	if (!rc)
-		rc = migc_directives_parse(d, display, sql, len, err);
-	if (!rc) {
-		d->flags |= extra_flags;
-		rc = check_transaction_control(display, sql, len, d->flags,
-					       scan, scanned, err);
-	}
-	if (rc)
-		shift_line(err, display, first_line);
+		rc = set_add_prepared(set, &p, err);
 	return rc;
-}
-
-int set_check_sql(migc_directives *d, const char *display, const char *sql,
-		  size_t len, int first_line, unsigned extra_flags,
-		  int allow_empty, migc_error *err)
-{
-	return check_sql(d, display, sql, len, first_line, extra_flags,
-			 allow_empty, NULL, NULL, err);
 }
 
 int migc_set_add(migc_set *set, const char *filename, const char *display,
 		 const char *data, size_t len, migc_error *err)
 {
-	struct set_entry_in in;
-	struct migc_sql_scan scan;
-	migc_directives d;
-	migc_filename fn;
-	char *sql;
-	int rc, scanned = 0;
+	char *copy;
 
-	if (!display)
-		display = filename;
 	if (set->finished)
 		return migc_err(err, MIGC_EUSAGE, "migc_set_add after migc_set_finish");
 	if (set->layout != MIGC_LAYOUT_MIGC)
 		return set_layout_add(set, &set->parts, set->layout, filename,
-				      display, data, len, err);
-	rc = migc_filename_parse(&fn, filename, err);
-	if (rc) {
-		if (err && strcmp(display, filename) != 0)
-			migc_err_where(err, display, 0);
-		return rc;
-	}
-	sql = malloc(len + 1);
-	if (!sql)
-		return migc_err(err, MIGC_ENOMEM, "%s: out of memory", display);
+				      display ? display : filename, data, len, err);
+	copy = malloc(len + 1);
+	if (!copy)
+		return migc_err(err, MIGC_ENOMEM, "%s: out of memory",
+				display ? display : filename);
 	if (len)
-		memcpy(sql, data, len);
-	len = migc_normalize(sql, len);
-	sql[len] = '\0';
-	memset(&in, 0, sizeof(in));
-	rc = check_sql(&d, display, sql, len, 1, 0, 0, &scan, &scanned, err);
-	if (rc) {
-		migc_err_version(err, fn.version);
-		free(sql);
-		return rc;
-	}
-	in.kind = fn.kind;
-	in.flags = d.flags;
-	in.lock_timeout_ms = d.lock_timeout_ms;
-	in.statement_timeout_ms = d.statement_timeout_ms;
-	in.version = fn.version;
-	in.name = fn.name;
-	in.filename = filename;
-	in.sql = sql;
-	in.sql_len = len;
-	in.sql_owned = sql;
-	migc_checksum(in.checksum, sql, len);
-	rc = set_add_entry(set, &in, err);
-	if (rc) {
-		free(sql);
-		return rc;
-	}
-	if (scanned) {
-		struct entry *e = set->items[set->count - 1];
+		memcpy(copy, data, len);
+	return add_native(set, filename, display, copy, len, err);
+}
 
-		e->scan = scan;
-		e->scan_known = 1;
+int migc_set_add_owned(migc_set *set, const char *filename, const char *display,
+		       char *data, size_t len, migc_error *err)
+{
+	int rc;
+
+	if (set->finished || set->layout != MIGC_LAYOUT_MIGC) {
+		rc = migc_set_add(set, filename, display, data, len, err);
+		free(data);
+		return rc;
 	}
-	return 0;
+	return add_native(set, filename, display, data, len, err);
 }
 
 const struct migc_sql_scan *set_sql_scan(const migc_set *set, size_t index)
