@@ -627,6 +627,11 @@ int lint_sql_scanned(const char *file, const char *sql, size_t len,
 	c.report = report;
 	c.report_ctx = ctx;
 	c.err = err;
+	/* the build's lexer pass saw the statements already: none starts
+	 * with a word looked at, or the split below fails (and the set parsed
+	 * these directives already, so parsing them again cannot fail) */
+	if (scan && (!scan->lexable || !(scan->leads & lead_bits())))
+		return 0;
 	rc = migc_directives_parse(&c.d, file, sql, len, err);
 	if (rc)
 		return rc;
@@ -634,14 +639,8 @@ int lint_sql_scanned(const char *file, const char *sql, size_t len,
 		c.lock_unlimited = 1;
 		snprintf(c.lock_why, sizeof(c.lock_why), "-- migc:lock-timeout 0");
 	}
-	if (scan) {
-		/* the build's lexer pass saw the statements already: none
-		 * starts with a word looked at, or the split below fails */
-		if (!scan->lexable || !(scan->leads & lead_bits()))
-			return 0;
-	} else if (!may_have_findings(sql, len)) {
+	if (!scan && !may_have_findings(sql, len))
 		return 0;
-	}
 	rc = migc_sql_split(&stmts, &n, file, sql, len, &lexerr);
 	if (rc == MIGC_EINVALID)
 		return 0; /* not SQL the lexer reads: the database will judge it */

@@ -60,9 +60,14 @@ static const char *lint_as_how(const char *sql, enum lint_dialect dialect, int s
 		migc_error ignored;
 
 		/* a file with transaction control never reaches the lint of
-		 * a build; lint it without the scan */
+		 * a build: lint it without the scan */
+		migc_directives d;
+
 		rc = migc_sql_check_transaction_control_scan("t.sql", copy, len, &scan,
 							     &ignored);
+		/* nor one whose directives do not parse */
+		if (!rc)
+			rc = migc_directives_parse(&d, "t.sql", copy, len, &ignored);
 		rc = lint_sql_scanned("t.sql", copy, len, rc ? NULL : &scan, dialect,
 				      describe, &b, &err);
 	} else {
