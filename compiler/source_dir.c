@@ -18,6 +18,7 @@
  * the same on every machine.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
+#define _DEFAULT_SOURCE /* d_type, DT_* */
 
 #include <dirent.h>
 #include <errno.h>
@@ -37,6 +38,8 @@ struct dir_source {
 	char *realdir;  /* resolved, for symlink checks; NULL until needed */
 };
 
+/* Names of a directory, each with its readdir() d_type in the byte before
+ * it (DT_UNKNOWN when the file system does not say): names[i][-1]. */
 struct name_list {
 	char **names;
 	size_t count, cap;
@@ -47,12 +50,14 @@ static void name_list_free(struct name_list *l)
 	size_t i;
 
 	for (i = 0; i < l->count; i++)
-		free(l->names[i]);
+		free(l->names[i] - 1);
 	free(l->names);
 }
 
-static int name_list_push(struct name_list *l, const char *name)
+static int name_list_push(struct name_list *l, const char *name,
+			  unsigned char type)
 {
+	size_t n = strlen(name);
 	char *copy;
 
 	if (l->count == l->cap) {
@@ -64,10 +69,12 @@ static int name_list_push(struct name_list *l, const char *name)
 		l->names = p;
 		l->cap = cap;
 	}
-	copy = migc_strdup(name);
+	copy = malloc(n + 2);
 	if (!copy)
 		return MIGC_ENOMEM;
-	l->names[l->count++] = copy;
+	copy[0] = (char)type;
+	memcpy(copy + 1, name, n + 1);
+	l->names[l->count++] = copy + 1;
 	return 0;
 }
 
@@ -117,7 +124,7 @@ static int dir_names(const char *what, int fd, struct name_list *l,
 			break;
 		if (de->d_name[0] == '.')
 			continue;
-		if (name_list_push(l, de->d_name)) {
+		if (name_list_push(l, de->d_name, de->d_type)) {
 			closedir(d);
 			return migc_err(err, MIGC_ENOMEM, "out of memory");
 		}
@@ -257,15 +264,39 @@ static int resolve_link(struct dir_source *s, const char *name,
 }
 
 /*
+ * A regular file by readdir's word (`type` DT_REG): opened without the
+ * fstatat before, its type checked after. 1 with *fd and *st as
+ * open_entry() fills them, 0 when anything else came (the entry changed
+ * since the listing): open_entry() then looks at it the long way.
+ */
+static int open_regular(int dfd, const char *name, unsigned char type,
+			int *fd, struct stat *st)
+{
+	if (type != DT_REG)
+		return 0;
+	*fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (*fd < 0)
+		return 0;
+	if (fstat(*fd, st) == 0 && S_ISREG(st->st_mode))
+		return 1;
+	close(*fd);
+	*fd = -1;
+	return 0;
+}
+
+/*
  * Open entry `name` for reading after checking what it is; fills `st` with
- * the opened file's status.
+ * the opened file's status. `type` is readdir's d_type for it.
  */
 static int open_entry(struct dir_source *s, int dfd, const char *name,
-		      const char *display, int *fd, struct stat *st,
-		      migc_error *err)
+		      unsigned char type, const char *display, int *fd,
+		      struct stat *st, migc_error *err)
 {
 	char *target = NULL;
 	int rc;
+
+	if (open_regular(dfd, name, type, fd, st))
+		return 0;
 
 	if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) != 0)
 		return migc_err(err, MIGC_EIO, "%s: %s", display, strerror(errno));
@@ -306,7 +337,8 @@ static int open_entry(struct dir_source *s, int dfd, const char *name,
 /* Read one entry and hand it to the visitor; a problem goes to the visitor
  * too when it takes problems. */
 static int visit(struct dir_source *s, int dfd, const char *name,
-		 const struct migc_source_visitor *v, migc_error *err)
+		 unsigned char type, const struct migc_source_visitor *v,
+		 migc_error *err)
 {
 	migc_buf display = MIGC_BUF_INIT;
 	size_t dl = strlen(s->dir), len = 0;
@@ -317,7 +349,7 @@ static int visit(struct dir_source *s, int dfd, const char *name,
 	if (migc_buf_printf(&display, "%s%s%s", s->dir,
 			    dl && s->dir[dl - 1] == '/' ? "" : "/", name))
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	rc = open_entry(s, dfd, name, display.data, &fd, &st, err);
+	rc = open_entry(s, dfd, name, type, display.data, &fd, &st, err);
 	if (!rc) {
 		rc = read_all(fd, (size_t)st.st_size + 1, display.data, &data, &len, err);
 		close(fd);
@@ -359,7 +391,8 @@ static int visit_subdir(struct dir_source *s, int fd, int sfd, const char *sub,
 		if (migc_buf_printf(&rel, "%s/%s", sub, names.names[i]))
 			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
 		else
-			rc = visit(s, fd, rel.data, v, err);
+			rc = visit(s, fd, rel.data,
+				   (unsigned char)names.names[i][-1], v, err);
 	}
 	migc_buf_free(&rel);
 	name_list_free(&names);
@@ -380,16 +413,19 @@ static int dir_walk(struct migc_source *src,
 	rc = dir_names(s->dir, fd, &names, err);
 	for (i = 0; !rc && i < names.count; i++) {
 		const char *name = names.names[i];
+		unsigned char type = (unsigned char)name[-1];
 		struct stat st;
 		int sfd;
 
-		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+		/* readdir's type spares the fstatat of what is no directory */
+		if ((type == DT_DIR || type == DT_UNKNOWN) &&
+		    fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
 		    (sfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
 			rc = visit_subdir(s, fd, sfd, name, v, err);
 			close(sfd);
 			continue;
 		}
-		rc = visit(s, fd, name, v, err);
+		rc = visit(s, fd, name, type, v, err);
 	}
 	close(fd);
 	name_list_free(&names);
