@@ -94,18 +94,19 @@ enum {
 	C_SPACE = 1,       /* [ \t\n\r\f\v] */
 	C_IDENT_START = 2, /* [A-Za-z_\x80-\xff] */
 	C_DIGIT = 4,       /* [0-9] */
-	C_IDENT_CONT = 8   /* [A-Za-z_0-9$\x80-\xff] */
+	C_IDENT_CONT = 8,  /* [A-Za-z_0-9$\x80-\xff] */
+	C_CHAR = 16        /* a token of its own: printable ASCII but the above, ' " $ . */
 };
 
 static const unsigned char byte_class[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 0, 0, 0, 0, 0, 0,
-	0, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
-	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 0, 0, 0, 0, 10,
-	0, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
-	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 0, 0, 0, 0, 0,
+	1, 16, 0, 16, 8, 16, 16, 0, 16, 16, 16, 16, 16, 16, 0, 16,
+	12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 16, 16, 16, 16, 16, 16,
+	16, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 16, 16, 16, 16, 10,
+	16, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 16, 16, 16, 16, 0,
 	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
 	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
 	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
@@ -340,18 +341,21 @@ static int lex_word(struct lexer *lx, struct token *t)
 
 static void lex_number(struct lexer *lx)
 {
-	lx->pos++;
-	while (lx->pos < lx->len) {
-		int c = peek(lx, 0), prev = (unsigned char)lx->sql[lx->pos - 1];
+	const char *s = lx->sql;
+	size_t p = lx->pos + 1, len = lx->len;
 
-		if (is_digit((unsigned char)c) || c == '.' || is_ident_start((unsigned char)c))
-			lx->pos++;
-		else if ((c == '+' || c == '-') && (prev == 'e' || prev == 'E') &&
-			 peek(lx, 1) >= 0 && is_digit((unsigned char)peek(lx, 1)))
-			lx->pos++;
+	while (p < len) {
+		unsigned char c = (unsigned char)s[p];
+
+		if ((byte_class[c] & (C_DIGIT | C_IDENT_START)) || c == '.')
+			p++;
+		else if ((c == '+' || c == '-') && (s[p - 1] == 'e' || s[p - 1] == 'E') &&
+			 p + 1 < len && is_digit((unsigned char)s[p + 1]))
+			p++;
 		else
 			break;
 	}
+	lx->pos = p;
 }
 
 /* The token at lx->pos, not blank and not the end: all but plain words. */
@@ -418,6 +422,11 @@ static int lex_next(struct lexer *lx, struct token *t)
 		return 0;
 	}
 	c = (unsigned char)s[p];
+	if (byte_class[c] & C_CHAR) { /* ( ) , ; = and the like */
+		lx->pos = t->end = p + 1;
+		t->kind = TOK_CHAR;
+		return 0;
+	}
 	if ((byte_class[c] & C_IDENT_START) && !(p + 1 < len && s[p + 1] == '\'')) {
 		p++;
 		while (p < len && (byte_class[(unsigned char)s[p]] & C_IDENT_CONT))
