@@ -87,6 +87,7 @@ struct splitter {
 	size_t body;  /* inside a routine body: 1 + open CASEs; else 0 */
 	enum head head;
 	struct token prev; /* the statement's previous token; TOK_EOF at its start */
+	int no_lines; /* statements' `line` left 0 (the caller asks line_at()) */
 };
 
 /* Byte classes: one table lookup instead of a chain of comparisons. */
@@ -399,7 +400,7 @@ static int lex_other(struct lexer *lx, struct token *t)
  * Plain whitespace and plain words, most of what a file holds, are
  * scanned here; comments and every other token in the functions above.
  */
-static int lex_next(struct lexer *lx, struct token *t)
+static inline int lex_next(struct lexer *lx, struct token *t)
 {
 	const char *s = lx->sql;
 	size_t p = lx->pos, len = lx->len;
@@ -585,7 +586,7 @@ static int split_next(struct splitter *sp, migc_sql_stmt *st)
 		}
 		if (!have) {
 			st->start = t.start;
-			st->line = line_at(&sp->lx, t.start);
+			st->line = sp->no_lines ? 0 : line_at(&sp->lx, t.start);
 			have = 1;
 		}
 		st->len = t.end - st->start;
@@ -721,6 +722,7 @@ static int check_txn(const char *file, const char *sql, size_t len,
 		scan->leads = 0;
 	}
 	splitter_init(&sp, file, sql, len, unlexable_passes ? NULL : err);
+	sp.no_lines = 1; /* counted for a finding only */
 	while ((rc = split_next(&sp, &st)) == 1) {
 		const char *why, *what;
 		migc_sql_stmt rest;
@@ -730,6 +732,7 @@ static int check_txn(const char *file, const char *sql, size_t len,
 		what = txn_control(sql, &st, &why);
 		if (!what)
 			continue;
+		st.line = line_at(&sp.lx, st.start);
 		if (unlexable_passes) {
 			while ((rc = split_next(&sp, &rest)) == 1)
 				;
