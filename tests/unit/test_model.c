@@ -176,6 +176,44 @@ static void content_refusals_carry_the_line(void)
 	CHECK_INT(add_one("0001_a.sql", "SELECT '\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80';", 19, &err), 0);
 }
 
+/*
+ * The content check skips plain ASCII 8 bytes at a time and, in a word
+ * that is not plain, goes straight to its first byte that is not: a NUL,
+ * a stray continuation byte or a bad lead byte is found at every offset of
+ * every word (with plain bytes, and a valid é, before it in the word), on
+ * the line it is on; a valid sequence at every offset passes.
+ */
+static void content_check_finds_a_bad_byte_anywhere(void)
+{
+	static const char bad[] = {'\0', '\x80', '\xff', '\xc0'};
+	char buf[64];
+	migc_error err;
+	size_t at, b, n;
+
+	for (at = 1; at < 40; at++) {
+		for (b = 0; b < sizeof(bad); b++) {
+			memset(buf, 'a', sizeof(buf));
+			buf[0] = '\n'; /* the bad byte is on line 2 */
+			if (at > 4 && b % 2) { /* a valid é shortly before it */
+				buf[at - 3] = '\xc3';
+				buf[at - 2] = '\xa9';
+			}
+			buf[at] = bad[b];
+			n = at + 1 + (at % 11);
+			migc_error_clear(&err);
+			if (migc_content_check("f.sql", buf, n, &err) != MIGC_EINVALID ||
+			    err.line != 2)
+				unit_fail(__FILE__, __LINE__, "byte 0x%02x at %zu of %zu: got "
+					  "\"%s\"", (unsigned char)bad[b], at, n, err.message);
+		}
+		memset(buf, 'a', sizeof(buf));
+		buf[at] = '\xe2'; /* U+20AC */
+		buf[at + 1] = '\x82';
+		buf[at + 2] = '\xac';
+		CHECK_INT(migc_content_check("f.sql", buf, at + 3 + (at % 7), &err), 0);
+	}
+}
+
 static migc_directives directives_of(const char *sql, migc_error *err, int *rc)
 {
 	migc_directives d;
@@ -520,6 +558,7 @@ int main(void)
 	RUN(set_refuses_duplicates_and_case_clashes);
 	RUN(bundle_id_depends_on_content_and_order);
 	RUN(bundle_id_golden);
+	RUN(content_check_finds_a_bad_byte_anywhere);
 	RUN(set_add_owned_takes_the_bytes);
 	RUN(set_finish_in_order_input);
 	return unit_done();
