@@ -38,10 +38,15 @@ struct dir_source {
 	char *realdir;  /* resolved, for symlink checks; NULL until needed */
 };
 
-/* Names of a directory, each with its readdir() d_type in the byte before
- * it (DT_UNKNOWN when the file system does not say): names[i][-1]. */
+/* One name of a directory, with readdir()'s d_type for it (DT_UNKNOWN
+ * when the file system does not say). */
+struct dir_name {
+	char *name;
+	unsigned char type;
+};
+
 struct name_list {
-	char **names;
+	struct dir_name *names;
 	size_t count, cap;
 };
 
@@ -50,37 +55,36 @@ static void name_list_free(struct name_list *l)
 	size_t i;
 
 	for (i = 0; i < l->count; i++)
-		free(l->names[i] - 1);
+		free(l->names[i].name);
 	free(l->names);
 }
 
 static int name_list_push(struct name_list *l, const char *name,
 			  unsigned char type)
 {
-	size_t n = strlen(name);
 	char *copy;
 
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
-		char **p = realloc(l->names, cap * sizeof(*p));
+		struct dir_name *p = realloc(l->names, cap * sizeof(*p));
 
 		if (!p)
 			return MIGC_ENOMEM;
 		l->names = p;
 		l->cap = cap;
 	}
-	copy = malloc(n + 2);
+	copy = migc_strdup(name);
 	if (!copy)
 		return MIGC_ENOMEM;
-	copy[0] = (char)type;
-	memcpy(copy + 1, name, n + 1);
-	l->names[l->count++] = copy + 1;
+	l->names[l->count].name = copy;
+	l->names[l->count++].type = type;
 	return 0;
 }
 
 static int name_order(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct dir_name *)a)->name,
+		      ((const struct dir_name *)b)->name);
 }
 
 /* Open the directory itself, with a message a user can act on. */
@@ -388,11 +392,11 @@ static int visit_subdir(struct dir_source *s, int fd, int sfd, const char *sub,
 	rc = dir_names(sub, sfd, &names, err);
 	for (i = 0; !rc && i < names.count; i++) {
 		rel.len = 0;
-		if (migc_buf_printf(&rel, "%s/%s", sub, names.names[i]))
+		if (migc_buf_printf(&rel, "%s/%s", sub, names.names[i].name))
 			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
 		else
 			rc = visit(s, fd, rel.data,
-				   (unsigned char)names.names[i][-1], v, err);
+				   names.names[i].type, v, err);
 	}
 	migc_buf_free(&rel);
 	name_list_free(&names);
@@ -412,8 +416,8 @@ static int dir_walk(struct migc_source *src,
 		return rc;
 	rc = dir_names(s->dir, fd, &names, err);
 	for (i = 0; !rc && i < names.count; i++) {
-		const char *name = names.names[i];
-		unsigned char type = (unsigned char)name[-1];
+		const char *name = names.names[i].name;
+		unsigned char type = names.names[i].type;
 		struct stat st;
 		int sfd;
 
