@@ -593,9 +593,27 @@ static int may_have_findings(const char *sql, size_t len)
 	return 0;
 }
 
+/* The lead bits (sqllex.h) of every word lint_statement() looks at. */
+static uint64_t lead_bits(void)
+{
+	uint64_t bits = 0;
+	size_t w;
+
+	for (w = 0; w < sizeof(lead_words) / sizeof(lead_words[0]); w++)
+		bits |= migc_sql_lead_bit(lead_words[w].word);
+	return bits;
+}
+
 int lint_sql(const char *file, const char *sql, size_t len,
 	     enum lint_dialect dialect, lint_report_fn report, void *ctx,
 	     migc_error *err)
+{
+	return lint_sql_scanned(file, sql, len, NULL, dialect, report, ctx, err);
+}
+
+int lint_sql_scanned(const char *file, const char *sql, size_t len,
+		     const struct migc_sql_scan *scan, enum lint_dialect dialect,
+		     lint_report_fn report, void *ctx, migc_error *err)
 {
 	struct lint_ctx c;
 	migc_sql_stmt *stmts = NULL;
@@ -609,6 +627,11 @@ int lint_sql(const char *file, const char *sql, size_t len,
 	c.report = report;
 	c.report_ctx = ctx;
 	c.err = err;
+	/* the build's lexer pass saw the statements already: none starts
+	 * with a word looked at, or the split below fails (and the set parsed
+	 * these directives already, so parsing them again cannot fail) */
+	if (scan && (!scan->lexable || !(scan->leads & lead_bits())))
+		return 0;
 	rc = migc_directives_parse(&c.d, file, sql, len, err);
 	if (rc)
 		return rc;
@@ -616,7 +639,7 @@ int lint_sql(const char *file, const char *sql, size_t len,
 		c.lock_unlimited = 1;
 		snprintf(c.lock_why, sizeof(c.lock_why), "-- migc:lock-timeout 0");
 	}
-	if (!may_have_findings(sql, len))
+	if (!scan && !may_have_findings(sql, len))
 		return 0;
 	rc = migc_sql_split(&stmts, &n, file, sql, len, &lexerr);
 	if (rc == MIGC_EINVALID)

@@ -53,6 +53,19 @@ int lint_sql(const char *file, const char *sql, size_t len,
 	     enum lint_dialect dialect, lint_report_fn report, void *ctx,
 	     migc_error *err);
 
+/*
+ * lint_sql() for a migration of a set that kept what the build's lexer pass
+ * saw of it (set_sql_scan(), sqllex.h; NULL: not known, as lint_sql()):
+ * the same findings and result, without scanning the file again when that
+ * pass proves that no statement starts with a word a rule looks at. A
+ * `scan` is only for SQL whose directives parse (as every migration of a
+ * set does): it returns 0 then without parsing them again.
+ */
+struct migc_sql_scan;
+int lint_sql_scanned(const char *file, const char *sql, size_t len,
+		     const struct migc_sql_scan *scan, enum lint_dialect dialect,
+		     lint_report_fn report, void *ctx, migc_error *err);
+
 /* A finding kept for printing (strings owned). */
 struct lint_item {
 	char *file;

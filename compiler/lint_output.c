@@ -39,6 +39,7 @@
 #include "check.h"
 #include "json.h"
 #include "model.h"
+#include "set_internal.h"
 #include "util.h"
 
 struct collector {
@@ -103,7 +104,8 @@ int lint_set(struct lint_result *res, const migc_set *set, const char *dir,
 			break;
 		}
 		col.line_offset = m->sql_line > 1 ? m->sql_line - 1 : 0;
-		rc = lint_sql(display.data, m->sql, m->sql_len, dialect, collect, &col, err);
+		rc = lint_sql_scanned(display.data, m->sql, m->sql_len,
+				      set_sql_scan(set, i), dialect, collect, &col, err);
 		res->checked++;
 	}
 	migc_buf_free(&display);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "layout.h"
+#include "load_threads.h"
 #include "util.h"
 
 /* One file as the walk reported it, kept until the layout is known. */
@@ -98,16 +99,77 @@ static void name_with_path(migc_error *err, const char *filename,
 	snprintf(err->message, sizeof(err->message), "%s%s", display, rest);
 }
 
-static int add_file(struct loader *l, const struct loaded_file *f,
-		    migc_error *err)
+/* A file that could not be added: a problem to report, or MIGC_ENOMEM. */
+static int add_failed(struct loader *l, const struct loaded_file *f, int rc,
+		      migc_error *err)
 {
-	int rc = migc_set_add(l->set, f->filename, f->display, f->data, f->len, err);
-
-	if (!rc || rc == MIGC_ENOMEM)
+	if (rc == MIGC_ENOMEM)
 		return rc;
 	name_with_path(err, f->filename, f->display);
 	loader_problem(l, err);
 	return 0;
+}
+
+/* Add a file, handing its bytes to the set (no copy). */
+static int add_file(struct loader *l, struct loaded_file *f, migc_error *err)
+{
+	char *data = f->data;
+	int rc;
+
+	f->data = NULL;
+	rc = migc_set_add_owned(l->set, f->filename, f->display, data, f->len, err);
+	return rc ? add_failed(l, f, rc, err) : 0;
+}
+
+/* Whether file `f` goes into the set (a subdirectory's files only in the
+ * layouts that have them; report_dirs() names the others). */
+static int file_wanted(const struct loader *l, const struct loaded_file *f)
+{
+	return layout_has_dirs(migc_set_layout(l->set)) || !strchr(f->filename, '/');
+}
+
+/*
+ * Add every file of migc's own layout: prepared on several threads
+ * (load_threads.c), added here in file order, so that the set and the
+ * problems, in their order, are those of adding one file after another.
+ */
+static int add_native_files(struct loader *l, migc_error *err)
+{
+	struct load_job *jobs = calloc(l->count ? l->count : 1, sizeof(*jobs));
+	size_t i;
+	int rc = 0;
+
+	if (!jobs)
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	for (i = 0; i < l->count; i++) {
+		jobs[i].filename = l->files[i].filename;
+		jobs[i].display = l->files[i].display;
+		jobs[i].skip = !file_wanted(l, &l->files[i]);
+		if (!jobs[i].skip) {
+			jobs[i].data = l->files[i].data;
+			jobs[i].len = l->files[i].len;
+			l->files[i].data = NULL;
+		}
+	}
+	load_prepare_all(jobs, l->count);
+	for (i = 0; i < l->count && !rc; i++) {
+		struct load_job *j = &jobs[i];
+
+		if (j->skip)
+			continue;
+		if (!j->rc) {
+			rc = set_add_prepared(l->set, &j->prepared, err);
+		} else if (!j->err) {
+			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+		} else {
+			*err = *j->err;
+			rc = add_failed(l, &l->files[i], j->rc, err);
+		}
+	}
+	for (i = 0; i < l->count; i++)
+		load_job_free(&jobs[i]);
+	free(jobs);
+	return rc;
 }
 
 /* The walk's visitor: keep the file (the layout is judged on all of them). */
@@ -251,11 +313,13 @@ int load_set(migc_set **out, struct migc_source *src, migc_layout layout,
 		rc = choose_layout(&l, layout, err);
 	if (!rc)
 		report_dirs(&l, migc_set_layout(l.set));
-	for (i = 0; !rc && i < l.count; i++) {
-		if (layout_has_dirs(migc_set_layout(l.set)) || !strchr(l.files[i].filename, '/'))
+	if (!rc && migc_set_layout(l.set) == MIGC_LAYOUT_MIGC)
+		rc = add_native_files(&l, err);
+	for (i = 0; !rc && migc_set_layout(l.set) != MIGC_LAYOUT_MIGC && i < l.count; i++) {
+		if (file_wanted(&l, &l.files[i]))
 			rc = add_file(&l, &l.files[i], err);
-		/* The set keeps its own copy: give the bytes back now, so that the
-		 * next file's copy reuses them instead of faulting in new pages. */
+		/* another tool's layout keeps a copy: give the bytes back now,
+		 * so that the next copy reuses them instead of new pages */
 		free(l.files[i].data);
 		l.files[i].data = NULL;
 	}

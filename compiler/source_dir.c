@@ -18,6 +18,7 @@
  * the same on every machine.
  */
 #define _XOPEN_SOURCE 700 /* realpath */
+#define _DEFAULT_SOURCE /* d_type, DT_* */
 
 #include <dirent.h>
 #include <errno.h>
@@ -37,8 +38,15 @@ struct dir_source {
 	char *realdir;  /* resolved, for symlink checks; NULL until needed */
 };
 
+/* One name of a directory, with readdir()'s d_type for it (DT_UNKNOWN
+ * when the file system does not say). */
+struct dir_name {
+	char *name;
+	unsigned char type;
+};
+
 struct name_list {
-	char **names;
+	struct dir_name *names;
 	size_t count, cap;
 };
 
@@ -47,17 +55,18 @@ static void name_list_free(struct name_list *l)
 	size_t i;
 
 	for (i = 0; i < l->count; i++)
-		free(l->names[i]);
+		free(l->names[i].name);
 	free(l->names);
 }
 
-static int name_list_push(struct name_list *l, const char *name)
+static int name_list_push(struct name_list *l, const char *name,
+			  unsigned char type)
 {
 	char *copy;
 
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
-		char **p = realloc(l->names, cap * sizeof(*p));
+		struct dir_name *p = realloc(l->names, cap * sizeof(*p));
 
 		if (!p)
 			return MIGC_ENOMEM;
@@ -67,13 +76,15 @@ static int name_list_push(struct name_list *l, const char *name)
 	copy = migc_strdup(name);
 	if (!copy)
 		return MIGC_ENOMEM;
-	l->names[l->count++] = copy;
+	l->names[l->count].name = copy;
+	l->names[l->count++].type = type;
 	return 0;
 }
 
 static int name_order(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct dir_name *)a)->name,
+		      ((const struct dir_name *)b)->name);
 }
 
 /* Open the directory itself, with a message a user can act on. */
@@ -117,7 +128,7 @@ static int dir_names(const char *what, int fd, struct name_list *l,
 			break;
 		if (de->d_name[0] == '.')
 			continue;
-		if (name_list_push(l, de->d_name)) {
+		if (name_list_push(l, de->d_name, de->d_type)) {
 			closedir(d);
 			return migc_err(err, MIGC_ENOMEM, "out of memory");
 		}
@@ -257,15 +268,39 @@ static int resolve_link(struct dir_source *s, const char *name,
 }
 
 /*
+ * A regular file by readdir's word (`type` DT_REG): opened without the
+ * fstatat before, its type checked after. 1 with *fd and *st as
+ * open_entry() fills them, 0 when anything else came (the entry changed
+ * since the listing): open_entry() then looks at it the long way.
+ */
+static int open_regular(int dfd, const char *name, unsigned char type,
+			int *fd, struct stat *st)
+{
+	if (type != DT_REG)
+		return 0;
+	*fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (*fd < 0)
+		return 0;
+	if (fstat(*fd, st) == 0 && S_ISREG(st->st_mode))
+		return 1;
+	close(*fd);
+	*fd = -1;
+	return 0;
+}
+
+/*
  * Open entry `name` for reading after checking what it is; fills `st` with
- * the opened file's status.
+ * the opened file's status. `type` is readdir's d_type for it.
  */
 static int open_entry(struct dir_source *s, int dfd, const char *name,
-		      const char *display, int *fd, struct stat *st,
-		      migc_error *err)
+		      unsigned char type, const char *display, int *fd,
+		      struct stat *st, migc_error *err)
 {
 	char *target = NULL;
 	int rc;
+
+	if (open_regular(dfd, name, type, fd, st))
+		return 0;
 
 	if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) != 0)
 		return migc_err(err, MIGC_EIO, "%s: %s", display, strerror(errno));
@@ -306,7 +341,8 @@ static int open_entry(struct dir_source *s, int dfd, const char *name,
 /* Read one entry and hand it to the visitor; a problem goes to the visitor
  * too when it takes problems. */
 static int visit(struct dir_source *s, int dfd, const char *name,
-		 const struct migc_source_visitor *v, migc_error *err)
+		 unsigned char type, const struct migc_source_visitor *v,
+		 migc_error *err)
 {
 	migc_buf display = MIGC_BUF_INIT;
 	size_t dl = strlen(s->dir), len = 0;
@@ -317,7 +353,7 @@ static int visit(struct dir_source *s, int dfd, const char *name,
 	if (migc_buf_printf(&display, "%s%s%s", s->dir,
 			    dl && s->dir[dl - 1] == '/' ? "" : "/", name))
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	rc = open_entry(s, dfd, name, display.data, &fd, &st, err);
+	rc = open_entry(s, dfd, name, type, display.data, &fd, &st, err);
 	if (!rc) {
 		rc = read_all(fd, (size_t)st.st_size + 1, display.data, &data, &len, err);
 		close(fd);
@@ -356,10 +392,11 @@ static int visit_subdir(struct dir_source *s, int fd, int sfd, const char *sub,
 	rc = dir_names(sub, sfd, &names, err);
 	for (i = 0; !rc && i < names.count; i++) {
 		rel.len = 0;
-		if (migc_buf_printf(&rel, "%s/%s", sub, names.names[i]))
+		if (migc_buf_printf(&rel, "%s/%s", sub, names.names[i].name))
 			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
 		else
-			rc = visit(s, fd, rel.data, v, err);
+			rc = visit(s, fd, rel.data,
+				   names.names[i].type, v, err);
 	}
 	migc_buf_free(&rel);
 	name_list_free(&names);
@@ -379,17 +416,20 @@ static int dir_walk(struct migc_source *src,
 		return rc;
 	rc = dir_names(s->dir, fd, &names, err);
 	for (i = 0; !rc && i < names.count; i++) {
-		const char *name = names.names[i];
+		const char *name = names.names[i].name;
+		unsigned char type = names.names[i].type;
 		struct stat st;
 		int sfd;
 
-		if (fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
+		/* readdir's type spares the fstatat of what is no directory */
+		if ((type == DT_DIR || type == DT_UNKNOWN) &&
+		    fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
 		    (sfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
 			rc = visit_subdir(s, fd, sfd, name, v, err);
 			close(sfd);
 			continue;
 		}
-		rc = visit(s, fd, name, v, err);
+		rc = visit(s, fd, name, type, v, err);
 	}
 	close(fd);
 	name_list_free(&names);

@@ -239,6 +239,17 @@ int migc_set_add(migc_set *set, const char *filename, const char *display,
 		 const char *data, size_t len, migc_error *err);
 
 /*
+ * migc_set_add() for bytes the caller hands over instead of a copy: `data`
+ * is malloc'd with room for `len` bytes and one more (data[len] is
+ * overwritten, as is the content when it is canonicalised in place). The
+ * set owns `data` from the call on, whatever it returns: it is freed on
+ * failure, or with the set.
+ */
+int migc_set_add_owned(migc_set *set, const char *filename,
+		       const char *display, char *data, size_t len,
+		       migc_error *err);
+
+/*
  * Sort the set and refuse duplicate versions, duplicate repeatable names and
  * names that differ only in case. Must be called once, after the last add.
  */

@@ -169,6 +169,25 @@ static int ascii_no_nul(uint64_t w)
 	return !(w & HIGHS) && !((w - ONES) & ~w & HIGHS);
 }
 
+/*
+ * For a word that is not ascii_no_nul(): how many of its leading bytes (in
+ * memory order) are plain ASCII and not NUL, so the byte loop can start at
+ * the first one that is not. The high bit of the lowest flagged byte is
+ * exact (a borrow only runs upward from a zero byte); 0 where the byte
+ * order is not known to be little-endian.
+ */
+static size_t plain_prefix(uint64_t w)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t m = (w & HIGHS) | ((w - ONES) & ~w & HIGHS);
+
+	return (size_t)__builtin_ctzll(m) / 8;
+#else
+	(void)w;
+	return 0;
+#endif
+}
+
 int migc_content_check(const char *file, const char *data, size_t len,
 		       migc_error *err)
 {
@@ -186,8 +205,10 @@ int migc_content_check(const char *file, const char *data, size_t len,
 
 			while (len - i >= 8) {
 				memcpy(&w, s + i, 8);
-				if (!ascii_no_nul(w))
+				if (!ascii_no_nul(w)) {
+					i += plain_prefix(w);
 					break;
+				}
 				i += 8;
 			}
 			if (i >= len)

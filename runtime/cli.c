@@ -495,11 +495,12 @@ static int label_width(const migc_set *set)
 
 	for (i = 0; i < n; i++) {
 		const migc_migration *m = migc_set_get(set, i);
-		char label[600];
+		/* the length of the 600-byte label the commands print, not
+		 * formatted: this runs for every migration of every command */
+		size_t len = cli_label_len(600, m->version, m->name, m->kind);
 
-		cli_label(label, sizeof(label), m->version, m->name, m->kind);
-		if (strlen(label) > w)
-			w = strlen(label);
+		if (len > w)
+			w = len;
 	}
 	return w > 60 ? 60 : (int)w;
 }

@@ -133,5 +133,9 @@ size_t cli_count_history(const migc_report *r);
 /* "0001 create_users" or "R__views". */
 void cli_label(char *out, size_t size, const char *version, const char *name,
 	       migc_kind kind);
+/* strlen of what cli_label() writes into a buffer of `size` bytes, without
+ * writing it. */
+size_t cli_label_len(size_t size, const char *version, const char *name,
+		     migc_kind kind);
 
 #endif /* MIGC_CLI_H */

@@ -32,6 +32,15 @@ void cli_label(char *out, size_t size, const char *version, const char *name,
 		snprintf(out, size, "%s %s", version, name);
 }
 
+size_t cli_label_len(size_t size, const char *version, const char *name,
+		     migc_kind kind)
+{
+	size_t n = strlen(name);
+
+	n += kind == MIGC_KIND_REPEATABLE ? 3 : strlen(version) + 1;
+	return size && n >= size ? size - 1 : n;
+}
+
 static void remember_applied(struct cli *c, const migc_migration *m,
 			     long long ms)
 {

@@ -58,17 +58,21 @@ static void warn_item(const struct migc_report_item *it,
 {
 	char file[600], msg[1024];
 
+	/* Called for every item without a problem: name the file only for
+	 * the two states that warn (8 % of a no-op up at 10,000 did it for
+	 * every one). */
+	if (it->pub.state != MIGC_STATE_MISSING &&
+	    it->pub.state != MIGC_STATE_FUTURE)
+		return;
 	item_file(file, sizeof(file), it);
 	if (it->pub.state == MIGC_STATE_MISSING)
 		snprintf(msg, sizeof(msg), "%s: repeatable migration applied "
 			 "earlier is no longer in the bundle", file);
-	else if (it->pub.state == MIGC_STATE_FUTURE)
+	else
 		snprintf(msg, sizeof(msg), "%s: applied, but newer than the "
 			 "bundle's newest version %s (was a release rolled "
 			 "back?)", file, r->newest_bundle ? r->newest_bundle
 							  : "(none)");
-	else
-		return;
 	migc_engine_event(opts, MIGC_EVENT_WARNING, it->pub.migration, 0, msg);
 }
 

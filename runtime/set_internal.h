@@ -9,6 +9,7 @@
 
 #include "migc.h"
 #include "model.h"
+#include "sqllex.h"
 
 struct set_entry_in {
 	migc_kind kind;
@@ -29,6 +30,8 @@ struct set_entry_in {
 	char *down_owned;     /* as sql_owned */
 	const char *down_filename;
 	int down_line;
+	/* what the build's lexer pass saw of sql (copied), or NULL */
+	const struct migc_sql_scan *scan;
 };
 
 /* Takes ownership of in->sql_owned and in->down_owned on success only. */
@@ -45,6 +48,43 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
 int set_check_sql(migc_directives *d, const char *display, const char *sql,
 		  size_t len, int first_line, unsigned extra_flags,
 		  int allow_empty, migc_error *err);
+
+/*
+ * One native migration file prepared for a set (set_check.c): its name
+ * parsed, its bytes canonicalised, checked and hashed, not yet added.
+ */
+struct set_prepared {
+	migc_filename fn;
+	struct set_entry_in in; /* in.sql owned; version, name set on adding */
+	struct migc_sql_scan scan;
+	int scanned;
+};
+
+/*
+ * Prepare native file `filename` (`display`: what messages call it, NULL
+ * for filename) from `data`, which it takes: malloc'd, `len` bytes plus one
+ * (data[len] is overwritten), freed on failure, else owned by *p until
+ * set_add_prepared() or set_prepared_free(). Fails as migc_set_add() does
+ * for a native file; `filename` must outlive *p. Touches no set and no
+ * global state: safe on several threads at once, each with its own *p and
+ * *err.
+ */
+int set_prepare(struct set_prepared *p, const char *filename,
+		const char *display, char *data, size_t len, migc_error *err);
+
+/* Add a prepared file; the set owns its SQL from then on, or on failure
+ * (MIGC_ENOMEM, MIGC_EUSAGE after finish) it is freed. */
+int set_add_prepared(migc_set *set, struct set_prepared *p, migc_error *err);
+
+/* Free a prepared file that is not added; accepts one already added. */
+void set_prepared_free(struct set_prepared *p);
+
+/*
+ * What the build's lexer pass saw of the migration at `index` (sqllex.h),
+ * or NULL when it is not known (not a native file, a no-transaction file,
+ * a bundle's set). Valid as long as the set.
+ */
+const struct migc_sql_scan *set_sql_scan(const migc_set *set, size_t index);
 
 /* Files of another tool's directory, kept until migc_set_finish groups
  * them (set_layout.c). */

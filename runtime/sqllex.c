@@ -87,6 +87,7 @@ struct splitter {
 	size_t body;  /* inside a routine body: 1 + open CASEs; else 0 */
 	enum head head;
 	struct token prev; /* the statement's previous token; TOK_EOF at its start */
+	int no_lines; /* statements' `line` left 0 (the caller asks line_at()) */
 };
 
 /* Byte classes: one table lookup instead of a chain of comparisons. */
@@ -94,18 +95,19 @@ enum {
 	C_SPACE = 1,       /* [ \t\n\r\f\v] */
 	C_IDENT_START = 2, /* [A-Za-z_\x80-\xff] */
 	C_DIGIT = 4,       /* [0-9] */
-	C_IDENT_CONT = 8   /* [A-Za-z_0-9$\x80-\xff] */
+	C_IDENT_CONT = 8,  /* [A-Za-z_0-9$\x80-\xff] */
+	C_CHAR = 16        /* a token of its own: printable ASCII but the above, ' " $ . */
 };
 
 static const unsigned char byte_class[256] = {
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 0, 0,
 	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	1, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-	12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 0, 0, 0, 0, 0, 0,
-	0, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
-	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 0, 0, 0, 0, 10,
-	0, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
-	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 0, 0, 0, 0, 0,
+	1, 16, 0, 16, 8, 16, 16, 0, 16, 16, 16, 16, 16, 16, 0, 16,
+	12, 12, 12, 12, 12, 12, 12, 12, 12, 12, 16, 16, 16, 16, 16, 16,
+	16, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 16, 16, 16, 16, 10,
+	16, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
+	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 16, 16, 16, 16, 0,
 	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
 	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
 	10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10,
@@ -340,18 +342,21 @@ static int lex_word(struct lexer *lx, struct token *t)
 
 static void lex_number(struct lexer *lx)
 {
-	lx->pos++;
-	while (lx->pos < lx->len) {
-		int c = peek(lx, 0), prev = (unsigned char)lx->sql[lx->pos - 1];
+	const char *s = lx->sql;
+	size_t p = lx->pos + 1, len = lx->len;
 
-		if (is_digit((unsigned char)c) || c == '.' || is_ident_start((unsigned char)c))
-			lx->pos++;
-		else if ((c == '+' || c == '-') && (prev == 'e' || prev == 'E') &&
-			 peek(lx, 1) >= 0 && is_digit((unsigned char)peek(lx, 1)))
-			lx->pos++;
+	while (p < len) {
+		unsigned char c = (unsigned char)s[p];
+
+		if ((byte_class[c] & (C_DIGIT | C_IDENT_START)) || c == '.')
+			p++;
+		else if ((c == '+' || c == '-') && (s[p - 1] == 'e' || s[p - 1] == 'E') &&
+			 p + 1 < len && is_digit((unsigned char)s[p + 1]))
+			p++;
 		else
 			break;
 	}
+	lx->pos = p;
 }
 
 /* The token at lx->pos, not blank and not the end: all but plain words. */
@@ -395,7 +400,7 @@ static int lex_other(struct lexer *lx, struct token *t)
  * Plain whitespace and plain words, most of what a file holds, are
  * scanned here; comments and every other token in the functions above.
  */
-static int lex_next(struct lexer *lx, struct token *t)
+static inline int lex_next(struct lexer *lx, struct token *t)
 {
 	const char *s = lx->sql;
 	size_t p = lx->pos, len = lx->len;
@@ -418,6 +423,11 @@ static int lex_next(struct lexer *lx, struct token *t)
 		return 0;
 	}
 	c = (unsigned char)s[p];
+	if (byte_class[c] & C_CHAR) { /* ( ) , ; = and the like */
+		lx->pos = t->end = p + 1;
+		t->kind = TOK_CHAR;
+		return 0;
+	}
 	if ((byte_class[c] & C_IDENT_START) && !(p + 1 < len && s[p + 1] == '\'')) {
 		p++;
 		while (p < len && (byte_class[(unsigned char)s[p]] & C_IDENT_CONT))
@@ -576,7 +586,7 @@ static int split_next(struct splitter *sp, migc_sql_stmt *st)
 		}
 		if (!have) {
 			st->start = t.start;
-			st->line = line_at(&sp->lx, t.start);
+			st->line = sp->no_lines ? 0 : line_at(&sp->lx, t.start);
 			have = 1;
 		}
 		st->len = t.end - st->start;
@@ -644,6 +654,16 @@ static const char *txn_control(const char *sql, const migc_sql_stmt *st,
 	struct token w[3];
 	size_t i;
 
+	/* Every form below starts with one of the words abort, begin,
+	 * commit, end, prepare, release, rollback, savepoint or start: a
+	 * statement whose first byte starts none of them (INSERT after
+	 * INSERT in a data file) is not re-lexed. */
+	switch (sql[st->start] | 0x20) {
+	case 'a': case 'b': case 'c': case 'e': case 'p': case 'r': case 's':
+		break;
+	default:
+		return NULL;
+	}
 	for (i = 0; i < 3; i++)
 		if (lex_next(&lx, &w[i]))
 			w[i].kind = TOK_EOF;
@@ -688,7 +708,8 @@ static const char *txn_control(const char *sql, const migc_sql_stmt *st,
  * then run without an error object, and on past a finding to the end.
  */
 static int check_txn(const char *file, const char *sql, size_t len,
-		     int unlexable_passes, migc_error *err)
+		     int unlexable_passes, struct migc_sql_scan *scan,
+		     migc_error *err)
 {
 	struct splitter sp;
 	migc_sql_stmt st;
@@ -696,13 +717,22 @@ static int check_txn(const char *file, const char *sql, size_t len,
 
 	if (!file)
 		file = "sql";
+	if (scan) {
+		scan->lexable = 0;
+		scan->leads = 0;
+	}
 	splitter_init(&sp, file, sql, len, unlexable_passes ? NULL : err);
+	sp.no_lines = 1; /* counted for a finding only */
 	while ((rc = split_next(&sp, &st)) == 1) {
-		const char *why, *what = txn_control(sql, &st, &why);
+		const char *why, *what;
 		migc_sql_stmt rest;
 
+		if (scan && st.len >= 3)
+			scan->leads |= migc_sql_lead_bit(sql + st.start);
+		what = txn_control(sql, &st, &why);
 		if (!what)
 			continue;
+		st.line = line_at(&sp.lx, st.start);
 		if (unlexable_passes) {
 			while ((rc = split_next(&sp, &rest)) == 1)
 				;
@@ -717,20 +747,45 @@ static int check_txn(const char *file, const char *sql, size_t len,
 			      "remove it; or, if the file manages its own transactions, put -- migc:no-transaction in its leading comments");
 		return MIGC_EINVALID;
 	}
+	if (scan && rc == 0)
+		scan->lexable = 1;
 	return rc < 0 && unlexable_passes ? 0 : rc;
 }
 
 int migc_sql_check_transaction_control(const char *file, const char *sql,
 				       size_t len, migc_error *err)
 {
-	return check_txn(file, sql, len, 0, err);
+	return check_txn(file, sql, len, 0, NULL, err);
 }
 
 int migc_sql_check_transaction_control_lexable(const char *file,
 						const char *sql, size_t len,
 						migc_error *err)
 {
-	return check_txn(file, sql, len, 1, err);
+	return check_txn(file, sql, len, 1, NULL, err);
+}
+
+int migc_sql_check_transaction_control_scan(const char *file, const char *sql,
+					    size_t len,
+					    struct migc_sql_scan *scan,
+					    migc_error *err)
+{
+	return check_txn(file, sql, len, 1, scan, err);
+}
+
+uint64_t migc_sql_lead_bit(const char *p)
+{
+	unsigned h = 0;
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		h = h * 33 + c;
+	}
+	return (uint64_t)1 << (h % 64);
 }
 
 int migc_sql_line_at(const char *sql, size_t len, size_t stmt_start,

@@ -28,6 +28,7 @@
 #define MIGC_SQLLEX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "migc.h"
 
@@ -91,6 +92,35 @@ int migc_sql_check_transaction_control(const char *file, const char *sql,
 int migc_sql_check_transaction_control_lexable(const char *file,
 						const char *sql, size_t len,
 						migc_error *err);
+
+/*
+ * What the build's one lexer pass over a file (below) saw, for a later pass
+ * that looks only at statements starting with given words (the compiler's
+ * lint) and would otherwise scan the file again:
+ *  - `lexable`: 1 when the whole file lexed (migc_sql_split() would
+ *    succeed), 0 when it did not;
+ *  - `leads`: a 64-bit Bloom filter of how statements start: for every
+ *    statement of 3 bytes or more, the bit migc_sql_lead_bit() of its first
+ *    3 bytes. A statement starting with a word of 3 letters or more sets
+ *    that word's prefix bit, so a clear bit proves that no statement starts
+ *    with any word of that prefix (a set bit proves nothing).
+ */
+struct migc_sql_scan {
+	int lexable;
+	uint64_t leads;
+};
+
+/* The bit of `p[0..3)` (ASCII letters folded to lower case) in `leads`. */
+uint64_t migc_sql_lead_bit(const char *p);
+
+/*
+ * migc_sql_check_transaction_control_lexable() that also fills *scan (the
+ * same single pass). *scan is meaningful only when this returns 0.
+ */
+int migc_sql_check_transaction_control_scan(const char *file, const char *sql,
+					    size_t len,
+					    struct migc_sql_scan *scan,
+					    migc_error *err);
 
 /*
  * Map a position that PostgreSQL reports for a statement (the error field

@@ -328,6 +328,44 @@ test_every_problem_is_reported() {
 	expect_err "4 problems in 'migrations'"
 }
 
+# Enough files for the loader to prepare them on several threads
+# (compiler/load_threads.c): problems still come in file order, the first
+# LOAD_MAX_SHOWN of them, even when an early file takes longest; the bundle
+# is the same on every run.
+test_many_files_problems_in_file_order() {
+	local i f
+	mkdir -p migrations
+	# 0002 is large and fails at its end: later, small files are done first
+	{ for i in $(seq 1 40000); do printf 'INSERT INTO t VALUES (%d);\n' "$i"; done
+	  printf 'COMMIT;\n'; } >migrations/0002_big.sql
+	for i in $(seq 3 300); do
+		f=$(printf 'migrations/%04d_m%d.sql' "$i" "$i")
+		if [ $((i % 9)) = 0 ]; then printf 'SELECT 1;\nROLLBACK;\n' >"$f"
+		else printf 'INSERT INTO t VALUES (%d);\n' "$i" >"$f"; fi
+	done
+	run "$MIGC" build migrations -o out.c
+	expect_rc 1
+	expect_nothing_written
+	expect_err "34 problems in 'migrations' (the first ones are shown)"
+	local got want
+	got=$(grep -o '^migc: error: migrations/[0-9]*_[a-z0-9]*\.sql:[0-9]*' <<<"$ERR" | tr '\n' ' ')
+	want="migc: error: migrations/0002_big.sql:40001 "
+	for i in $(seq 9 9 171); do want+=$(printf 'migc: error: migrations/%04d_m%d.sql:2 ' "$i" "$i"); done
+	expect_eq "$got" "$want" "problems shown"
+
+	rm migrations/0002_big.sql
+	for i in $(seq 9 9 300); do printf 'SELECT %d;\n' "$i" >"$(printf 'migrations/%04d_m%d.sql' "$i" "$i")"; done
+	run "$MIGC" build migrations -o a.c
+	expect_rc 0
+	expect_out "298 migrations"
+	run "$MIGC" build migrations -o b.c
+	expect_rc 0
+	cmp a.c b.c || fail "two builds of 298 files differ"
+	got=$(grep -o '"[0-9]*_m[0-9]*\.sql"' a.c | tr -d '"' | tr '\n' ' ')
+	want=$(cd migrations && printf '%s ' *.sql)
+	expect_eq "$got" "$want" "the files in the bundle"
+}
+
 test_crlf_and_bom_give_the_lf_checksum() {
 	mkdir lf crlf bom
 	printf 'CREATE TABLE t (x int);\nSELECT 1;\n' >lf/0001_a.sql

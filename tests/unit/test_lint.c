@@ -22,6 +22,8 @@
 #include "lint.h"
 #include "migc.h"
 #include "model.h"
+#include "set_internal.h"
+#include "sqllex.h"
 #include "unit.h"
 #include "util.h"
 
@@ -34,8 +36,13 @@ static int describe(void *ctx, const struct lint_finding *f)
 			       migc_lint_rule_name(f->rule));
 }
 
-/* The findings for `sql` as "LINE:rule ..." (a static buffer), or "!msg". */
-static const char *lint_as(const char *sql, enum lint_dialect dialect)
+/*
+ * The findings for `sql` as "LINE:rule ..." (a static buffer), or "!msg".
+ * With `scanned`, through lint_sql_scanned() with what the build's lexer
+ * pass (migc_sql_check_transaction_control_scan) saw of the file, as
+ * `migc build` lints; every case runs both ways and must agree.
+ */
+static const char *lint_as_how(const char *sql, enum lint_dialect dialect, int scanned)
 {
 	static char out[1024];
 	migc_buf b = MIGC_BUF_INIT;
@@ -48,7 +55,24 @@ static const char *lint_as(const char *sql, enum lint_dialect dialect)
 		abort();
 	memcpy(copy, sql, len); /* exactly len bytes: a read past it is an ASan error */
 	migc_error_clear(&err);
-	rc = lint_sql("t.sql", copy, len, dialect, describe, &b, &err);
+	if (scanned) {
+		struct migc_sql_scan scan;
+		migc_error ignored;
+
+		/* a file with transaction control never reaches the lint of
+		 * a build: lint it without the scan */
+		migc_directives d;
+
+		rc = migc_sql_check_transaction_control_scan("t.sql", copy, len, &scan,
+							     &ignored);
+		/* nor one whose directives do not parse */
+		if (!rc)
+			rc = migc_directives_parse(&d, "t.sql", copy, len, &ignored);
+		rc = lint_sql_scanned("t.sql", copy, len, rc ? NULL : &scan, dialect,
+				      describe, &b, &err);
+	} else {
+		rc = lint_sql("t.sql", copy, len, dialect, describe, &b, &err);
+	}
 	out[0] = '!';
 	if (rc)
 		migc_strlcpy(out + 1, err.message, sizeof(out) - 1);
@@ -57,6 +81,19 @@ static const char *lint_as(const char *sql, enum lint_dialect dialect)
 	migc_buf_free(&b);
 	free(copy);
 	return out;
+}
+
+static const char *lint_as(const char *sql, enum lint_dialect dialect)
+{
+	static char plain[1024];
+	const char *scanned;
+
+	migc_strlcpy(plain, lint_as_how(sql, dialect, 0), sizeof(plain));
+	scanned = lint_as_how(sql, dialect, 1);
+	if (strcmp(plain, scanned) != 0)
+		unit_fail(__FILE__, __LINE__, "%s\n#     lint_sql gave \"%s\", "
+			  "lint_sql_scanned \"%s\"", sql, plain, scanned);
+	return plain;
 }
 
 struct lint_case {
@@ -416,6 +453,56 @@ static void test_lint_set(void)
 }
 
 /*
+ * lint_set() lints from what the set's lexer pass saw (set_sql_scan): the
+ * same findings as the file-by-file lint, for a file whose lead words are
+ * only in strings, one the lexer cannot read, one that starts with
+ * INSERT, and a no-transaction file (not scanned: linted the usual way).
+ */
+static void test_lint_set_scanned(void)
+{
+	static const char *const files[][2] = {
+		{"0001_a.sql", "INSERT INTO t VALUES ('DROP TABLE x; ALTER TABLE y');"},
+		{"0002_b.sql", "DROP TABLE b; SELECT 'unterminated"},
+		{"0003_c.sql", "INSERT INTO t VALUES (1);\n  drop TABLE c;"},
+		{"0004_d.sql", "-- migc:no-transaction\nDROP TABLE d;"},
+		{"0005_e.sql", "insert into t values (2); Set lock_timeout = 0;\n"
+			       "ALTER TABLE e ADD COLUMN f int NOT NULL DEFAULT 1;"},
+	};
+	struct lint_result res;
+	migc_set *set = NULL;
+	migc_error err;
+	migc_buf b = MIGC_BUF_INIT;
+	size_t i;
+
+	migc_error_clear(&err);
+	CHECK_INT(migc_set_new(&set, &err), 0);
+	for (i = 0; i < 5; i++)
+		CHECK_INT(migc_set_add(set, files[i][0], NULL, files[i][1],
+				       strlen(files[i][1]), &err), 0);
+	CHECK_INT(migc_set_finish(set, &err), 0);
+	CHECK(set_sql_scan(set, 0) != NULL);
+	CHECK(set_sql_scan(set, 0) && set_sql_scan(set, 0)->lexable);
+	CHECK(set_sql_scan(set, 1) && !set_sql_scan(set, 1)->lexable);
+	CHECK(set_sql_scan(set, 3) == NULL);
+	CHECK_INT(lint_set(&res, set, "m", LINT_POSTGRES, NULL, &err), 0);
+	for (i = 0; i < res.count; i++)
+		migc_buf_printf(&b, "%s%s:%d:%s", i ? " " : "", res.items[i].file,
+				res.items[i].line, migc_lint_rule_name(res.items[i].rule));
+	for (i = 0; i < 5; i++) {
+		const char *want = lint_as(files[i][1], LINT_POSTGRES);
+
+		if (*want && !strstr(b.data ? b.data : "", files[i][0]))
+			unit_fail(__FILE__, __LINE__, "%s: lint_sql found \"%s\", lint_set "
+				  "nothing (%s)", files[i][0], want, b.data ? b.data : "");
+	}
+	CHECK_STR(b.data ? b.data : "", "m/0003_c.sql:2:drop-table m/0004_d.sql:2:drop-table "
+		  "m/0005_e.sql:2:lock-without-timeout");
+	migc_buf_free(&b);
+	lint_result_free(&res);
+	migc_set_free(set);
+}
+
+/*
  * SQL-shaped noise (keywords, names, quotes, comments, dollar quotes,
  * parentheses, cut anywhere): the lint must neither crash nor read past
  * the input (run under ASan), and must say either findings or an error.
@@ -470,6 +557,7 @@ int main(void)
 	RUN(test_allow_mask_and_names);
 	RUN(test_messages);
 	RUN(test_lint_set);
+	RUN(test_lint_set_scanned);
 	RUN(test_fuzz_never_crashes);
 	return unit_done();
 }

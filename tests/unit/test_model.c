@@ -24,6 +24,16 @@ static void version_compare_numbers_of_any_length(void)
 	CHECK(migc_version_compare("123456789012345678901234567890",
 				   "99999999999999999999999999999") > 0);
 	CHECK(migc_version_compare("000000000000000000000000000042", "42") == 0);
+	/* equal lengths take a shortcut: the first differing digit decides,
+	 * a dot or a longer string after equal digits does not */
+	CHECK(migc_version_compare("0010", "0009") > 0);
+	CHECK(migc_version_compare("0009", "0010") < 0);
+	CHECK(migc_version_compare("20261124", "20261124") == 0);
+	CHECK(migc_version_compare("19", "2") > 0);
+	CHECK(migc_version_compare("12", "12.1") < 0);
+	CHECK(migc_version_compare("12.1", "12") > 0);
+	CHECK(migc_version_compare("12.0", "12") == 0);
+	CHECK(migc_version_compare("21.1", "12.9") > 0);
 }
 
 static void version_compare_dotted_part_by_part(void)
@@ -164,6 +174,44 @@ static void content_refusals_carry_the_line(void)
 	CHECK_INT(add_one("0001_a.sql", "x\xE2\x82", 3, &err), MIGC_EINVALID);
 	/* valid multi-byte text is fine */
 	CHECK_INT(add_one("0001_a.sql", "SELECT '\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80';", 19, &err), 0);
+}
+
+/*
+ * The content check skips plain ASCII 8 bytes at a time and, in a word
+ * that is not plain, goes straight to its first byte that is not: a NUL,
+ * a stray continuation byte or a bad lead byte is found at every offset of
+ * every word (with plain bytes, and a valid é, before it in the word), on
+ * the line it is on; a valid sequence at every offset passes.
+ */
+static void content_check_finds_a_bad_byte_anywhere(void)
+{
+	static const char bad[] = {'\0', '\x80', '\xff', '\xc0'};
+	char buf[64];
+	migc_error err;
+	size_t at, b, n;
+
+	for (at = 1; at < 40; at++) {
+		for (b = 0; b < sizeof(bad); b++) {
+			memset(buf, 'a', sizeof(buf));
+			buf[0] = '\n'; /* the bad byte is on line 2 */
+			if (at > 4 && b % 2) { /* a valid é shortly before it */
+				buf[at - 3] = '\xc3';
+				buf[at - 2] = '\xa9';
+			}
+			buf[at] = bad[b];
+			n = at + 1 + (at % 11);
+			migc_error_clear(&err);
+			if (migc_content_check("f.sql", buf, n, &err) != MIGC_EINVALID ||
+			    err.line != 2)
+				unit_fail(__FILE__, __LINE__, "byte 0x%02x at %zu of %zu: got "
+					  "\"%s\"", (unsigned char)bad[b], at, n, err.message);
+		}
+		memset(buf, 'a', sizeof(buf));
+		buf[at] = '\xe2'; /* U+20AC */
+		buf[at + 1] = '\x82';
+		buf[at + 2] = '\xac';
+		CHECK_INT(migc_content_check("f.sql", buf, at + 3 + (at % 7), &err), 0);
+	}
 }
 
 static migc_directives directives_of(const char *sql, migc_error *err, int *rc)
@@ -343,6 +391,133 @@ static void set_refuses_duplicates_and_case_clashes(void)
 	migc_set_free(s);
 }
 
+/* malloc'd copy of `s` with one spare byte, for migc_set_add_owned. */
+static char *owned(const char *s)
+{
+	size_t n = strlen(s);
+	char *p = malloc(n + 1);
+
+	if (!p)
+		abort();
+	memcpy(p, s, n + 1);
+	return p;
+}
+
+/*
+ * migc_set_add_owned takes the bytes (canonicalised in place: same
+ * checksum as migc_set_add's copy), and frees them on every failure (the
+ * sanitizer build's leak check): a bad name, bad content, after finish,
+ * and for another tool's layout, which copies.
+ */
+static void set_add_owned_takes_the_bytes(void)
+{
+	const char *crlf = "\xef\xbb\xbfSELECT 1;\r\nSELECT 2;\r\n";
+	migc_error err;
+	migc_set *a = NULL, *b = NULL;
+
+	CHECK_INT(migc_set_new(&a, &err), 0);
+	CHECK_INT(migc_set_new(&b, &err), 0);
+	CHECK_INT(migc_set_add(a, "0001_a.sql", NULL, crlf, strlen(crlf), &err), 0);
+	CHECK_INT(migc_set_add_owned(b, "0001_a.sql", NULL, owned(crlf), strlen(crlf), &err), 0);
+	CHECK_INT(migc_set_add_owned(b, "bad name.sql", "m/bad name.sql", owned("SELECT 1;"), 9,
+				     &err), MIGC_EINVALID);
+	CHECK_STR(err.file, "m/bad name.sql");
+	CHECK_INT(migc_set_add_owned(b, "0002_b.sql", NULL, owned("COMMIT;"), 7, &err),
+		  MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "0002_b.sql:1: top-level COMMIT");
+	CHECK_INT(migc_set_finish(a, &err), 0);
+	CHECK_INT(migc_set_finish(b, &err), 0);
+	CHECK_INT(migc_set_count(b), 1);
+	CHECK_STR(migc_set_get(b, 0)->checksum, migc_set_get(a, 0)->checksum);
+	CHECK_STR(migc_set_get(b, 0)->sql, "SELECT 1;\nSELECT 2;\n");
+	CHECK_INT(migc_set_add_owned(b, "0003_c.sql", NULL, owned("SELECT 3;"), 9, &err),
+		  MIGC_EUSAGE);
+	migc_set_free(a);
+	migc_set_free(b);
+	CHECK_INT(migc_set_new(&a, &err), 0);
+	CHECK_INT(migc_set_set_layout(a, MIGC_LAYOUT_DBMATE, &err), 0);
+	CHECK_INT(migc_set_add_owned(a, "20240101000000_t.sql", NULL,
+				     owned("-- migrate:up\nSELECT 1;\n"), 23, &err), 0);
+	CHECK_INT(migc_set_finish(a, &err), 0);
+	CHECK_INT(migc_set_count(a), 1);
+	migc_set_free(a);
+}
+
+/* Bundle ids are recorded in databases: a known set must keep its id
+ * (computed before the id's text was formatted by hand: kind 0 and 1,
+ * flags 0 and 3, with and without a down checksum). */
+static void bundle_id_golden(void)
+{
+	const char *post = "-- migc:no-transaction\n-- migc:phase post\n"
+			   "CREATE INDEX CONCURRENTLY i ON t (a);\n";
+	const char *dbmate = "-- migrate:up\nCREATE TABLE t (a int);\n"
+			     "-- migrate:down\nDROP TABLE t;\n";
+	migc_error err;
+	migc_set *s = NULL;
+	char id[33];
+
+	CHECK_INT(migc_set_new(&s, &err), 0);
+	CHECK_INT(migc_set_add(s, "R__views.sql", NULL, "SELECT 1;", 9, &err), 0);
+	CHECK_INT(migc_set_add(s, "20261124093000_second.sql", NULL, post,
+			       strlen(post), &err), 0);
+	CHECK_INT(migc_set_add(s, "0001_first.sql", NULL,
+			       "CREATE TABLE t (a int);\n", 24, &err), 0);
+	CHECK_INT(migc_set_finish(s, &err), 0);
+	CHECK_INT(migc_set_get(s, 1)->flags, 3);
+	migc_set_bundle_id(s, id);
+	CHECK_STR(id, "c47006a1b3c065569e98dc3173352892");
+	migc_set_free(s);
+	/* with a down checksum (another tool's layout) */
+	CHECK_INT(migc_set_new(&s, &err), 0);
+	CHECK_INT(migc_set_set_layout(s, MIGC_LAYOUT_DBMATE, &err), 0);
+	CHECK_INT(migc_set_add(s, "20240101000000_t.sql", NULL, dbmate,
+			       strlen(dbmate), &err), 0);
+	CHECK_INT(migc_set_finish(s, &err), 0);
+	CHECK(migc_set_get(s, 0)->down_checksum != NULL);
+	migc_set_bundle_id(s, id);
+	CHECK_STR(id, "aeab2829c3c557d8e400c545dfcd74d5");
+	migc_set_free(s);
+}
+
+/* migc_set_finish skips its sorts when the input is in order already:
+ * in-order sets, sets in version order but not in file-name order, and
+ * clashes inside an in-order set still come out as the sorts said. */
+static void set_finish_in_order_input(void)
+{
+	const char *sorted[] = {"0001_a.sql", "0002_b.sql", "0003_c.sql",
+				"R__m.sql", "R__n.sql"};
+	const char *numeric[] = {"9_z.sql", "10_a.sql", "R__A.sql", "R__b.sql"};
+	const char *clash[] = {"0001_a.sql", "0002_b.sql", "R__View.sql",
+			       "R__view.sql", "R__w.sql"};
+	const char *dup[] = {"0001_a.sql", "0002_b.sql", "0002_c.sql"};
+	migc_error err;
+	size_t i;
+	int rc;
+	migc_set *s;
+
+	s = set_of(sorted, 5, &err, &rc);
+	CHECK_INT(rc, 0);
+	for (i = 0; i < 5; i++)
+		CHECK_STR(migc_set_get(s, i)->filename, sorted[i]);
+	migc_set_free(s);
+	s = set_of(numeric, 4, &err, &rc);
+	CHECK_INT(rc, 0);
+	for (i = 0; i < 4; i++)
+		CHECK_STR(migc_set_get(s, i)->filename, numeric[i]);
+	migc_set_free(s);
+	s = set_of(clash, 5, &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "differ only in case");
+	CHECK_CONTAINS(err.message, "R__View.sql");
+	CHECK_CONTAINS(err.message, "R__view.sql");
+	migc_set_free(s);
+	s = set_of(dup, 3, &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "duplicate version");
+	CHECK_CONTAINS(err.message, "0002_b.sql");
+	migc_set_free(s);
+}
+
 static void bundle_id_depends_on_content_and_order(void)
 {
 	const char *a[] = {"1_a.sql", "2_b.sql"};
@@ -382,5 +557,9 @@ int main(void)
 	RUN(set_orders_versions_then_repeatables);
 	RUN(set_refuses_duplicates_and_case_clashes);
 	RUN(bundle_id_depends_on_content_and_order);
+	RUN(bundle_id_golden);
+	RUN(content_check_finds_a_bad_byte_anywhere);
+	RUN(set_add_owned_takes_the_bytes);
+	RUN(set_finish_in_order_input);
 	return unit_done();
 }

@@ -795,6 +795,30 @@ static const char *const fragments[] = {
 	"\xe2\x82", "\0", "\xff", "SELECT", "OR REPLACE", "x.end",
 };
 
+/* The scan of the build's pass: lexable, and the lead bits of statements. */
+static void scan_lexable_and_leads(void)
+{
+	static const char ok[] = "-- c\nINSERT INTO t VALUES ('DROP');\n  Alter TABLE t ADD c int;\n;x;";
+	static const char bad[] = "DROP TABLE t; SELECT 'open";
+	static const char txn_then_bad[] = "COMMIT; SELECT 'open";
+	struct migc_sql_scan scan;
+	migc_error err;
+
+	CHECK_INT(migc_sql_check_transaction_control_scan("f.sql", ok, strlen(ok), &scan, &err), 0);
+	CHECK_INT(scan.lexable, 1);
+	CHECK(scan.leads & migc_sql_lead_bit("ins"));
+	CHECK(scan.leads & migc_sql_lead_bit("ALT"));
+	CHECK(!(scan.leads & migc_sql_lead_bit("dro"))); /* inside a string only */
+	CHECK(migc_sql_lead_bit("Set") == migc_sql_lead_bit("sET"));
+	CHECK_INT(migc_sql_check_transaction_control_scan("f.sql", bad, strlen(bad), &scan, &err), 0);
+	CHECK_INT(scan.lexable, 0);
+	CHECK_INT(migc_sql_check_transaction_control_scan("f.sql", txn_then_bad,
+							  strlen(txn_then_bad), &scan, &err), 0);
+	CHECK_INT(scan.lexable, 0);
+	CHECK_INT(migc_sql_check_transaction_control_scan("f.sql", "COMMIT;", 7, &scan, &err),
+		  MIGC_EINVALID);
+}
+
 static void fuzz_one(const char *buf, size_t len)
 {
 	migc_sql_stmt *st;
@@ -806,6 +830,26 @@ static void fuzz_one(const char *buf, size_t len)
 
 	if (rc1 != 0 && rc1 != MIGC_EINVALID)
 		unit_fail(__FILE__, __LINE__, "split returned %d", rc1);
+	struct migc_sql_scan scan;
+	migc_error e3;
+	int rc3 = migc_sql_check_transaction_control_scan("f.sql", copy, len, &scan, &e3);
+	size_t i;
+
+	/* the scan: a file that does not split passes with lexable 0; one
+	 * that splits and passes has lexable 1 and every statement's lead bit */
+	if (rc1 != 0 && (rc3 != 0 || scan.lexable))
+		unit_fail(__FILE__, __LINE__, "split failed, scan returned %d, lexable %d",
+			  rc3, scan.lexable);
+	if (rc1 == 0 && rc3 != rc2)
+		unit_fail(__FILE__, __LINE__, "txn check %d, scan %d", rc2, rc3);
+	if (rc1 == 0 && rc3 == 0) {
+		if (!scan.lexable)
+			unit_fail(__FILE__, __LINE__, "split ok, scan says not lexable");
+		for (i = 0; i < n; i++)
+			if (st[i].len >= 3 &&
+			    !(scan.leads & migc_sql_lead_bit(copy + st[i].start)))
+				unit_fail(__FILE__, __LINE__, "statement %zu's lead bit missing", i);
+	}
 	if (rc1 == 0) {
 		free(st);
 		if (rc2 && !strstr(e2.message, "top-level"))
@@ -879,6 +923,7 @@ int main(void)
 	RUN(position_maps_to_line);
 	RUN(position_at_end_of_input);
 	RUN(fuzz_random_bytes);
+	RUN(scan_lexable_and_leads);
 	RUN(fuzz_sql_shaped);
 	RUN(corpus_size);
 	return unit_done();

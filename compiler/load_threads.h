@@ -1,0 +1,44 @@
+/*
+ * load_threads.h - preparing native migration files on several threads
+ * for the loader (load.c); see load_threads.c.
+ */
+#ifndef MIGC_LOAD_THREADS_H
+#define MIGC_LOAD_THREADS_H
+
+#include <stddef.h>
+
+#include "migc.h"
+#include "set_internal.h"
+
+/* At most this many threads prepare files, the caller's included. */
+#define LOAD_THREADS_MAX 4
+/* Fewer files than this are prepared on the caller's thread alone. */
+#define LOAD_THREADS_MIN_FILES 32
+
+/* One file to prepare, and what came of it. */
+struct load_job {
+	/* in: the file (strings outlive the job); `data` malloc'd, len + 1
+	 * bytes, taken by the preparation; `skip`: not a file to add */
+	const char *filename;
+	const char *display;
+	char *data;
+	size_t len;
+	int skip;
+	/* out: rc 0 and `prepared`, or rc and a malloc'd copy of the error
+	 * in `err` (NULL when even that copy failed: out of memory) */
+	int rc;
+	migc_error *err;
+	struct set_prepared prepared;
+};
+
+/*
+ * Prepare every job that is not `skip` (set_prepare()), on several threads
+ * when there are enough of them. Returns when all are done.
+ */
+void load_prepare_all(struct load_job *jobs, size_t count);
+
+/* Free what a job still holds (its data, a prepared file not added, its
+ * error). */
+void load_job_free(struct load_job *j);
+
+#endif /* MIGC_LOAD_THREADS_H */
