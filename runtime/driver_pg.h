@@ -8,11 +8,11 @@
 #ifndef MIGC_DRIVER_PG_H
 #define MIGC_DRIVER_PG_H
 
-#include <libpq-fe.h>
 #include <signal.h>
 
 #include "driver.h"
 #include "pg_url.h"
+#include "pq_load.h" /* libpq-fe.h, libpq loaded on first use */
 
 /* How long a runner's token may be seen idle before its "running" row is
  * taken for a dead runner's (driver_pg_history.c). */
