@@ -140,6 +140,11 @@ int migc_pg_history_read(struct migc_conn *c, const char *table,
 int migc_pg_history_insert(struct migc_conn *c, const char *table,
 			   const struct migc_history_row *row, long long *id,
 			   migc_error *err);
+/* The history row and COMMIT in one round trip (pipeline mode). */
+int migc_pg_history_insert_commit(struct migc_conn *c, const char *table,
+				  const struct migc_history_row *row,
+				  long long *id, int *at_commit,
+				  migc_error *err);
 int migc_pg_history_update(struct migc_conn *c, const char *table,
 			   long long id, migc_hstate state,
 			   long long duration_ms, const char *note,

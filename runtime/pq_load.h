@@ -84,6 +84,9 @@
 	   const char *const *paramValues, const int *paramLengths,           \
 	   const int *paramFormats, int resultFormat))                        \
 	X(int, PQsendQuery, (PGconn *conn, const char *query))                \
+	X(int, PQsendPrepare,                                                 \
+	  (PGconn *conn, const char *stmtName, const char *query,             \
+	   int nParams, const Oid *paramTypes))                               \
 	X(int, PQsendQueryParams,                                             \
 	  (PGconn *conn, const char *command, int nParams,                    \
 	   const Oid *paramTypes, const char *const *paramValues,             \
@@ -183,6 +186,7 @@ int migc_pq_open(struct migc_pq_api *api, const char *soname,
 #define PQprepare (migc_pq.PQprepare)
 #define PQexecPrepared (migc_pq.PQexecPrepared)
 #define PQsendQuery (migc_pq.PQsendQuery)
+#define PQsendPrepare (migc_pq.PQsendPrepare)
 #define PQsendQueryParams (migc_pq.PQsendQueryParams)
 #define PQsendQueryPrepared (migc_pq.PQsendQueryPrepared)
 #define PQgetResult (migc_pq.PQgetResult)
