@@ -25,7 +25,13 @@ endif
 
 WARN     = -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags sqlite3 libxxhash libpq)
-RT_LIBS    := $(shell $(PKG_CONFIG) --libs sqlite3 libpq)
+# libpq: headers only. The runtime loads it with dlopen() the first time a
+# PostgreSQL URL is used (runtime/pq_load.c), so a release binary starts
+# without it and runs SQLite where it is not installed.
+RT_LIBS    := $(shell $(PKG_CONFIG) --libs sqlite3)
+# dlopen() is in libc since glibc 2.34 and on musl; older glibc needs -ldl.
+DL_LIBS    := $(shell printf '\043include <dlfcn.h>\nint main(void) { return dlopen("x", RTLD_NOW) != 0; }\n' | \
+	$(CC) -x c - -o /dev/null >/dev/null 2>&1 || echo -ldl)
 # The CLI's live progress line runs on a thread (runtime/cli_progress.c):
 # in libc since glibc 2.34 and on musl, -lpthread before.
 THREAD_LIBS = -pthread
@@ -51,7 +57,7 @@ MIGC  = $(BUILD)/migc
 
 # What a release binary links besides libmigc.a; the compiler records it so
 # `migc build --binary` links the same way in-tree and installed.
-LINK_LIBS = $(RT_LIBS) $(THREAD_LIBS)
+LINK_LIBS = $(RT_LIBS) $(DL_LIBS) $(THREAD_LIBS)
 
 .PHONY: all deps test unit e2e demo lint format install clean headertest soak bench
 all: $(LIB) $(MIGC)
@@ -61,7 +67,8 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/compiler/%.o: ALL_CFLAGS += $(GIT_CFLAGS) -I$(BUILD)/gen \
-	-DMIGC_LINK_LIBS='"$(LINK_LIBS)"' -DMIGC_PREFIX='"$(PREFIX)"'
+	-DMIGC_LINK_LIBS='"$(LINK_LIBS)"' -DMIGC_SYS_LIBS='"$(DL_LIBS) $(THREAD_LIBS)"' \
+	-DMIGC_PREFIX='"$(PREFIX)"'
 
 # The bundle template, compiled into migc as one C string per line.
 $(BUILD)/gen/bundle_template.h: templates/bundle.c.in
@@ -139,7 +146,8 @@ install: all
 	install -m 755 $(MIGC) $(DESTDIR)$(PREFIX)/bin/migc
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libmigc.a
 	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' templates/migc.pc.in \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
+	    -e 's|@DL_LIBS@|$(DL_LIBS)|' -e 's| *$$||' templates/migc.pc.in \
 		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/migc.pc
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/migc.pc
 	install -m 644 templates/man/migc.1 templates/man/migrate.1 $(DESTDIR)$(MANDIR)/man1/

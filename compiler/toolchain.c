@@ -30,6 +30,12 @@
 #ifndef MIGC_LINK_LIBS
 #define MIGC_LINK_LIBS ""
 #endif
+/* What the runtime needs of the system whatever MIGC_LINK_LIBS says: the
+ * progress thread (-pthread) and dlopen() for libpq (-ldl before glibc
+ * 2.34, nothing since). */
+#ifndef MIGC_SYS_LIBS
+#define MIGC_SYS_LIBS "-pthread"
+#endif
 #ifndef MIGC_PREFIX
 #define MIGC_PREFIX "/usr/local"
 #endif
@@ -288,10 +294,11 @@ static int build_args(struct args *a, const struct toolchain *tc,
 		rc = args_push(a, tc->library);
 	if (!rc)
 		rc = args_split(a, libs);
-	/* the runtime's progress line is a thread: the built-in list has
-	 * -pthread (the Makefile's LINK_LIBS), a replacement gets it here */
+	/* the runtime's progress line is a thread and libpq is loaded with
+	 * dlopen(): the built-in list has what they need (the Makefile's
+	 * LINK_LIBS), a replacement gets it here */
 	if (!rc && own_libs)
-		rc = args_push(a, "-pthread");
+		rc = args_split(a, MIGC_SYS_LIBS);
 	if (!rc && ldflags)
 		rc = args_split(a, ldflags);
 	if (!rc)

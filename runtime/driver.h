@@ -20,7 +20,7 @@
 #include "migc.h"
 #include "history.h"
 
-#define MIGC_DRIVER_VERSION 3
+#define MIGC_DRIVER_VERSION 4
 
 /* A row of a query's result: `values[i]` is column i as text (NULL for SQL
  * NULL). A non-zero return stops the query and is returned by it. */
@@ -150,6 +150,20 @@ struct migc_driver {
 	/* What messages call this database: "postgres user@host:5432/app",
 	 * an SQLite file's path. Never a password. May be NULL. */
 	const char *(*label)(const struct migc_conn *conn);
+
+	/* ---- version 4 ---- */
+
+	/* history_insert() then commit(), in one round trip where the
+	 * database can (PostgreSQL: pipeline mode), for the last steps of a
+	 * transactional migration. On failure `*at_commit` says which step
+	 * failed: 0 the insert (nothing was committed; the caller rolls back,
+	 * as after history_insert()), 1 the commit (as after commit(): when
+	 * the connection was lost the outcome is unknown). May be NULL: the
+	 * engine then calls the two. */
+	int (*history_insert_commit)(struct migc_conn *conn, const char *table,
+				     const struct migc_history_row *row,
+				     long long *id, int *at_commit,
+				     migc_error *err);
 };
 
 /* The built-in drivers. */

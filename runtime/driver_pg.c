@@ -15,7 +15,8 @@
  * transaction: peers deadlocked exactly there in other tools), and the
  * lock needs no session state, so it holds behind PgBouncer's transaction
  * pooling and dies with the transaction or the connection. lock()/unlock()
- * are no-ops.
+ * are no-ops. The transaction ends, for an applied migration, with its
+ * history row and COMMIT in one round trip (driver_pg_history.c).
  *
  * The key is a hash of "migc:" and the schema-qualified history table
  * (pg_url.h), so two applications with their own history tables in one
@@ -700,4 +701,5 @@ const struct migc_driver migc_driver_pg = {
 	.query = pg_query,
 	.label = pg_label,
 	.progress = migc_pg_progress,
+	.history_insert_commit = migc_pg_history_insert_commit,
 };

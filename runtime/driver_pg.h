@@ -2,17 +2,19 @@
  * driver_pg.h - internals shared by the PostgreSQL driver's files:
  * driver_pg.c (connecting, the per-transaction migration lock, the vtable),
  * driver_pg_exec.c (running a migration's SQL), driver_pg_history.c (the
- * history table) and driver_pg_progress.c (index build progress, from
- * another thread). Not installed; nothing outside these files uses it.
+ * history table), driver_pg_pipeline.c (a migration's history row and
+ * COMMIT in one round trip) and driver_pg_progress.c (index build
+ * progress, from another thread). Not installed; nothing outside these files uses it.
  */
 #ifndef MIGC_DRIVER_PG_H
 #define MIGC_DRIVER_PG_H
 
-#include <libpq-fe.h>
 #include <signal.h>
 
 #include "driver.h"
 #include "pg_url.h"
+#include "pq_load.h" /* libpq-fe.h, libpq loaded on first use */
+#include "util.h"       /* migc_buf */
 
 /* How long a runner's token may be seen idle before its "running" row is
  * taken for a dead runner's (driver_pg_history.c). */
@@ -140,6 +142,35 @@ int migc_pg_history_read(struct migc_conn *c, const char *table,
 int migc_pg_history_insert(struct migc_conn *c, const char *table,
 			   const struct migc_history_row *row, long long *id,
 			   migc_error *err);
+/* driver_pg_history.c, for driver_pg_pipeline.c: a history row's INSERT,
+ * its SQL and parameters (free `sql` after init, also after a failure).
+ * `prepared`: it may run as the statement kept prepared, bit
+ * MIGC_PG_PREP_INSERT of prep_bits, named "migc_history_<prep_gen>_0". */
+#define MIGC_PG_PREP_INSERT 0
+struct migc_pg_insert {
+	migc_buf sql;
+	const char *params[13];
+	int n;
+	int prepared;
+	char duration[32];
+};
+int migc_pg_insert_init(struct migc_conn *c, const char *table,
+			const struct migc_history_row *row,
+			struct migc_pg_insert *s, migc_error *err);
+/* The INSERT's answer: its id into *id (may be NULL); clears `r`. */
+int migc_pg_insert_result(struct migc_conn *c, PGresult *r, long long *id,
+			  migc_error *err);
+/* A prepared history statement found gone inside a transaction: the
+ * transaction is lost, MIGC_EBUSY (the apply loop runs it again). */
+int migc_pg_lost_statement(struct migc_conn *c, PGresult *r, migc_error *err);
+/* 1 when `r` failed with SQLSTATE `state`. */
+int migc_pg_sqlstate_is(const PGresult *r, const char *state);
+
+/* driver_pg_pipeline.c: the history row and COMMIT in one round trip. */
+int migc_pg_history_insert_commit(struct migc_conn *c, const char *table,
+				  const struct migc_history_row *row,
+				  long long *id, int *at_commit,
+				  migc_error *err);
 int migc_pg_history_update(struct migc_conn *c, const char *table,
 			   long long id, migc_hstate state,
 			   long long duration_ms, const char *note,

@@ -11,7 +11,10 @@
  * Every value goes as a parameter; only identifiers are put in the SQL
  * text, quoted with PQescapeIdentifier (the engine has validated them as
  * ident or schema.ident already). The INSERT is prepared once per
- * connection on a direct one (exec_history()).
+ * connection on a direct one (exec_history()). An applied migration's
+ * INSERT and its COMMIT are sent together in pipeline mode
+ * (migc_pg_history_insert_commit()): a transactional migration costs three
+ * round trips (begin(), its SQL, INSERT + COMMIT; driver_pg_pipeline.c).
  *
  * `runner` of a "running" row is "PID:MICROS:TOKEN": the backend pid and
  * its backend_start in microseconds since the epoch, computed by the
@@ -336,9 +339,9 @@ static const char *text(const char *s)
 }
 
 /* The history statements kept prepared: bit and name suffix. */
-enum { PREP_INSERT };
+enum { PREP_INSERT = MIGC_PG_PREP_INSERT };
 
-static int sqlstate_is(const PGresult *r, const char *state)
+int migc_pg_sqlstate_is(const PGresult *r, const char *state)
 {
 	const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
 
@@ -378,13 +381,13 @@ static PGresult *exec_history(struct migc_conn *c, const char *table,
 			c->prep_bits |= 1u << which;
 			PQclear(r);
 			r = NULL;
-		} else if (!sqlstate_is(r, "42P05")) {
+		} else if (!migc_pg_sqlstate_is(r, "42P05")) {
 			return r;
 		}
 	}
 	if (!r)
 		r = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
-	if (!sqlstate_is(r, "26000") && !sqlstate_is(r, "42P05"))
+	if (!migc_pg_sqlstate_is(r, "26000") && !migc_pg_sqlstate_is(r, "42P05"))
 		return r;
 	c->prep_off = 1;
 	if (PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
@@ -397,7 +400,7 @@ static PGresult *exec_history(struct migc_conn *c, const char *table,
 
 /* A lost transaction (exec_history): nothing it did stays, so the apply
  * loop may run it again, now without prepared statements. */
-static int lost_statement(struct migc_conn *c, PGresult *r, migc_error *err)
+int migc_pg_lost_statement(struct migc_conn *c, PGresult *r, migc_error *err)
 {
 	migc_pg_fail(c, r, MIGC_EBUSY, "the history statement prepared on "
 		     "this connection is gone (a connection pooler?)", err);
@@ -434,52 +437,51 @@ static const char insert_direct[] =
 	"strpos(current_setting('application_name'), ' ' || $13::text) > 0 "
 	"THEN $12::text || ':' || $13::text ELSE $12::text END) RETURNING id";
 
-int migc_pg_history_insert(struct migc_conn *c, const char *table,
-			   const struct migc_history_row *row, long long *id,
-			   migc_error *err)
+int migc_pg_insert_init(struct migc_conn *c, const char *table,
+			const struct migc_history_row *row,
+			struct migc_pg_insert *s, migc_error *err)
 {
+	int running = row->state == MIGC_H_RUNNING, rc;
 	struct table_name t;
-	migc_buf sql = MIGC_BUF_INIT;
-	char duration[32];
-	const char *params[13];
-	int running = row->state == MIGC_H_RUNNING, lost = 0, rc;
-	PGresult *r;
 
-	c->stamp_ready = 0;
+	memset(s, 0, sizeof(*s));
 	rc = table_name(c, table, &t, err);
 	if (rc)
 		return rc;
-	snprintf(duration, sizeof(duration), "%lld", row->duration_ms);
-	params[0] = text(row->version);
-	params[1] = text(row->name);
-	params[2] = migc_kind_name(row->kind);
-	params[3] = text(row->checksum);
-	params[4] = migc_hstate_name(row->state);
-	params[5] = text(row->applied_at);
-	params[6] = duration;
-	params[7] = text(row->bundle_id);
-	params[8] = text(row->source_commit);
-	params[9] = text(row->applied_by);
-	params[10] = text(row->note);
+	snprintf(s->duration, sizeof(s->duration), "%lld", row->duration_ms);
+	s->params[0] = text(row->version);
+	s->params[1] = text(row->name);
+	s->params[2] = migc_kind_name(row->kind);
+	s->params[3] = text(row->checksum);
+	s->params[4] = migc_hstate_name(row->state);
+	s->params[5] = text(row->applied_at);
+	s->params[6] = s->duration;
+	s->params[7] = text(row->bundle_id);
+	s->params[8] = text(row->source_commit);
+	s->params[9] = text(row->applied_by);
+	s->params[10] = text(row->note);
 	/* Only a "running" row records who runs it (pid, backend start, and
 	 * the token only when pg_stat_activity shows it, as waiters will
 	 * look for it there). */
 	if (running && c->pooled) {
-		params[11] = c->token;
-		if (migc_buf_printf(&sql, insert_pooled_running, t.qualified))
-			return migc_err(err, MIGC_ENOMEM, "out of memory");
-		r = migc_pg_exec_params(c, sql.data, 12, params);
+		s->params[11] = c->token;
+		s->n = 12;
+		rc = migc_buf_printf(&s->sql, insert_pooled_running, t.qualified);
 	} else {
-		params[11] = running ? c->runner : "";
-		params[12] = running && c->runner_token ? c->token : "";
-		if (migc_buf_printf(&sql, insert_direct, t.qualified))
-			return migc_err(err, MIGC_ENOMEM, "out of memory");
-		r = exec_history(c, table, PREP_INSERT, sql.data, 13, params,
-				 &lost);
+		s->params[11] = running ? c->runner : "";
+		s->params[12] = running && c->runner_token ? c->token : "";
+		s->n = 13;
+		s->prepared = 1;
+		rc = migc_buf_printf(&s->sql, insert_direct, t.qualified);
 	}
-	migc_buf_free(&sql);
-	if (lost)
-		return lost_statement(c, r, err);
+	if (rc)
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	return 0;
+}
+
+int migc_pg_insert_result(struct migc_conn *c, PGresult *r, long long *id,
+			  migc_error *err)
+{
 	if (!migc_pg_ok(r) || PQntuples(r) != 1)
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot write the history "
 				    "table", err);
@@ -487,6 +489,31 @@ int migc_pg_history_insert(struct migc_conn *c, const char *table,
 		*id = 0;
 	PQclear(r);
 	return 0;
+}
+
+int migc_pg_history_insert(struct migc_conn *c, const char *table,
+			   const struct migc_history_row *row, long long *id,
+			   migc_error *err)
+{
+	struct migc_pg_insert s;
+	int lost = 0, rc;
+	PGresult *r;
+
+	c->stamp_ready = 0;
+	rc = migc_pg_insert_init(c, table, row, &s, err);
+	if (rc) {
+		migc_buf_free(&s.sql);
+		return rc;
+	}
+	if (s.prepared)
+		r = exec_history(c, table, PREP_INSERT, s.sql.data, s.n,
+				 s.params, &lost);
+	else
+		r = migc_pg_exec_params(c, s.sql.data, s.n, s.params);
+	migc_buf_free(&s.sql);
+	if (lost)
+		return migc_pg_lost_statement(c, r, err);
+	return migc_pg_insert_result(c, r, id, err);
 }
 
 int migc_pg_history_update(struct migc_conn *c, const char *table,

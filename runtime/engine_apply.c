@@ -110,6 +110,35 @@ int migc_engine_mark(const struct migc_run_ctx *c, long long id, migc_hstate sta
 }
 
 /*
+ * The history row of an applied migration, then COMMIT: in one call when
+ * the driver can send both at once (driver.h, version 4), else one after
+ * the other. `*at_commit`: which of the two failed.
+ */
+static int insert_commit(const struct migc_run_ctx *c, const migc_migration *m,
+			 long long duration_ms, long long *id, int *at_commit,
+			 migc_error *err)
+{
+	const struct migc_driver *d = c->db->driver;
+	char checksum[64], now[32];
+	struct migc_history_row row;
+	int rc;
+
+	*at_commit = 0;
+	if (d->version >= 4 && d->history_insert_commit) {
+		migc_engine_row_for(&row, checksum, sizeof(checksum), now, c, m,
+				    MIGC_H_APPLIED, duration_ms);
+		return d->history_insert_commit(c->db->conn,
+						c->opts->history_table, &row,
+						id, at_commit, err);
+	}
+	rc = migc_engine_insert_row(c, m, MIGC_H_APPLIED, duration_ms, id, err);
+	if (rc)
+		return rc;
+	*at_commit = 1;
+	return d->commit(c->db->conn, err);
+}
+
+/*
  * A transactional migration, inside the transaction the loop began: SQL and
  * history row commit together, or neither does.
  */
@@ -117,7 +146,7 @@ static int apply_tx(const struct migc_run_ctx *c, const migc_migration *m,
 		    long long start, long long *id, migc_error *err)
 {
 	const struct migc_driver *d = c->db->driver;
-	int rc;
+	int rc, at_commit = 0;
 
 	rc = d->exec(c->db->conn, m, err);
 	if (rc) {
@@ -131,13 +160,12 @@ static int apply_tx(const struct migc_run_ctx *c, const migc_migration *m,
 				     "again", m->filename);
 		return MIGC_EFAILED;
 	}
-	rc = migc_engine_insert_row(c, m, MIGC_H_APPLIED, migc_now_ms() - start, id, err);
-	if (rc) {
+	rc = insert_commit(c, m, migc_now_ms() - start, id, &at_commit, err);
+	if (rc && !at_commit) {
 		d->rollback(c->db->conn);
 		migc_err_prefix(err, "%s: recording it in the history", m->filename);
 		return rc;
 	}
-	rc = d->commit(c->db->conn, err);
 	if (rc) {
 		/* The server may have committed before the connection dropped:
 		 * the outcome is unknown here, never half-applied. */

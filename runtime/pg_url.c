@@ -9,7 +9,6 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
-#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include <unistd.h>
 
 #include "pg_url.h"
+#include "pq_load.h"
 #include "util.h"
 
 /* ------------------------------------------------------------------ */
@@ -646,6 +646,10 @@ int migc_pg_conninfo_build(struct migc_pg_conninfo *ci, const char *url,
 	int rc = 0;
 
 	memset(ci, 0, sizeof(*ci));
+	/* libpq parses the string: the first thing that needs it */
+	rc = migc_pq_load(err);
+	if (rc)
+		return rc;
 	if (!url)
 		url = "";
 	known = PQconninfoParse("", &msg);

@@ -19,10 +19,14 @@ build` would, on this Debian 12 machine (the Dockerfile's base image).
       summary: per stage its name, base image, apt packages, CMD and
       ENTRYPOINT, and its directory.
 
-  dockerfile.py ldd-check BINARY PACKAGE...
+  dockerfile.py ldd-check BINARY PACKAGE... [--dlopen SONAME]...
       Every library BINARY loads (ldd) must belong to PACKAGE..., libc6, or
       a package they depend on, directly or not (the final image's
-      packages); and none may be libsqlite3 or libgit2.
+      packages); and none may be libsqlite3 or libgit2. --dlopen: a library
+      BINARY loads itself when it needs it (migrate: libpq.so.5, for a
+      PostgreSQL URL), found as the dynamic loader would (ldconfig -p); it
+      and every library it loads must belong to those packages too. Its
+      lines start with "dlopen ".
 """
 import fnmatch
 import json
@@ -247,11 +251,25 @@ def owner(path):
     return None
 
 
-def ldd_check(binary, pkgs):
-    allowed = dpkg_closure(list(pkgs) + ["libc6"])
-    out = subprocess.run(["ldd", binary], capture_output=True, text=True,
+def find_soname(soname):
+    """The file the dynamic loader opens for dlopen(soname): ldconfig's
+    first entry of that name (it lists the native ones first), or None."""
+    for ldconfig in ("ldconfig", "/sbin/ldconfig", "/usr/sbin/ldconfig"):
+        try:
+            out = subprocess.run([ldconfig, "-p"], capture_output=True,
+                                 text=True).stdout
+        except OSError:
+            continue
+        for line in out.splitlines():
+            name, _, path = line.strip().partition(" => ")
+            if name.split(" ")[0] == soname:
+                return path.strip()
+    return None
+
+
+def check_libs(target, allowed, prefix, bad):
+    out = subprocess.run(["ldd", target], capture_output=True, text=True,
                          check=True).stdout
-    bad = []
     for line in out.splitlines():
         if "not found" in line:
             bad.append(line.strip())
@@ -263,7 +281,29 @@ def ldd_check(binary, pkgs):
         if re.search(r"sqlite|git2", lib) or pkg not in allowed:
             bad.append("%s (package %s)" % (lib, pkg))
         else:
-            print("%-40s %s" % (os.path.basename(lib), pkg))
+            print("%-40s %s" % (prefix + os.path.basename(lib), pkg))
+
+
+def ldd_check(binary, args):
+    pkgs, dlopens = [], []
+    while args:
+        if args[0] == "--dlopen" and len(args) > 1:
+            dlopens.append(args[1])
+            args = args[2:]
+        else:
+            pkgs.append(args[0])
+            args = args[1:]
+    allowed = dpkg_closure(list(pkgs) + ["libc6"])
+    bad = []
+    check_libs(binary, allowed, "", bad)
+    for soname in dlopens:
+        path = find_soname(soname)
+        pkg = owner(path) if path else None
+        if not path or pkg not in allowed:
+            bad.append("%s (dlopen, %s, package %s)" % (soname, path, pkg))
+            continue
+        print("%-40s %s" % ("dlopen " + soname, pkg))
+        check_libs(path, allowed, "dlopen ", bad)
     if bad:
         die("libraries outside %s and their dependencies: %s"
             % (", ".join(pkgs), "; ".join(bad)))

@@ -6,7 +6,9 @@
  *
  *   migc build migrations -o migrations.c
  *   cc -Iinclude app.c migrations.c libmigc.a \
- *      $(pkg-config --libs sqlite3 libpq) -o app
+ *      $(pkg-config --libs sqlite3) -pthread -o app
+ *
+ * libpq is not linked: the runtime loads it when a PostgreSQL URL is used.
  *
  * The bundle defines `migc_embedded_bundle` (migc build --symbol NAME picks
  * another name); no SQL file is read at run time.

@@ -17,7 +17,7 @@ build_app() {
 	# shellcheck disable=SC2086
 	cc $SAN -std=c11 -Wall -Wextra -Werror -I"$BUILD/include" \
 		"$MIGC_ROOT/templates/embed/app.c" migrations.c "$BUILD/libmigc.a" \
-		$(pkg-config --libs sqlite3 libpq) -o app 2>"$T/cc.log" ||
+		$(pkg-config --libs sqlite3) -pthread -o app 2>"$T/cc.log" ||
 		fail "compiling the embedded app failed: $(cat "$T/cc.log")"
 }
 

@@ -141,6 +141,67 @@ test_prepared_history_insert_survives_deallocate_all() {
 	expect_out "database is up to date at version 0005"
 }
 
+# The history INSERT and the COMMIT go to the server together (pipeline
+# mode), and each failure is still told apart: an INSERT the server refuses
+# rolls the migration back ("recording it in the history"); a COMMIT that
+# fails after it (a deferred constraint) is a commit failure; in neither
+# case is the migration recorded or its table left. Directly (the INSERT
+# prepared) and through PgBouncer (unnamed statements), each failing after
+# earlier migrations of the same run were sent pipelined.
+pipeline_failures() { # URL DBNAME
+	local url=$1
+	DB=$2
+	mig mi 0001_a.sql 'CREATE TABLE a (id int);'
+	mig mi 0002_b.sql $'-- migc:allow add-check-constraint\nALTER TABLE migc_history ADD CONSTRAINT no_0004 CHECK (version <> \'0004\');'
+	mig mi 0003_c.sql 'CREATE TABLE c (id int);'
+	mig mi 0004_d.sql 'CREATE TABLE d (id int);'
+	build mi ./migrate_insert
+	run ./migrate_insert up --url "$url"
+	expect_rc 1
+	expect_out "applied 0003 c"
+	expect_err "0004_d.sql: recording it in the history: "
+	expect_err "cannot write the history table: ERROR 23514"
+	expect_eq "$(q "SELECT string_agg(version || ':' || state, ',' ORDER BY id) FROM migc_history")" \
+		"0001:applied,0002:applied,0003:applied" "history after the refused INSERT"
+	expect_eq "$(q "SELECT count(*) FROM pg_tables WHERE tablename = 'd'")" 0 "table of the rolled-back migration"
+	q "ALTER TABLE migc_history DROP CONSTRAINT no_0004" >/dev/null
+	run ./migrate_insert up --url "$url"
+	expect_rc 0
+	expect_out "1 migration applied"
+
+	mig mc 0001_a.sql 'CREATE TABLE a (id int);'
+	mig mc 0002_b.sql 'CREATE TABLE b (id int);'
+	mig mc 0003_p.sql $'CREATE TABLE p (id int PRIMARY KEY);\nCREATE TABLE ch (p int REFERENCES p DEFERRABLE INITIALLY DEFERRED);\nINSERT INTO ch VALUES (42);'
+	build mc ./migrate_commit
+	q "DROP TABLE a, c, d, migc_history" >/dev/null
+	run ./migrate_commit up --url "$url"
+	expect_rc 1
+	expect_out "applied 0002 b"
+	expect_err "0003_p.sql: committing: "
+	expect_err "cannot commit: ERROR 23503"
+	expect_eq "$(q "SELECT string_agg(version || ':' || state, ',' ORDER BY id) FROM migc_history")" \
+		"0001:applied,0002:applied" "history after the failed COMMIT"
+	expect_eq "$(q "SELECT count(*) FROM pg_tables WHERE tablename IN ('p', 'ch')")" 0 "tables of the failed migration"
+	run ./migrate_commit status --url "$url"
+	expect_out "pending"
+}
+
+test_pipelined_history_insert_and_commit_fail_apart() {
+	newdb
+	pipeline_failures "$DATABASE_URL" "$DB"
+}
+
+test_pipelined_history_insert_and_commit_fail_apart_through_pgbouncer() {
+	if ! pgb_available; then
+		echo "# skipped: pgbouncer not found (apt-get install pgbouncer)"
+		return 0
+	fi
+	newdb
+	pgb_start >"$T/pgb.log" 2>&1 || fail "pgb_start: $(head -c 1000 "$T/pgb.log")"
+	trap 'pgb_stop' EXIT # this test's PgBouncer only; the server stays
+	pipeline_failures "postgresql://$PGUSER@127.0.0.1:$PGB_PORT/$DB" "$DB"
+}
+
 test_url_forms() {
 	newdb
 	basic

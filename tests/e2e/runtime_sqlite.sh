@@ -538,4 +538,52 @@ $LONG_INSERT"
 	expect_rc 6
 }
 
+# libpq is loaded with dlopen() only for a PostgreSQL URL: the binary does
+# not link it, SQLite and `info`/`--version` never load it and work where it
+# cannot be loaded, and a PostgreSQL URL then fails with exit 2 and a message
+# naming the library and the package to install.
+test_libpq_is_loaded_only_for_a_postgresql_url() {
+	basic
+	readelf -d ./migrate >needed.txt || fail "readelf failed"
+	! grep -q 'NEEDED.*libpq' needed.txt || fail "migrate links libpq: $(grep NEEDED needed.txt)"
+	# the dynamic loader's own account of what it opened
+	LD_DEBUG=files DATABASE_URL=sqlite:app.db ./migrate up >up.out 2>up.err ||
+		fail "a SQLite up failed: $(cat up.out up.err)"
+	grep -q "3 migrations applied" up.out || fail "nothing applied: $(cat up.out)"
+	! grep -q 'libpq' up.err || fail "a SQLite run loaded libpq: $(grep libpq up.err | head -3)"
+	LD_DEBUG=files ./migrate up --url postgres://app@127.0.0.1:1/app --wait 0 >pg.out 2>pg.err
+	grep -q 'file=libpq.so.5' pg.err || fail "LD_DEBUG shows no libpq for a PostgreSQL URL: $(head -c 600 pg.err)"
+	# a libpq that cannot be loaded: a file that is no library, then a
+	# library without libpq's functions
+	mkdir -p junk notpq
+	echo 'not a library' >junk/libpq.so.5
+	echo 'int not_libpq(void) { return 0; }' | "${CC:-cc}" -shared -fPIC -x c - -o notpq/libpq.so.5 ||
+		fail "cannot build the fake libpq"
+	local dir
+	for dir in junk notpq; do
+		LD_LIBRARY_PATH=$T/$dir run ./migrate --version
+		expect_rc 0
+		LD_LIBRARY_PATH=$T/$dir run ./migrate info
+		expect_rc 0
+		LD_LIBRARY_PATH=$T/$dir run ./migrate up --url sqlite:$dir.db
+		expect_rc 0
+		expect_out "3 migrations applied"
+		LD_LIBRARY_PATH=$T/$dir run ./migrate up --url postgres://app:s3cretpw@127.0.0.1:1/app
+		expect_rc 2
+		expect_err "libpq.so.5"
+		expect_err "hint: PostgreSQL URLs need the libpq client library"
+		expect_err "install libpq5 on Debian and Ubuntu"
+		expect_no "s3cretpw"
+	done
+	LD_LIBRARY_PATH=$T/junk run ./migrate status --url "host=/nowhere dbname=app"
+	expect_rc 2
+	expect_err "cannot load libpq.so.5, the PostgreSQL client library"
+	LD_LIBRARY_PATH=$T/notpq run ./migrate up --url postgres://127.0.0.1:1/app
+	expect_err "libpq.so.5 has no function PQconnectdbParams"
+	# with the real one it loads, and only the connection fails
+	run ./migrate up --url postgres://app@127.0.0.1:1/app --wait 0
+	expect_rc 5
+	expect_err "could not connect"
+}
+
 run_tests
