@@ -509,7 +509,7 @@ bd() { BREAKDOWN+=("$1	$(awk -v t="$2" 'BEGIN { printf "%.1f ms", t * 1000 }')")
 calc() { awk "BEGIN { print $1 }"; }
 N=$NOOP_N
 bd "exec + dynamic loading (migrate --version)" "${MIN[ver_$N]}"
-bd "  of which the floor's exec + loading libpq (floor_pg load)" "${MIN[floor_load_pg]:-0}"
+bd "  for scale: the floor's exec + loading sqlite3 (floor_sqlite load)" "${MIN[floor_load_sqlite]:-0}"
 bd "bundle self-check, $N migrations (info − --version)" "$(calc "${MIN[info_$N]} - ${MIN[ver_$N]}")"
 bd "SQLite: open + schema (floor open − floor load)" "$(calc "${MIN[floor_open_sqlite]} - ${MIN[floor_load_sqlite]}")"
 bd "SQLite: read $N history rows (floor no-op − floor open)" "$(calc "${MIN[floor_noop_sqlite_$N]} - ${MIN[floor_open_sqlite]}")"
@@ -517,10 +517,13 @@ bd "SQLite: migc's own work: lock, verify, report (up − info − open − read
 	"$(calc "${MIN[noop_sqlite_$N]} - ${MIN[info_$N]} - (${MIN[floor_noop_sqlite_$N]} - ${MIN[floor_load_sqlite]})")"
 bd "SQLite: no-op up in all" "${MIN[noop_sqlite_$N]}"
 if [ -n "$PG_OK" ]; then
+	# migrate loads libpq only for a PostgreSQL URL (dlopen): info does not
+	bd "PostgreSQL: loading libpq (floor_pg load − floor_sqlite load)" \
+		"$(calc "${MIN[floor_load_pg]} - ${MIN[floor_load_sqlite]}")"
 	bd "PostgreSQL: connect (floor connect − floor load)" "$(calc "${MIN[floor_conn_pg]} - ${MIN[floor_load_pg]}")"
 	bd "PostgreSQL: read $N history rows (floor no-op − floor connect)" "$(calc "${MIN[floor_noop_pg_$N]} - ${MIN[floor_conn_pg]}")"
-	bd "PostgreSQL: migc's own work: lock, verify, report (up − info − connect − read)" \
-		"$(calc "${MIN[noop_pg_$N]} - ${MIN[info_$N]} - (${MIN[floor_noop_pg_$N]} - ${MIN[floor_load_pg]})")"
+	bd "PostgreSQL: migc's own work: lock, verify, report (up − info − libpq − connect − read)" \
+		"$(calc "${MIN[noop_pg_$N]} - ${MIN[info_$N]} - (${MIN[floor_noop_pg_$N]} - ${MIN[floor_load_sqlite]})")"
 	bd "PostgreSQL: no-op up in all" "${MIN[noop_pg_$N]}"
 fi
 LDSTATS=$(LD_DEBUG=statistics "$W/migrate_$NOOP_N" --version 2>&1 >/dev/null |
