@@ -3,7 +3,10 @@
  * keep their strings, unchanged and at the same addresses, until the clear,
  * however many rows come after (their strings live in an arena of blocks);
  * NULL is stored as ""; a string larger than any block fits; a cleared
- * history is empty and can be filled again.
+ * history is empty and can be filled again; at every size around the row
+ * array's growth steps (it grows 4-fold, then as a bulk block, bulk.h) the
+ * rows come back intact, and a large history's rows and strings are in
+ * huge-page-advised blocks.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,10 +138,45 @@ static void test_a_string_larger_than_a_block(void)
 	migc_history_clear(&h);
 }
 
+/* N rows pushed and read back, for N at and around every growth step. */
+static void test_every_size_around_the_growth_steps(void)
+{
+	static const size_t sizes[] = {0, 1, 2, 15, 16, 17, 63, 64, 65, 255, 256, 257,
+				       1023, 1024, 1025, 4095, 4096, 4097, 10000,
+				       16383, 16384, 16385, 20164, 20165, 70000};
+	size_t s;
+
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct migc_history h = {NULL, 0, 0};
+		struct migc_history_row r;
+		char buf[9][48];
+		size_t i, bad = 0, n = sizes[s];
+
+		for (i = 0; i < n; i++) {
+			make_row(&r, buf, i);
+			if (migc_history_push(&h, &r) != 0)
+				break;
+		}
+		CHECK_INT(h.count, n);
+		CHECK(h.cap >= h.count);
+		for (i = 0; i < h.count; i++)
+			bad += !row_is(&h.rows[i], i);
+		if (bad)
+			unit_fail(__FILE__, __LINE__, "%zu rows: %zu differ", n, bad);
+		if (n >= 10000 && unit_huge_advised(h.rows) >= 0) {
+			/* 10,000 rows: ~1 MB of rows, ~1 MB of strings */
+			CHECK_INT(unit_huge_advised(h.rows), 1);
+			CHECK_INT(unit_huge_advised(h.rows[n - 1].name), 1);
+		}
+		migc_history_clear(&h);
+	}
+}
+
 int main(void)
 {
 	RUN(test_rows_keep_their_strings_until_clear);
 	RUN(test_null_strings_become_empty);
 	RUN(test_a_string_larger_than_a_block);
+	RUN(test_every_size_around_the_growth_steps);
 	return unit_done();
 }
