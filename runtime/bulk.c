@@ -87,35 +87,57 @@ static size_t next_block_size(size_t prev, size_t need)
 	return migc_bulk_size(size);
 }
 
+/* Start a block after the current one that holds `n` bytes; 0 or -1. */
+static int arena_grow(struct migc_arena *a, size_t n)
+{
+	struct migc_arena_block *b;
+	size_t size = next_block_size(a->head ? a->head->size : 0, n);
+
+	if (!size)
+		return -1;
+	b = migc_bulk_alloc(size);
+	if (!b)
+		return -1;
+	b->prev = a->head;
+	b->size = size;
+	/* the header is 24 bytes: allocations start at 32 (16-aligned) */
+	b->used = (sizeof(*b) + 15) & ~(size_t)15;
+	a->head = b;
+	return 0;
+}
+
+/* Room for `n` bytes aligned to `align` in the current block? */
+static int arena_fits(const struct migc_arena_block *b, size_t n, size_t align,
+		      size_t *at)
+{
+	if (!b)
+		return 0;
+	*at = (b->used + align - 1) & ~(align - 1);
+	return *at <= b->size && b->size - *at >= n;
+}
+
 void *migc_arena_alloc(struct migc_arena *a, size_t n, size_t align)
 {
-	struct migc_arena_block *b = a->head;
-	size_t at;
+	size_t at = 0;
 
-	if (b) {
-		at = (b->used + align - 1) & ~(align - 1);
-		if (at <= b->size && b->size - at >= n) {
-			b->used = at + n;
-			return (char *)b + at;
-		}
+	if (!arena_fits(a->head, n, align, &at)) {
+		if (arena_grow(a, n))
+			return NULL;
+		arena_fits(a->head, n, align, &at);
 	}
-	{
-		size_t size = next_block_size(b ? b->size : 0, n);
+	a->head->used = at + n;
+	return (char *)a->head + at;
+}
 
-		if (!size)
-			return NULL;
-		b = migc_bulk_alloc(size);
-		if (!b)
-			return NULL;
-		b->prev = a->head;
-		b->size = size;
-		a->head = b;
-	}
-	/* the header is 24 bytes: the first allocation starts at 32 (16-aligned) */
-	at = (sizeof(*b) + 15) & ~(size_t)15;
-	at = (at + align - 1) & ~(align - 1);
-	b->used = at + n;
-	return (char *)b + at;
+int migc_arena_reserve(struct migc_arena *a, size_t n)
+{
+	size_t at = 0;
+
+	if (n > SIZE_MAX - 16)
+		return -1;
+	if (arena_fits(a->head, n + 16, 1, &at))
+		return 0;
+	return arena_grow(a, n + 16);
 }
 
 void migc_arena_clear(struct migc_arena *a)

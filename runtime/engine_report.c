@@ -360,7 +360,7 @@ static int build_report(struct migc_report *r, const migc_set *set,
 	if (!rc)
 		rc = effective_history(&hv, &hn, &r->history);
 	if (!rc && mn + hn) {
-		/* zeroed; a bulk block from 1 MiB on (10,000 items: one
+		/* zeroed; a bulk block from MIGC_BULK_MIN on (10,000 items: one
 		 * fault per 2 MiB instead of one per 4 KiB) */
 		if (mn + hn > (size_t)-1 / 2 / sizeof(*r->items))
 			rc = MIGC_ENOMEM;

@@ -72,6 +72,10 @@ int migc_kind_parse(const char *text, int *out)
  * grows by copying into a larger one. 10,000 rows: arrays of 16 to 4,096
  * rows from malloc, then one of 16,384 in a 2 MiB block.
  *
+ * A reader that knows how many rows come (or a bound) calls
+ * migc_history_reserve first: one array and one string block, nothing
+ * copied or faulted twice.
+ *
  * The arena's head and the array's size sit in front of the row array, in
  * the same allocation (struct row_store), so that struct migc_history keeps
  * its three fields and its users' `{NULL, 0, 0}` initialisers. Hence
@@ -85,6 +89,10 @@ struct row_store {
 };
 
 #define ROWS_FIRST 16
+/* What migc_history_reserve sets aside for a row's nine strings: a
+ * version, a name, "xxh3-128:" and 32 hex, a date, a bundle id, ... are
+ * ~140 bytes; a guess only (more rows or longer ones just grow the arena) */
+#define HISTORY_ROW_TEXT 160
 
 static struct row_store *store_of(const struct migc_history *h)
 {
@@ -94,17 +102,13 @@ static struct row_store *store_of(const struct migc_history *h)
 					    offsetof(struct row_store, rows));
 }
 
-/* Room for one more row; 0 or MIGC_ENOMEM. */
-static int reserve_row(struct migc_history *h)
+/* The row array with room for `cap` rows (> h->cap); 0 or MIGC_ENOMEM. */
+static int grow_rows(struct migc_history *h, size_t cap)
 {
 	struct row_store *st = store_of(h), *p;
-	size_t cap, bytes;
+	size_t bytes;
 
-	if (h->count < h->cap)
-		return 0;
-	cap = h->cap ? h->cap * 4 : ROWS_FIRST;
-	if (cap < h->cap ||
-	    cap > ((size_t)-1 / 2 - sizeof(*p)) / sizeof(p->rows[0]))
+	if (cap > ((size_t)-1 / 2 - sizeof(*p)) / sizeof(p->rows[0]))
 		return MIGC_ENOMEM;
 	bytes = migc_bulk_size(sizeof(*p) + cap * sizeof(p->rows[0]));
 	cap = (bytes - sizeof(*p)) / sizeof(p->rows[0]);
@@ -127,6 +131,30 @@ static int reserve_row(struct migc_history *h)
 	h->rows = p->rows; /* store_of() finds `p` again from here */
 	h->cap = cap;
 	/* cppcheck-suppress memleak */
+	return 0;
+}
+
+/* Room for one more row; 0 or MIGC_ENOMEM. */
+static int reserve_row(struct migc_history *h)
+{
+	if (h->count < h->cap)
+		return 0;
+	if (h->cap > (size_t)-1 / 4)
+		return MIGC_ENOMEM;
+	return grow_rows(h, h->cap ? h->cap * 4 : ROWS_FIRST);
+}
+
+int migc_history_reserve(struct migc_history *h, size_t rows)
+{
+	size_t more = rows > h->count ? rows - h->count : 0;
+
+	if (!more)
+		return 0;
+	if (rows > h->cap && grow_rows(h, rows))
+		return MIGC_ENOMEM;
+	if (more > (size_t)-1 / HISTORY_ROW_TEXT ||
+	    migc_arena_reserve(&store_of(h)->strings, more * HISTORY_ROW_TEXT))
+		return MIGC_ENOMEM;
 	return 0;
 }
 
