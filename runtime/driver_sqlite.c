@@ -616,20 +616,23 @@ static int sqlite_history_read(struct migc_conn *c, const char *table,
 {
 	struct table_name t;
 	sqlite3_stmt *stmt = NULL;
-	char sql[768];
+	char sql[1024];
 	int exists = 0, rc;
 
 	table_name(&t, table);
 	rc = table_exists(c, &t, &exists, err);
 	if (rc || !exists)
 		return rc;
-	/* the last column bounds the row count (ids are distinct integers): a
-	 * constant subquery, two rowid lookups, so that the rows and their
-	 * strings are allocated once (migc_history_reserve) */
+	/* the last column bounds the row count (ids are distinct integers), so
+	 * that the rows and their strings are allocated once
+	 * (migc_history_reserve): two constant subqueries, each a single
+	 * min() or max() so that SQLite answers it with one b-tree descent
+	 * (`max(id) - min(id)` in one subquery would scan the table) */
 	snprintf(sql, sizeof(sql), "SELECT id, version, name, kind, checksum, "
 		 "state, applied_at, duration_ms, bundle_id, source_commit, "
-		 "applied_by, note, runner, (SELECT max(id) - min(id) + 1 FROM %s) "
-		 "FROM %s ORDER BY id", t.qualified, t.qualified);
+		 "applied_by, note, runner, (SELECT max(id) FROM %s) - "
+		 "(SELECT min(id) FROM %s) + 1 FROM %s ORDER BY id",
+		 t.qualified, t.qualified, t.qualified);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		return db_error(c, err, "cannot read the history table");
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
