@@ -597,25 +597,49 @@ static int read_row(struct migc_conn *c, const char *table, sqlite3_stmt *stmt,
 	return 0;
 }
 
+/*
+ * Room for `bound` rows in `h`, up to HISTORY_RESERVE_MAX: a hint, so a
+ * bound far above the real count (ids with gaps) or a failure costs
+ * nothing but growing as usual.
+ */
+#define HISTORY_RESERVE_MAX 1000000
+static void reserve_rows(struct migc_history *h, long long bound)
+{
+	if (bound > 0)
+		(void)migc_history_reserve(h, bound > HISTORY_RESERVE_MAX
+						  ? (size_t)HISTORY_RESERVE_MAX
+						  : (size_t)bound);
+}
+
 static int sqlite_history_read(struct migc_conn *c, const char *table,
 			       struct migc_history *out, migc_error *err)
 {
 	struct table_name t;
 	sqlite3_stmt *stmt = NULL;
-	char sql[512];
+	char sql[1024];
 	int exists = 0, rc;
 
 	table_name(&t, table);
 	rc = table_exists(c, &t, &exists, err);
 	if (rc || !exists)
 		return rc;
+	/* the last column bounds the row count (ids are distinct integers), so
+	 * that the rows and their strings are allocated once
+	 * (migc_history_reserve): two constant subqueries, each a single
+	 * min() or max() so that SQLite answers it with one b-tree descent
+	 * (`max(id) - min(id)` in one subquery would scan the table) */
 	snprintf(sql, sizeof(sql), "SELECT id, version, name, kind, checksum, "
 		 "state, applied_at, duration_ms, bundle_id, source_commit, "
-		 "applied_by, note, runner FROM %s ORDER BY id", t.qualified);
+		 "applied_by, note, runner, (SELECT max(id) FROM %s) - "
+		 "(SELECT min(id) FROM %s) + 1 FROM %s ORDER BY id",
+		 t.qualified, t.qualified, t.qualified);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		return db_error(c, err, "cannot read the history table");
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct migc_history_row row;
+
+		if (out->count == 0)
+			reserve_rows(out, sqlite3_column_int64(stmt, 13));
 
 		if (read_row(c, table, stmt, &row, err)) {
 			rc = MIGC_EDB;

@@ -34,8 +34,9 @@ struct migc_report_item {
  * must outlive the report.
  */
 struct migc_report {
-	struct migc_report_item *items;
+	struct migc_report_item *items; /* migc_bulk_alloc(items_bytes) */
 	size_t count;
+	size_t items_bytes;
 	struct migc_history history;
 	const char *newest_bundle;  /* newest versioned in the set, or NULL */
 	const char *newest_applied; /* newest versioned in the history, or NULL */

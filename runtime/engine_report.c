@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulk.h"
 #include "engine.h"
 #include "util.h"
 
@@ -359,8 +360,15 @@ static int build_report(struct migc_report *r, const migc_set *set,
 	if (!rc)
 		rc = effective_history(&hv, &hn, &r->history);
 	if (!rc && mn + hn) {
-		r->items = calloc(mn + hn, sizeof(*r->items));
-		if (!r->items)
+		/* zeroed; a bulk block from MIGC_BULK_MIN on (10,000 items: one
+		 * fault per 2 MiB instead of one per 4 KiB) */
+		if (mn + hn > (size_t)-1 / 2 / sizeof(*r->items))
+			rc = MIGC_ENOMEM;
+		else
+			r->items_bytes = (mn + hn) * sizeof(*r->items);
+		if (!rc)
+			r->items = migc_bulk_alloc(r->items_bytes);
+		if (!rc && !r->items)
 			rc = MIGC_ENOMEM;
 	}
 	if (!rc) {
@@ -428,6 +436,6 @@ void migc_report_free(migc_report *report)
 	if (!report)
 		return;
 	migc_history_clear(&report->history);
-	free(report->items);
+	migc_bulk_free(report->items, report->items_bytes);
 	free(report);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulk.h"
 #include "migc.h"
 
 static const char *const hstate_names[] = {
@@ -60,29 +61,38 @@ int migc_kind_parse(const char *text, int *out)
  * Storage. A no-op `up` reads the whole history, 10,000 rows of nine
  * strings each, and nine malloc'd strings per row were a sixth of its time
  * (and as much again in the frees). So a history keeps its strings in an
- * arena: a list of blocks, each twice the last up to STR_BLOCK_MAX, bump-
- * allocated and freed together by migc_history_clear. Blocks never move or
- * shrink, so a row's strings stay valid until the clear, whatever is
- * pushed after it (the row structs themselves move when `rows` grows).
+ * arena (bulk.h: blocks of 16, 64, 256 KiB, then 2 MiB huge-page blocks),
+ * bump-allocated and freed together by migc_history_clear. Blocks never
+ * move or shrink, so a row's strings stay valid until the clear, whatever
+ * is pushed after it (the row structs themselves move when `rows` grows).
  *
- * The arena's head sits in front of the row array, in the same allocation
- * (struct row_store), so that struct migc_history keeps its three fields
- * and its users' `{NULL, 0, 0}` initialisers. Hence `rows` belongs to this
- * file: only migc_history_push grows it, only migc_history_clear frees it.
+ * The row array grows 4-fold (16, 64, ... rows): every page of an array is
+ * faulted in once, so the fewer arrays the fewer faults, and once it
+ * reaches MIGC_BULK_MIN it is a bulk block (one fault per 2 MiB) that
+ * grows by copying into a larger one. 10,000 rows: arrays of 16 to 4,096
+ * rows from malloc, then one of 16,384 in a 2 MiB block.
+ *
+ * A reader that knows how many rows come (or a bound) calls
+ * migc_history_reserve first: one array and one string block, nothing
+ * copied or faulted twice.
+ *
+ * The arena's head and the array's size sit in front of the row array, in
+ * the same allocation (struct row_store), so that struct migc_history keeps
+ * its three fields and its users' `{NULL, 0, 0}` initialisers. Hence
+ * `rows` belongs to this file: only migc_history_push grows it, only
+ * migc_history_clear frees it.
  */
-struct str_block {
-	struct str_block *prev; /* the block filled before this one */
-	size_t size, used;
-	char data[];
-};
-
 struct row_store {
-	struct str_block *blocks; /* the newest, being filled; NULL at first */
+	struct migc_arena strings;
+	size_t bytes; /* this allocation's size, for migc_bulk_free */
 	struct migc_history_row rows[];
 };
 
-#define STR_BLOCK_MIN ((size_t)16 * 1024)
-#define STR_BLOCK_MAX ((size_t)1024 * 1024)
+#define ROWS_FIRST 16
+/* What migc_history_reserve sets aside for a row's nine strings: a
+ * version, a name, "xxh3-128:" and 32 hex, a date, a bundle id, ... are
+ * ~140 bytes; a guess only (more rows or longer ones just grow the arena) */
+#define HISTORY_ROW_TEXT 160
 
 static struct row_store *store_of(const struct migc_history *h)
 {
@@ -92,51 +102,59 @@ static struct row_store *store_of(const struct migc_history *h)
 					    offsetof(struct row_store, rows));
 }
 
-/* `n` bytes of the arena, or NULL when out of memory. */
-static char *str_alloc(struct row_store *st, size_t n)
+/* The row array with room for `cap` rows (> h->cap); 0 or MIGC_ENOMEM. */
+static int grow_rows(struct migc_history *h, size_t cap)
 {
-	struct str_block *b = st->blocks;
+	struct row_store *st = store_of(h), *p;
+	size_t bytes;
 
-	if (!b || b->size - b->used < n) {
-		size_t size = b ? b->size * 2 : STR_BLOCK_MIN;
-
-		if (size > STR_BLOCK_MAX)
-			size = STR_BLOCK_MAX;
-		if (size < n)
-			size = n;
-		if (size > (size_t)-1 - sizeof(*b))
-			return NULL;
-		b = malloc(sizeof(*b) + size);
-		if (!b)
-			return NULL;
-		b->prev = st->blocks;
-		b->size = size;
-		b->used = 0;
-		st->blocks = b;
+	if (cap > ((size_t)-1 / 2 - sizeof(*p)) / sizeof(p->rows[0]))
+		return MIGC_ENOMEM;
+	bytes = migc_bulk_size(sizeof(*p) + cap * sizeof(p->rows[0]));
+	cap = (bytes - sizeof(*p)) / sizeof(p->rows[0]);
+	if (bytes < MIGC_BULK_MIN) {
+		p = realloc(st, bytes);
+		if (!p)
+			return MIGC_ENOMEM;
+		if (!st)
+			p->strings.head = NULL;
+	} else {
+		p = migc_bulk_alloc(bytes);
+		if (!p)
+			return MIGC_ENOMEM;
+		if (st) {
+			memcpy(p, st, sizeof(*p) + h->count * sizeof(p->rows[0]));
+			migc_bulk_free(st, st->bytes);
+		}
 	}
-	b->used += n;
-	return b->data + b->used - n;
+	p->bytes = bytes;
+	h->rows = p->rows; /* store_of() finds `p` again from here */
+	h->cap = cap;
+	/* cppcheck-suppress memleak */
+	return 0;
 }
 
 /* Room for one more row; 0 or MIGC_ENOMEM. */
 static int reserve_row(struct migc_history *h)
 {
-	struct row_store *st = store_of(h), *p;
-	size_t cap;
-
 	if (h->count < h->cap)
 		return 0;
-	cap = h->cap ? h->cap * 2 : 16;
-	if (cap > ((size_t)-1 - sizeof(*p)) / sizeof(p->rows[0]))
+	if (h->cap > (size_t)-1 / 4)
 		return MIGC_ENOMEM;
-	p = realloc(st, sizeof(*p) + cap * sizeof(p->rows[0]));
-	if (!p)
+	return grow_rows(h, h->cap ? h->cap * 4 : ROWS_FIRST);
+}
+
+int migc_history_reserve(struct migc_history *h, size_t rows)
+{
+	size_t more = rows > h->count ? rows - h->count : 0;
+
+	if (!more)
+		return 0;
+	if (rows > h->cap && grow_rows(h, rows))
 		return MIGC_ENOMEM;
-	if (!st)
-		p->blocks = NULL;
-	h->rows = p->rows; /* store_of() finds `p` again from here */
-	h->cap = cap;
-	/* cppcheck-suppress memleak */
+	if (more > (size_t)-1 / HISTORY_ROW_TEXT ||
+	    migc_arena_reserve(&store_of(h)->strings, more * HISTORY_ROW_TEXT))
+		return MIGC_ENOMEM;
 	return 0;
 }
 
@@ -162,7 +180,7 @@ int migc_history_push(struct migc_history *h,
 	}
 	if (reserve_row(h))
 		return MIGC_ENOMEM;
-	p = str_alloc(store_of(h), total);
+	p = migc_arena_alloc(&store_of(h)->strings, total, 1);
 	if (!p)
 		return MIGC_ENOMEM;
 	r = &h->rows[h->count];
@@ -185,17 +203,13 @@ int migc_history_push(struct migc_history *h,
 void migc_history_clear(struct migc_history *h)
 {
 	struct row_store *st;
-	struct str_block *b;
 
 	if (!h)
 		return;
 	st = store_of(h);
 	if (st) {
-		while ((b = st->blocks)) {
-			st->blocks = b->prev;
-			free(b);
-		}
-		free(st);
+		migc_arena_clear(&st->strings);
+		migc_bulk_free(st, st->bytes);
 	}
 	h->rows = NULL;
 	h->count = h->cap = 0;

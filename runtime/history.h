@@ -76,6 +76,13 @@ int migc_kind_parse(const char *text, int *out);           /* 0 or -1 */
  */
 int migc_history_push(struct migc_history *h,
 		      const struct migc_history_row *row);
+/*
+ * Room for `rows` rows in all, and for their strings (~160 bytes a row),
+ * each in one allocation, for a reader that knows the count up front (or
+ * a bound: what is not touched costs address space only). A hint: pushing
+ * more rows still works. 0, or MIGC_ENOMEM with the rows as they were.
+ */
+int migc_history_reserve(struct migc_history *h, size_t rows);
 /* Free the rows and their strings; `h` is then empty ({NULL, 0, 0}). */
 void migc_history_clear(struct migc_history *h);
 

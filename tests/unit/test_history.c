@@ -3,7 +3,12 @@
  * keep their strings, unchanged and at the same addresses, until the clear,
  * however many rows come after (their strings live in an arena of blocks);
  * NULL is stored as ""; a string larger than any block fits; a cleared
- * history is empty and can be filled again.
+ * history is empty and can be filled again; at every size around the row
+ * array's growth steps (it grows 4-fold, then as a bulk block, bulk.h) the
+ * rows come back intact, and a large history's rows and strings are in
+ * huge-page-advised blocks; migc_history_reserve(n) sizes the rows once
+ * (n pushes move nothing) and is only a hint (more rows, or a bound far
+ * above the count, still work).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,10 +140,101 @@ static void test_a_string_larger_than_a_block(void)
 	migc_history_clear(&h);
 }
 
+/* N rows pushed and read back, for N at and around every growth step. */
+static void test_every_size_around_the_growth_steps(void)
+{
+	static const size_t sizes[] = {0, 1, 2, 15, 16, 17, 63, 64, 65, 255, 256, 257,
+				       1023, 1024, 1025, 4095, 4096, 4097, 10000,
+				       16383, 16384, 16385, 20164, 20165, 70000};
+	size_t s;
+
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct migc_history h = {NULL, 0, 0};
+		struct migc_history_row r;
+		char buf[9][48];
+		size_t i, bad = 0, n = sizes[s];
+
+		for (i = 0; i < n; i++) {
+			make_row(&r, buf, i);
+			if (migc_history_push(&h, &r) != 0)
+				break;
+		}
+		CHECK_INT(h.count, n);
+		CHECK(h.cap >= h.count);
+		for (i = 0; i < h.count; i++)
+			bad += !row_is(&h.rows[i], i);
+		if (bad)
+			unit_fail(__FILE__, __LINE__, "%zu rows: %zu differ", n, bad);
+		if (n >= 10000 && unit_huge_advised(h.rows) >= 0) {
+			/* 10,000 rows: ~1 MB of rows, ~1 MB of strings */
+			CHECK_INT(unit_huge_advised(h.rows), 1);
+			CHECK_INT(unit_huge_advised(h.rows[n - 1].name), 1);
+		}
+		migc_history_clear(&h);
+	}
+}
+
+/* Reserved up front: the same rows, and the array never moves. */
+static void test_reserve_sizes_the_rows_once(void)
+{
+	static const size_t sizes[] = {0, 1, 2, 16, 17, 1024, 4097, 10000, 16385, 30000};
+	size_t s;
+
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		struct migc_history h = {NULL, 0, 0};
+		struct migc_history_row r;
+		char buf[9][48];
+		const struct migc_history_row *rows;
+		size_t i, bad = 0, n = sizes[s], moved = 0;
+
+		CHECK_INT(migc_history_reserve(&h, n), 0);
+		CHECK(h.cap >= n);
+		rows = h.rows;
+		for (i = 0; i < n; i++) {
+			make_row(&r, buf, i);
+			if (migc_history_push(&h, &r) != 0)
+				break;
+			moved += h.rows != rows;
+		}
+		CHECK_INT(h.count, n);
+		if (moved)
+			unit_fail(__FILE__, __LINE__, "%zu rows reserved: the array moved", n);
+		/* beyond the reservation, and a smaller reservation later */
+		for (i = n; i < n + 40; i++) {
+			make_row(&r, buf, i);
+			CHECK_INT(migc_history_push(&h, &r), 0);
+		}
+		CHECK_INT(migc_history_reserve(&h, 3), 0);
+		for (i = 0; i < h.count; i++)
+			bad += !row_is(&h.rows[i], i);
+		if (bad)
+			unit_fail(__FILE__, __LINE__, "%zu rows reserved: %zu differ", n, bad);
+		migc_history_clear(&h);
+	}
+}
+
+/* A bound far above the count costs address space, not a failure. */
+static void test_reserve_far_above_the_count(void)
+{
+	struct migc_history h = {NULL, 0, 0};
+	struct migc_history_row r;
+	char buf[9][48];
+
+	CHECK_INT(migc_history_reserve(&h, 1000000), 0);
+	make_row(&r, buf, 0);
+	CHECK_INT(migc_history_push(&h, &r), 0);
+	CHECK(h.count == 1 && row_is(&h.rows[0], 0));
+	migc_history_clear(&h);
+	CHECK(h.rows == NULL && h.count == 0 && h.cap == 0);
+}
+
 int main(void)
 {
 	RUN(test_rows_keep_their_strings_until_clear);
 	RUN(test_null_strings_become_empty);
 	RUN(test_a_string_larger_than_a_block);
+	RUN(test_every_size_around_the_growth_steps);
+	RUN(test_reserve_sizes_the_rows_once);
+	RUN(test_reserve_far_above_the_count);
 	return unit_done();
 }

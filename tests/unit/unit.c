@@ -4,7 +4,9 @@
 #include "unit.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 static int failed_checks;
 static int passed, failed;
@@ -39,4 +41,32 @@ void unit_run(const char *name, void (*fn)(void))
 int unit_done(void)
 {
 	return failed ? 1 : 0;
+}
+
+/* 1: the mapping holding `p` has MADV_HUGEPAGE ("hg"), 0: not, -1: unknown
+ * (no /proc/self/smaps). */
+int unit_huge_advised(const void *p)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[512];
+	int in = 0, found = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi;
+
+		/* a mapping's first line: "lo-hi perms ..."; its fields
+		 * ("Size:", "VmFlags:") start with a capital letter */
+		if (line[0] >= 'A' && line[0] <= 'Z')
+			;
+		else if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2)
+			in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+		if (in && strncmp(line, "VmFlags:", 8) == 0) {
+			found = strstr(line, " hg") != NULL;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
 }

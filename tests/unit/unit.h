@@ -12,6 +12,9 @@
 void unit_fail(const char *file, int line, const char *fmt, ...);
 void unit_run(const char *name, void (*fn)(void));
 int unit_done(void);
+/* 1: the mapping holding `p` is advised MADV_HUGEPAGE (VmFlags "hg"), 0: it
+ * is not, -1: unknown (no /proc/self/smaps). */
+int unit_huge_advised(const void *p);
 
 #define RUN(fn) unit_run(#fn, fn)
 
