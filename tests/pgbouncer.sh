@@ -38,6 +38,19 @@ pgb_stop() {
 	PGB_DIR=
 }
 
+# In a test function (run in its own subshell, with $T its directory):
+# `pgb_for_test || return 0` starts a PgBouncer for this test only, stopped
+# when the test's subshell exits (the server stays), or says the test is
+# skipped when pgbouncer is not installed.
+pgb_for_test() {
+	if ! pgb_available; then
+		echo "# skipped: pgbouncer not found (apt-get install pgbouncer)"
+		return 1
+	fi
+	pgb_start >"$T/pgb.log" 2>&1 || fail "pgb_start: $(head -c 1000 "$T/pgb.log")"
+	trap 'pgb_stop' EXIT
+}
+
 # pgb_start [extra "key = value" settings for the [pgbouncer] section...]
 pgb_start() {
 	pgb_available || { echo "pgb_start: pgbouncer not found (apt-get install pgbouncer)" >&2; return 1; }

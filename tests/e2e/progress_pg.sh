@@ -85,13 +85,8 @@ test_create_index_shows_its_phase_and_blocks_done() {
 }
 
 test_progress_through_pgbouncer_finds_the_server_backend() {
-	if ! pgb_available; then
-		echo "# skipped: pgbouncer not found"
-		return 0
-	fi
 	newdb
-	pgb_start >"$T/pgb.log" 2>&1 || fail "pgb_start: $(head -c 1000 "$T/pgb.log")"
-	trap 'pgb_stop' EXIT # this test's PgBouncer only; the server stays
+	pgb_for_test || return 0
 	slow_table 700
 	mig m 0001_slow_index.sql 'CREATE INDEX t_slow ON t ((slow(x)));'
 	build m ./migrate

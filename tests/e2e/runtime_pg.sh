@@ -192,13 +192,8 @@ test_pipelined_history_insert_and_commit_fail_apart() {
 }
 
 test_pipelined_history_insert_and_commit_fail_apart_through_pgbouncer() {
-	if ! pgb_available; then
-		echo "# skipped: pgbouncer not found (apt-get install pgbouncer)"
-		return 0
-	fi
 	newdb
-	pgb_start >"$T/pgb.log" 2>&1 || fail "pgb_start: $(head -c 1000 "$T/pgb.log")"
-	trap 'pgb_stop' EXIT # this test's PgBouncer only; the server stays
+	pgb_for_test || return 0
 	pipeline_failures "postgresql://$PGUSER@127.0.0.1:$PGB_PORT/$DB" "$DB"
 }
 
@@ -588,13 +583,8 @@ test_live_peer_no_transaction_waits_then_exit_0() {
 }
 
 test_live_peer_no_transaction_through_pgbouncer() {
-	if ! pgb_available; then
-		echo "# skipped: pgbouncer not found (apt-get install pgbouncer)"
-		return 0
-	fi
 	newdb
-	pgb_start >"$T/pgb.log" 2>&1 || fail "pgb_start: $(head -c 1000 "$T/pgb.log")"
-	trap 'pgb_stop' EXIT # this test's PgBouncer only; the server stays
+	pgb_for_test || return 0
 	# fill the pool with idle server connections, so that (round robin)
 	# the runner's statements run on other backends than its history row
 	local i
