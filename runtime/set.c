@@ -50,6 +50,7 @@ struct migc_set {
 	size_t count, cap;
 	struct migc_arena entries; /* every item's struct entry */
 	int finished;
+	size_t nversioned; /* once finished: the versioned entries, a prefix */
 	char *source_commit;
 	int source_dirty;
 	migc_layout layout;
@@ -307,6 +308,17 @@ static int check_case_clash(migc_set *set, migc_error *err)
 	return rc;
 }
 
+/* How many entries from the first are versioned (all of them, once the
+ * set is finished and sorted: versioned before repeatable). */
+static size_t versioned_prefix(const migc_set *set)
+{
+	size_t n = 0;
+
+	while (n < set->count && set->items[n]->m.kind == MIGC_KIND_VERSIONED)
+		n++;
+	return n;
+}
+
 int migc_set_finish(migc_set *set, migc_error *err)
 {
 	size_t i;
@@ -342,6 +354,7 @@ int migc_set_finish(migc_set *set, migc_error *err)
 	rc = check_case_clash(set, err);
 	if (rc)
 		return rc;
+	set->nversioned = versioned_prefix(set);
 	set->finished = 1;
 	return 0;
 }
@@ -400,11 +413,11 @@ const migc_migration *migc_set_get(const migc_set *set, size_t index)
 
 long migc_set_find_version(const migc_set *set, const char *version)
 {
-	size_t lo = 0, hi = 0;
+	/* Versioned entries are a sorted prefix: binary search it. Its length
+	 * is kept at finish: measuring it here made every lookup O(n), and
+	 * `up` looks up each migration it applies (O(n^2) from empty). */
+	size_t lo = 0, hi = set->finished ? set->nversioned : versioned_prefix(set);
 
-	/* Versioned entries are a sorted prefix: binary search it. */
-	while (hi < set->count && set->items[hi]->m.kind == MIGC_KIND_VERSIONED)
-		hi++;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		int c = migc_version_compare(set->items[mid]->m.version, version);

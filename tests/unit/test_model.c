@@ -364,6 +364,22 @@ static void set_orders_versions_then_repeatables(void)
 	CHECK_INT(migc_set_find_version(s, "10"), 3);
 	CHECK_INT(migc_set_find_version(s, "0010"), 3);
 	CHECK_INT(migc_set_find_version(s, "11"), -1);
+	/* every versioned entry by its version (the versioned prefix is 5
+	 * long: kept when the set was finished), nothing past the ends */
+	for (i = 0; i < 5; i++)
+		CHECK_INT(migc_set_find_version(s, migc_set_get(s, i)->version), (long)i);
+	CHECK_INT(migc_set_find_version(s, "1.1"), -1);
+	CHECK_INT(migc_set_find_version(s, "101"), -1);
+	migc_set_free(s);
+	/* only repeatables: no version to find; only versioned: the last */
+	s = set_of(names, 1, &err, &rc);
+	CHECK_INT(rc, 0);
+	CHECK_INT(migc_set_find_version(s, "10"), -1);
+	migc_set_free(s);
+	s = set_of(names + 3, 4, &err, &rc);
+	CHECK_INT(rc, 0);
+	CHECK_INT(migc_set_find_version(s, "100"), 3);
+	CHECK_INT(migc_set_find_version(s, "1.2"), 0);
 	migc_set_free(s);
 }
 
