@@ -9,22 +9,18 @@
  * A binary whose bytes were damaged (a bad copy, a patched image) is
  * refused with MIGC_ECORRUPT instead of running something nobody reviewed.
  *
- * A migration's SQL is used in place when it fits one row (the row is
- * already NUL-terminated). Longer ones must be made contiguous, since
- * migc_migration.sql is one string: they are copied, row by row, into one
- * block shared by the whole set (struct sql_block), and hashed there. On
- * a 100 MB bundle the copy is most of `migrate info`, and most of the
- * copy's cost is the kernel faulting in and zeroing fresh pages one by one
- * (25,000 faults): one block, aligned and marked for huge pages where the
- * system has them, takes ~50 faults instead.
+ * A migration's SQL is hashed where it is, in its rows, and used in place
+ * when it fits one row (the row is already NUL-terminated). Longer SQL
+ * must be made contiguous, since migc_migration.sql is one string: the set
+ * assembles it into one block reserved for the whole set (set.c), on first
+ * use when the bundle is loaded deferred (bundle.h, the command line), or
+ * before migc_bundle_load() returns.
  */
-#define _DEFAULT_SOURCE /* madvise */
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "bundle.h"
 #include "layout.h"
 #include "model.h"
 #include "set_internal.h"
@@ -54,128 +50,90 @@ static int is_hex32(const char *s)
 	return s[MIGC_CHECKSUM_HEX_LEN] == '\0';
 }
 
-/*
- * The copies of the multi-row migrations' SQL, all in one allocation sized
- * before the first is made. The first entry whose SQL lands in it owns it
- * (set_entry_in.sql_owned: freed with the set, as every entry is); the
- * others borrow from it, as one-row migrations borrow from the bundle.
- */
-struct sql_block {
-	char *base;
-	size_t size, used;
-	int given; /* a set entry owns `base` now */
-};
-
-#define HUGE_PAGE ((size_t)2 * 1024 * 1024)
-
-/* The bytes a multi-row SQL of `len` takes in the block (0 for one row). */
-static size_t copy_size(size_t len)
+/* What entry `e`'s SQL takes when assembled: 0 when every part fits one
+ * row and is used in place, else it is deferred (set_entry_in.sql_rows). */
+static size_t assembled(const struct migc_bundle_entry *e)
 {
-	return len >= MIGC_BUNDLE_ROW_BYTES ? len + 1 : 0;
+	size_t up = set_sql_size(e->sql_len),
+	       down = e->down_filename ? set_sql_size(e->down_len) : 0;
+
+	return up > (size_t)-1 - down ? (size_t)-1 : up + down;
 }
 
-/* Size and allocate the block for bundle `b`; 0 or MIGC_ENOMEM. */
-static int block_init(struct sql_block *blk, const struct migc_bundle *b,
-		      migc_error *err)
+/* What assembling every long SQL of `b` takes; 0 or MIGC_ENOMEM. */
+static int reserve_size(size_t *out, const struct migc_bundle *b, migc_error *err)
 {
 	size_t i, size = 0;
 
-	memset(blk, 0, sizeof(*blk));
 	for (i = 0; i < b->count; i++) {
-		size_t a = copy_size(b->entries[i].sql_len),
-		       d = b->entries[i].down ? copy_size(b->entries[i].down_len) : 0;
+		size_t a = assembled(&b->entries[i]);
 
-		if (a > (size_t)-1 - size || d > (size_t)-1 - size - a)
+		if (a > (size_t)-1 - size)
 			return migc_err(err, MIGC_ENOMEM, "bundle too large");
-		size += a + d;
+		size += a;
 	}
-	if (!size)
-		return 0;
-	if (size >= HUGE_PAGE) {
-		void *p = NULL;
-
-		/* aligned, so the kernel can back it with whole huge pages
-		 * (posix_memalign memory is released with free() like any) */
-		if (posix_memalign(&p, HUGE_PAGE, size) == 0) {
-			blk->base = p;
-#ifdef MADV_HUGEPAGE
-			madvise(p, size - size % HUGE_PAGE, MADV_HUGEPAGE);
-#endif
-		}
-	}
-	if (!blk->base)
-		blk->base = malloc(size);
-	if (!blk->base)
-		return migc_err(err, MIGC_ENOMEM, "out of memory for the bundle's SQL");
-	blk->size = size;
+	*out = size;
 	return 0;
 }
 
-/* Free the block unless an entry of the set owns it. */
-static void block_release(struct sql_block *blk)
-{
-	if (!blk->given)
-		free(blk->base);
-	blk->base = NULL;
-}
-
-/*
- * Re-hash `len` bytes kept as `rows` against `checksum`; on success `*sql`
- * is contiguous NUL-terminated SQL: the row itself, or a copy in `blk`.
- */
-static int load_rows(const char (*rows)[MIGC_BUNDLE_ROW], size_t len,
-		     const char *checksum, const char *file,
-		     struct sql_block *blk, const char **sql, migc_error *err)
+/* Re-hash `len` bytes kept as `rows` against `checksum`, in place. */
+static int check_rows(const char (*rows)[MIGC_BUNDLE_ROW], size_t len,
+		      const char *checksum, const char *file, migc_error *err)
 {
 	char sum[MIGC_CHECKSUM_HEX_LEN + 1];
-	size_t off, i;
-	char *buf;
 
 	if (len && !rows)
 		return corrupt(err, "SQL rows are missing", file);
 	if (len < MIGC_BUNDLE_ROW_BYTES) {
-		*sql = len ? rows[0] : "";
-		if (len && (*sql)[len] != '\0')
+		if (len && rows[0][len] != '\0')
 			return corrupt(err, "SQL length does not match its row", file);
-		migc_checksum(sum, *sql, len);
+		migc_checksum(sum, len ? rows[0] : "", len);
 	} else {
-		if (blk->size - blk->used < len + 1) /* sized by block_init */
-			return corrupt(err, "SQL lengths changed while loading", file);
-		buf = blk->base + blk->used;
-		for (i = 0, off = 0; off < len; i++, off += MIGC_BUNDLE_ROW_BYTES) {
-			size_t n = len - off;
-
-			memcpy(buf + off, rows[i], n < MIGC_BUNDLE_ROW_BYTES
-						   ? n : MIGC_BUNDLE_ROW_BYTES);
-		}
-		buf[len] = '\0';
-		/* One pass over the copy: a streaming hash over the rows in
-		 * place measured 3 % more instructions, and the copy is made
-		 * anyway. */
-		migc_checksum(sum, buf, len);
-		blk->used += len + 1;
-		*sql = buf;
+		migc_checksum_rows(sum, rows[0], MIGC_BUNDLE_ROW,
+				   MIGC_BUNDLE_ROW_BYTES, len);
 	}
 	if (strcmp(sum, checksum) != 0)
 		return corrupt(err, "embedded SQL does not match its checksum", file);
 	return 0;
 }
 
-static int load_sql(const struct migc_bundle_entry *e, struct set_entry_in *in,
-		    struct sql_block *blk, migc_error *err)
-{
-	int rc = load_rows(e->sql, e->sql_len, e->checksum, e->filename, blk,
-			   &in->sql, err);
+/* Stands in for the rows of an empty part, which a bundle may leave NULL. */
+static const char no_rows[1][MIGC_BUNDLE_ROW];
 
-	if (rc || !e->down_filename)
+/*
+ * Check entry `e`'s SQL and say where it is: in place when every part fits
+ * one row (each row is NUL-terminated), else as rows to assemble later.
+ */
+static int load_sql(const struct migc_bundle_entry *e, struct set_entry_in *in,
+		    migc_error *err)
+{
+	int rc = check_rows(e->sql, e->sql_len, e->checksum, e->filename, err);
+
+	if (rc)
 		return rc;
-	if (!is_hex32(e->down_checksum))
-		return corrupt(err, "the down SQL's checksum is malformed", e->down_filename);
-	in->down_len = e->down_len;
-	in->down_filename = e->down_filename;
-	in->down_line = e->down_line;
-	return load_rows(e->down, e->down_len, e->down_checksum, e->down_filename,
-			 blk, &in->down_sql, err);
+	if (e->down_filename) {
+		if (!is_hex32(e->down_checksum))
+			return corrupt(err, "the down SQL's checksum is malformed",
+				       e->down_filename);
+		rc = check_rows(e->down, e->down_len, e->down_checksum,
+				e->down_filename, err);
+		if (rc)
+			return rc;
+		in->down_len = e->down_len;
+		in->down_filename = e->down_filename;
+		in->down_line = e->down_line;
+		in->down_checksum = e->down_checksum;
+	}
+	if (assembled(e)) {
+		in->sql_rows = e->sql ? e->sql : no_rows;
+		if (e->down_filename)
+			in->down_rows = e->down ? e->down : no_rows;
+		return 0;
+	}
+	in->sql = e->sql_len ? e->sql[0] : "";
+	if (e->down_filename)
+		in->down_sql = e->down_len ? e->down[0] : "";
+	return 0;
 }
 
 /*
@@ -220,12 +178,38 @@ static int load_directives(struct set_entry_in *in, migc_layout layout,
 	/* another tool's marker or settings file may add no-transaction */
 	unsigned tool = layout == MIGC_LAYOUT_MIGC ? 0
 			: MIGC_FLAG_NO_TRANSACTION | MIGC_FLAG_DOWN_NO_TRANSACTION;
+	const char *text = in->sql;
+	char *copy = NULL;
+	size_t lead;
 	migc_directives d;
 	migc_error derr;
+	int rc;
 
-	if (migc_directives_parse(&d, in->filename, in->sql,
-				  leading_block(in->sql, in->sql_len), &derr) ||
-	    (d.flags & ~tool) != (in->flags & ~tool) || (d.flags & ~in->flags))
+	if (in->sql_rows) {
+		/* Rows not assembled: the first row holds the leading block
+		 * when the line after it ends in that row too (a line cut at
+		 * the row's end could be a comment that goes on). */
+		text = in->sql_rows[0];
+		lead = leading_block(text, in->sql_len < MIGC_BUNDLE_ROW_BYTES
+					   ? in->sql_len : MIGC_BUNDLE_ROW_BYTES);
+		if (in->sql_len > MIGC_BUNDLE_ROW_BYTES &&
+		    (lead >= MIGC_BUNDLE_ROW_BYTES ||
+		     !memchr(text + lead, '\n', MIGC_BUNDLE_ROW_BYTES - lead))) {
+			/* a leading block of comments over 4 KiB: rare */
+			copy = malloc(in->sql_len + 1);
+			if (!copy)
+				return migc_err(err, MIGC_ENOMEM, "%s: out of memory",
+						in->filename);
+			set_rows_copy(copy, in->sql_rows, in->sql_len);
+			text = copy;
+			lead = leading_block(copy, in->sql_len);
+		}
+	} else {
+		lead = leading_block(text, in->sql_len);
+	}
+	rc = migc_directives_parse(&d, in->filename, text, lead, &derr);
+	free(copy);
+	if (rc || (d.flags & ~tool) != (in->flags & ~tool) || (d.flags & ~in->flags))
 		return corrupt(err, "flags do not match the file's directives",
 			       in->filename);
 	in->lock_timeout_ms = d.lock_timeout_ms;
@@ -273,14 +257,13 @@ static int check_entry(const struct migc_bundle_entry *e, size_t i,
 	return 0;
 }
 
-int migc_bundle_load(migc_set **out, const struct migc_bundle *b,
-		     migc_error *err)
+/* Load `b` into a new set, its long SQL deferred (bundle.h). */
+static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 {
 	char id[MIGC_CHECKSUM_HEX_LEN + 1];
-	struct sql_block blk;
 	migc_set *set = NULL;
 	migc_layout layout;
-	size_t i;
+	size_t i, reserve = 0;
 	int rc;
 
 	*out = NULL;
@@ -297,15 +280,13 @@ int migc_bundle_load(migc_set **out, const struct migc_bundle *b,
 	if (!b->compiler_version || !is_hex32(b->bundle_id) ||
 	    (b->count && !b->entries) || !migc_layout_name(layout))
 		return corrupt(err, "bundle header is malformed", NULL);
-	rc = block_init(&blk, b, err);
-	if (rc)
-		return rc;
-	rc = migc_set_new(&set, err);
-	if (rc) {
-		block_release(&blk);
-		return rc;
-	}
-	rc = migc_set_set_source(set, b->source_commit, b->source_dirty, err);
+	rc = reserve_size(&reserve, b, err);
+	if (!rc)
+		rc = migc_set_new(&set, err);
+	if (!rc)
+		rc = set_sql_reserve(set, reserve, err);
+	if (!rc)
+		rc = migc_set_set_source(set, b->source_commit, b->source_dirty, err);
 	if (!rc)
 		rc = migc_set_set_layout(set, layout, err);
 	for (i = 0; !rc && i < b->count; i++) {
@@ -324,22 +305,12 @@ int migc_bundle_load(migc_set **out, const struct migc_bundle *b,
 		migc_strlcpy(in.checksum, e->checksum, sizeof(in.checksum));
 		in.sql_len = e->sql_len;
 		in.sql_line = e->sql_line;
-		rc = load_sql(e, &in, &blk, err);
+		rc = load_sql(e, &in, err);
 		if (!rc)
 			rc = load_directives(&in, layout, err);
-		if (rc)
-			break;
-		if (!blk.given && blk.used) { /* the first copy's entry owns the block */
-			if (in.sql == blk.base)
-				in.sql_owned = blk.base;
-			else
-				in.down_owned = blk.base;
-		}
-		rc = set_add_entry(set, &in, err);
-		if (rc)
-			break;
-		blk.given |= in.sql_owned || in.down_owned;
-		if (e->added_commit)
+		if (!rc)
+			rc = set_add_entry(set, &in, err);
+		if (!rc && e->added_commit)
 			rc = migc_set_set_provenance(set, migc_set_count(set) - 1,
 						     e->added_commit, e->added_time, err);
 	}
@@ -355,9 +326,26 @@ int migc_bundle_load(migc_set **out, const struct migc_bundle *b,
 	}
 	if (rc) {
 		migc_set_free(set);
-		block_release(&blk);
 		return rc;
 	}
 	*out = set;
 	return 0;
+}
+
+int bundle_load_deferred(migc_set **out, const struct migc_bundle *b,
+			 migc_error *err)
+{
+	return load(out, b, err);
+}
+
+int migc_bundle_load(migc_set **out, const struct migc_bundle *b,
+		     migc_error *err)
+{
+	size_t i;
+	int rc = load(out, b, err);
+
+	/* the public set is complete: every migration's sql is a string */
+	for (i = 0; !rc && i < migc_set_count(*out); i++)
+		set_sql_assemble(set_peek(*out, i));
+	return rc;
 }

@@ -8,6 +8,7 @@
  */
 #include <string.h>
 
+#include "bundle.h"
 #include "migc.h"
 #include "model.h"
 
@@ -100,7 +101,7 @@ void migc_set_bundle_id(const migc_set *set, char out[MIGC_CHECKSUM_HEX_LEN + 1]
 		return;
 	}
 	for (i = 0; i < count; i++) {
-		n = bundle_id_record(buf, sizeof(buf), h, migc_set_get(set, i));
+		n = bundle_id_record(buf, sizeof(buf), h, set_peek(set, i));
 		if (n)
 			migc_hash_update(h, buf, n);
 	}

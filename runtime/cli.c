@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "cli.h"
 #include "util.h"
 
@@ -494,7 +495,7 @@ static int label_width(const migc_set *set)
 	size_t i, n = migc_set_count(set), w = 0;
 
 	for (i = 0; i < n; i++) {
-		const migc_migration *m = migc_set_get(set, i);
+		const migc_migration *m = set_peek(set, i);
 		/* the length of the 600-byte label the commands print, not
 		 * formatted: this runs for every migration of every command */
 		size_t len = cli_label_len(600, m->version, m->name, m->kind);
@@ -570,7 +571,7 @@ int migc_cli_main(int argc, char **argv, const struct migc_bundle *bundle)
 		return rc;
 	cli_signals_install();
 	migc_error_clear(&err);
-	if (migc_bundle_load(&c.set, bundle, &err)) {
+	if (bundle_load_deferred(&c.set, bundle, &err)) {
 		if (!err.hint[0])
 			migc_err_hint(&err, "rebuild the binary with `migc build "
 					   "--binary`: it does not match its own "

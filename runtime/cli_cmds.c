@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "bundle.h"
 #include "cli.h"
 #include "engine.h"
 #include "util.h"
@@ -254,7 +255,7 @@ int cli_cmd_baseline(struct cli *c)
 	rc = migc_baseline(db, c->set, version, &c->opts, &err);
 	cli_close(db);
 	for (i = 0; !rc && i < migc_set_count(c->set); i++) {
-		const migc_migration *m = migc_set_get(c->set, i);
+		const migc_migration *m = set_peek(c->set, i);
 
 		n += m->kind == MIGC_KIND_VERSIONED &&
 		     migc_version_compare(m->version, version) <= 0;
@@ -332,7 +333,7 @@ static void bundle_facts(struct bundle_facts *f, const struct cli *c)
 
 	memset(f, 0, sizeof(*f));
 	for (i = 0; i < migc_set_count(c->set); i++) {
-		const migc_migration *m = migc_set_get(c->set, i);
+		const migc_migration *m = set_peek(c->set, i);
 
 		if (m->kind == MIGC_KIND_VERSIONED) {
 			f->versioned++;

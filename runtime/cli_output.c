@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "cli.h"
 #include "util.h"
 
@@ -61,7 +62,7 @@ static void remember_applied(struct cli *c, const migc_migration *m,
 		long i = migc_set_find_version(c->set, m->version);
 
 		if (i >= 0)
-			m = migc_set_get(c->set, (size_t)i);
+			m = set_peek(c->set, (size_t)i);
 	}
 	c->applied[c->napplied].m = m;
 	c->applied[c->napplied++].duration_ms = ms;

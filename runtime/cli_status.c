@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bundle.h"
 #include "cli.h"
 #include "engine.h"
 #include "util.h"
@@ -94,7 +95,7 @@ static int has_provenance(const migc_set *set)
 	size_t i;
 
 	for (i = 0; i < migc_set_count(set); i++)
-		if (migc_set_get(set, i)->added_commit)
+		if (set_peek(set, i)->added_commit)
 			return 1;
 	return 0;
 }
@@ -105,7 +106,7 @@ static int has_post_phase(const migc_set *set)
 	size_t i;
 
 	for (i = 0; i < migc_set_count(set); i++)
-		if (migc_set_get(set, i)->flags & MIGC_FLAG_PHASE_POST)
+		if (set_peek(set, i)->flags & MIGC_FLAG_PHASE_POST)
 			return 1;
 	return 0;
 }

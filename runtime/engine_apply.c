@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "engine.h"
 #include "util.h"
 
@@ -223,6 +224,7 @@ static int apply_one(const struct migc_run_ctx *c, const migc_migration *m,
 	long long start = migc_now_ms();
 	int rc;
 
+	set_sql_assemble(m); /* a deferred set's SQL, now that it runs */
 	migc_engine_event(c->opts, MIGC_EVENT_START, m, 0, NULL);
 	if (m->flags & MIGC_FLAG_NO_TRANSACTION)
 		rc = apply_notx(c, m, start, id, err);
@@ -676,7 +678,7 @@ static int baseline_rows(const struct migc_run_ctx *c, const char *version,
 
 	rc = d->begin(c->db->conn, err);
 	for (i = 0; !rc && i < n; i++) {
-		const migc_migration *m = migc_set_get(c->set, i);
+		const migc_migration *m = set_peek(c->set, i); /* no SQL runs */
 
 		if (m->kind != MIGC_KIND_VERSIONED ||
 		    migc_version_compare(m->version, version) > 0)

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "engine.h"
 #include "sqllex.h"
 #include "util.h"
@@ -49,6 +50,7 @@ static int has_down_sql(const migc_migration *m)
 	migc_error ignored;
 	int rc;
 
+	set_sql_assemble(m); /* a deferred set's down SQL is NULL until then */
 	if (!m->down_sql)
 		return 0;
 	rc = migc_sql_split(&stmts, &count, m->down_filename, m->down_sql,

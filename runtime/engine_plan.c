@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "engine.h"
 #include "util.h"
 
@@ -236,6 +237,7 @@ int migc_engine_pending(const migc_migration ***out, size_t *count,
 {
 	migc_options opts;
 	migc_report *r = NULL;
+	size_t i;
 	int rc;
 
 	*out = NULL;
@@ -250,6 +252,8 @@ int migc_engine_pending(const migc_migration ***out, size_t *count,
 		rc = migc_engine_verify(r, &opts, err);
 	if (!rc)
 		rc = migc_engine_plan(out, count, r, &opts, err);
+	for (i = 0; !rc && i < *count; i++)
+		set_sql_assemble((*out)[i]); /* `migrate plan` prints it */
 	migc_report_free(r);
 	return rc;
 }

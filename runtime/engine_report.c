@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bulk.h"
+#include "bundle.h"
 #include "engine.h"
 #include "util.h"
 
@@ -111,7 +112,7 @@ static int sorted_set(const migc_migration ***out, const migc_set *set)
 	if (!v)
 		return MIGC_ENOMEM;
 	for (i = 0; i < n; i++)
-		v[i] = migc_set_get(set, i);
+		v[i] = set_peek(set, i); /* what runs is assembled when it runs */
 	sort_unless_sorted(v, n, sizeof(*v), migration_cmp);
 	*out = v;
 	return 0;

@@ -12,12 +12,14 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "bulk.h"
+#include "bundle.h"
 #include "model.h"
 #include "set_internal.h"
 #include "sqllex.h"
@@ -32,6 +34,13 @@ struct entry {
 	char *commit;
 	struct migc_sql_scan scan; /* the build's lexer pass, when scan_known */
 	int scan_known;
+	/* deferred SQL (bundle.h): the rows m.sql and m.down_sql are assembled
+	 * from (rows is never NULL while deferred), and where into, in the
+	 * set's sql_block (NULL when every part fits one row); NULL once
+	 * assembled */
+	const char (*rows)[MIGC_BUNDLE_ROW];
+	const char (*down_rows)[MIGC_BUNDLE_ROW];
+	char *dest;
 	/* version, name, filename, down filename, in the entry's own
 	 * allocation (one per migration: a bundle loads thousands) */
 	char strings[];
@@ -55,6 +64,8 @@ struct migc_set {
 	int source_dirty;
 	migc_layout layout;
 	struct set_parts parts; /* another tool's files, until finish */
+	char *sql_block; /* deferred SQL is assembled here (set_sql_reserve) */
+	size_t sql_size, sql_used;
 };
 
 int migc_set_new(migc_set **out, migc_error *err)
@@ -94,6 +105,7 @@ void migc_set_free(migc_set *set)
 		entry_free_owned(set->items[i]);
 	free(set->items);
 	migc_arena_clear(&set->entries);
+	migc_bulk_free(set->sql_block, set->sql_size);
 	free(set->source_commit);
 	set_parts_free(&set->parts);
 	free(set);
@@ -115,13 +127,57 @@ migc_layout migc_set_layout(const migc_set *set)
 	return set->layout;
 }
 
+int set_sql_reserve(migc_set *set, size_t size, migc_error *err)
+{
+	if (set->sql_block || set->count)
+		return migc_err(err, MIGC_EUSAGE, "set_sql_reserve called twice or late");
+	if (!size)
+		return 0;
+	/* a bulk block: mapped, not touched, huge pages where granted */
+	set->sql_block = migc_bulk_alloc(size);
+	if (!set->sql_block)
+		return migc_err(err, MIGC_ENOMEM, "out of memory for the bundle's SQL");
+	set->sql_size = size;
+	return 0;
+}
+
+size_t set_sql_size(size_t len)
+{
+	return len < MIGC_BUNDLE_ROW_BYTES || len == (size_t)-1 ? 0 : len + 1;
+}
+
+/* Room in the set's block for `in`'s deferred SQL, or *dest = NULL when it
+ * has none. */
+static int take_dest(migc_set *set, const struct set_entry_in *in, char **dest,
+		     migc_error *err)
+{
+	size_t left = set->sql_size - set->sql_used, up, down;
+
+	*dest = NULL;
+	if (!in->sql_rows)
+		return 0;
+	up = set_sql_size(in->sql_len);
+	down = in->down_rows ? set_sql_size(in->down_len) : 0;
+	if (up > left || down > left - up)
+		return migc_err(err, MIGC_EUSAGE, "%s: deferred SQL beyond the "
+				"reserved block", in->filename);
+	if (up + down) {
+		*dest = set->sql_block + set->sql_used;
+		set->sql_used += up + down;
+	}
+	return 0;
+}
+
 int set_add_entry(migc_set *set, const struct set_entry_in *in,
 		  migc_error *err)
 {
+	int has_down = in->down_sql || in->down_rows;
 	size_t vl = strlen(in->version), nl = strlen(in->name),
 	       fl = strlen(in->filename),
-	       dl = in->down_sql && in->down_filename ? strlen(in->down_filename) : 0;
+	       dl = has_down && in->down_filename ? strlen(in->down_filename) : 0;
 	struct entry *e;
+	char *dest;
+	int rc;
 
 	if (set->finished)
 		return migc_err(err, MIGC_EUSAGE, "migc_set_add after migc_set_finish");
@@ -138,11 +194,14 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
 			     _Alignof(struct entry));
 	if (!e)
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	rc = take_dest(set, in, &dest, err);
+	if (rc)
+		return rc;
 	memset(e, 0, sizeof(*e));
 	memcpy(e->strings, in->version, vl + 1);
 	memcpy(e->strings + vl + 1, in->name, nl + 1);
 	memcpy(e->strings + vl + nl + 2, in->filename, fl + 1);
-	if (in->down_sql) {
+	if (has_down) {
 		char *df = e->strings + vl + nl + fl + 3;
 
 		memcpy(df, in->down_filename ? in->down_filename : "", dl + 1);
@@ -150,7 +209,11 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
 		e->m.down_sql = in->down_sql;
 		e->m.down_len = in->down_len;
 		e->m.down_line = in->down_line > 0 ? in->down_line : 1;
-		migc_checksum(e->down_checksum, in->down_sql, in->down_len);
+		if (in->down_checksum)
+			migc_strlcpy(e->down_checksum, in->down_checksum,
+				     sizeof(e->down_checksum));
+		else
+			migc_checksum(e->down_checksum, in->down_sql, in->down_len);
 		e->m.down_checksum = e->down_checksum;
 		e->down_owned = in->down_owned;
 	}
@@ -168,6 +231,15 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
 	e->m.sql = in->sql;
 	e->m.sql_len = in->sql_len;
 	e->sql_owned = in->sql_owned;
+	if (in->sql_rows) {
+		/* both stay NULL until assembled, so that nothing takes a
+		 * deferred down SQL for none */
+		e->dest = dest;
+		e->rows = in->sql_rows;
+		e->down_rows = in->down_rows;
+		e->m.sql = NULL;
+		e->m.down_sql = NULL;
+	}
 	if (in->scan) {
 		e->scan = *in->scan;
 		e->scan_known = 1;
@@ -406,9 +478,58 @@ size_t migc_set_count(const migc_set *set)
 	return set ? set->count : 0;
 }
 
-const migc_migration *migc_set_get(const migc_set *set, size_t index)
+const migc_migration *set_peek(const migc_set *set, size_t index)
 {
 	return set && index < set->count ? &set->items[index]->m : NULL;
+}
+
+void set_rows_copy(char *dest, const char (*rows)[MIGC_BUNDLE_ROW], size_t len)
+{
+	size_t off, i;
+
+	for (i = 0, off = 0; off < len; i++, off += MIGC_BUNDLE_ROW_BYTES)
+		memcpy(dest + off, rows[i], len - off < MIGC_BUNDLE_ROW_BYTES
+					    ? len - off : MIGC_BUNDLE_ROW_BYTES);
+	dest[len] = '\0';
+}
+
+/* `len` bytes kept as rows made one string: the row itself when it fits
+ * one, else copied to `*at` (which moves past the copy). */
+static const char *assemble_rows(char **at, const char (*rows)[MIGC_BUNDLE_ROW],
+				 size_t len)
+{
+	char *dest = *at;
+
+	if (!set_sql_size(len))
+		return len ? rows[0] : "";
+	*at += len + 1;
+	set_rows_copy(dest, rows, len);
+	return dest;
+}
+
+void set_sql_assemble(const migc_migration *m)
+{
+	/* m is the first member of its entry (bundle.h: never a copy), and
+	 * entries are not const objects: the set's arena holds them */
+	struct entry *e = (struct entry *)(uintptr_t)m;
+	char *at = e->dest;
+
+	if (!e->rows)
+		return;
+	e->m.sql = assemble_rows(&at, e->rows, e->m.sql_len);
+	if (e->down_rows)
+		e->m.down_sql = assemble_rows(&at, e->down_rows, e->m.down_len);
+	e->rows = e->down_rows = NULL;
+	e->dest = NULL;
+}
+
+const migc_migration *migc_set_get(const migc_set *set, size_t index)
+{
+	const migc_migration *m = set_peek(set, index);
+
+	if (m)
+		set_sql_assemble(m);
+	return m;
 }
 
 long migc_set_find_version(const migc_set *set, const char *version)

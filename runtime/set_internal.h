@@ -32,9 +32,40 @@ struct set_entry_in {
 	int down_line;
 	/* what the build's lexer pass saw of sql (copied), or NULL */
 	const struct migc_sql_scan *scan;
+	/* the down SQL's checksum when already known (a bundle's, verified),
+	 * or NULL: computed from down_sql */
+	const char *down_checksum;
+	/*
+	 * A bundle's SQL longer than one row, verified but left in its rows:
+	 * `sql` (or `down_sql`) is NULL and is assembled on first use
+	 * (set_sql_assemble) into the block of set_sql_reserve(). A down SQL
+	 * given as rows still makes the migration have one.
+	 */
+	const char (*sql_rows)[MIGC_BUNDLE_ROW];
+	const char (*down_rows)[MIGC_BUNDLE_ROW];
 };
 
-/* Takes ownership of in->sql_owned and in->down_owned on success only. */
+/*
+ * The bytes SQL of `len` kept as rows takes in the block when assembled:
+ * none when it fits one row, which is NUL-terminated in place.
+ */
+size_t set_sql_size(size_t len);
+
+/* Copy `len` bytes kept as rows to `dest` (len + 1 bytes), NUL-terminated. */
+void set_rows_copy(char *dest, const char (*rows)[MIGC_BUNDLE_ROW], size_t len);
+
+/*
+ * Reserve `size` bytes for assembling deferred SQL (the sum of their
+ * lengths plus one each): address space only, each page is touched when a
+ * migration is assembled into it. Once per set, before the first
+ * set_add_entry() with rows. MIGC_ENOMEM.
+ */
+int set_sql_reserve(migc_set *set, size_t size, migc_error *err);
+
+/*
+ * Takes ownership of in->sql_owned and in->down_owned on success only.
+ * MIGC_EUSAGE when rows are given beyond what set_sql_reserve() reserved.
+ */
 int set_add_entry(migc_set *set, const struct set_entry_in *in,
 		  migc_error *err);
 

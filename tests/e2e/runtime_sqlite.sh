@@ -74,6 +74,49 @@ test_plan_prints_the_sql() {
 	expect_err "target version 0009 is not in the bundle"
 }
 
+test_long_migrations_are_run_and_printed_whole() {
+	# SQL longer than a bundle row (4095 bytes) is kept in rows and made
+	# one string only where it runs or is printed (runtime/bundle.h):
+	# plan, up, and down (another tool's long down SQL) see all of it
+	python3 - <<'EOF'
+import os
+for d in ("m", "g"):
+    os.makedirs(d, exist_ok=True)
+with open("m/0001_long.sql", "w") as f:
+    f.write("CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT);\n")
+    for i in range(300):
+        f.write("INSERT INTO t (note) VALUES ('row %05d of a long migration');\n" % i)
+with open("m/0002_header.sql", "w") as f:  # directive after a 5 KB header
+    f.write("-- a header line that goes on and on, and on and on\n" * 100)
+    f.write("-- migc:no-transaction\nCREATE INDEX t_note ON t (note);\n")
+with open("g/000001_a.up.sql", "w") as f:  # short up, long down
+    f.write("CREATE TABLE a (x INTEGER);\nCREATE TABLE b (x INTEGER);\n")
+with open("g/000001_a.down.sql", "w") as f:
+    f.write("-- undo, explained at length\n" * 200 + "DROP TABLE b;\nDROP TABLE a;\n")
+EOF
+	build m ./migrate
+	export DATABASE_URL=sqlite:app.db
+	run ./migrate plan --format json
+	expect_rc 0
+	json '[m["sql"] for m in d["migrations"]] == [open("m/" + f).read() for f in ("0001_long.sql", "0002_header.sql")]'
+	run ./migrate up
+	expect_rc 0
+	expect_out "2 migrations applied"
+	expect_eq "$(sql app.db "SELECT count(*), max(note) FROM t")" "300|row 00299 of a long migration" "rows of the long migration"
+	expect_eq "$(sql app.db "SELECT count(*) FROM sqlite_master WHERE name = 't_note'")" 1 "index of the no-transaction one"
+	run ./migrate up
+	expect_rc 0
+	expect_out "up to date"
+	run ./migrate verify
+	expect_rc 0
+	build g ./migrate-g
+	run ./migrate-g up --url sqlite:g.db
+	expect_rc 0
+	run ./migrate-g down --url sqlite:g.db
+	expect_rc 0
+	expect_eq "$(sql g.db "SELECT count(*) FROM sqlite_master WHERE name IN ('a', 'b')")" 0 "tables after the long down SQL"
+}
+
 test_json_outputs() {
 	basic
 	export DATABASE_URL=sqlite:app.db

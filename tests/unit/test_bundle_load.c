@@ -8,13 +8,23 @@
  * after it) is refused without leaking the copies (the sanitizer build
  * checks that). Down SQL (other tools' layouts) is copied the same way,
  * even when it is the first copy of the bundle.
+ *
+ * Each test runs with both loaders: the public one, which assembles every
+ * SQL before it returns, and the command line's deferred one (bundle.h),
+ * which verifies the same and assembles a migration's SQL on first use.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
 #include "migc.h"
 #include "unit.h"
+
+typedef int (*loader)(migc_set **, const struct migc_bundle *, migc_error *);
+static const loader loaders[] = {migc_bundle_load, bundle_load_deferred};
+static const char *const loader_names[] = {"migc_bundle_load", "deferred"};
+enum { NLOADERS = 2 };
 
 enum { N = 6 };
 
@@ -114,23 +124,67 @@ static struct fixture *make_fixture(void)
 static void multi_row_sql_comes_out_whole(void)
 {
 	struct fixture *f = make_fixture();
-	migc_set *set = NULL;
-	migc_error err;
-	int i;
+	int i, l;
 
 	CHECK(f && f->rows[N - 1]);
 	if (!f || !f->rows[N - 1])
 		return;
-	CHECK_INT(migc_bundle_load(&set, &f->b, &err), 0);
-	CHECK_INT(migc_set_count(set), N);
-	for (i = 0; set && i < N; i++) {
-		const migc_migration *m = migc_set_get(set, i);
+	for (l = 0; l < NLOADERS; l++) {
+		migc_set *set = NULL;
+		migc_error err;
 
-		CHECK_INT(m->sql_len, f->len[i]);
-		CHECK(memcmp(m->sql, f->sql[i], f->len[i]) == 0);
-		CHECK(m->sql[m->sql_len] == '\0');
-		CHECK_INT(m->flags, f->e[i].flags);
+		if (loaders[l](&set, &f->b, &err))
+			unit_fail(__FILE__, __LINE__, "%s: %s", loader_names[l], err.message);
+		CHECK_INT(migc_set_count(set), N);
+		for (i = 0; set && i < N; i++) {
+			const migc_migration *m = set_peek(set, i);
+
+			/* one row is used in place; longer SQL is there at
+			 * once, or (deferred) only from migc_set_get on */
+			if (l == 0 || f->len[i] < MIGC_BUNDLE_ROW_BYTES)
+				CHECK(m->sql != NULL);
+			else
+				CHECK(m->sql == NULL);
+			CHECK(migc_set_get(set, i) == m);
+			CHECK_INT(m->sql_len, f->len[i]);
+			CHECK(m->sql && memcmp(m->sql, f->sql[i], f->len[i]) == 0);
+			CHECK(m->sql && m->sql[m->sql_len] == '\0');
+			CHECK_INT(m->flags, f->e[i].flags);
+			CHECK_STR(m->checksum, f->sums[i]);
+		}
+		migc_set_free(set);
 	}
+	fixture_free(f);
+}
+
+/* Deferred: what is assembled stays put, and each SQL is assembled alone. */
+static void deferred_sql_is_assembled_once_each(void)
+{
+	struct fixture *f = make_fixture();
+	const migc_migration *m4, *m3;
+	const char *first;
+	migc_set *set = NULL;
+	migc_error err;
+
+	if (!f || !f->rows[N - 1])
+		return;
+	CHECK_INT(bundle_load_deferred(&set, &f->b, &err), 0);
+	m4 = set_peek(set, 4);
+	m3 = set_peek(set, 3);
+	CHECK(m4 && m3);
+	if (!m4 || !m3) {
+		migc_set_free(set);
+		fixture_free(f);
+		return;
+	}
+	set_sql_assemble(m4);
+	first = m4->sql;
+	CHECK(first && memcmp(first, f->sql[4], f->len[4]) == 0);
+	CHECK(m3->sql == NULL); /* the others wait */
+	set_sql_assemble(m4);
+	CHECK(m4->sql == first);
+	CHECK(migc_set_get(set, 3)->sql && memcmp(m3->sql, f->sql[3], f->len[3]) == 0);
+	CHECK(memcmp(first, f->sql[4], f->len[4]) == 0); /* not overwritten */
 	migc_set_free(set);
 	fixture_free(f);
 }
@@ -141,13 +195,17 @@ static void directives_must_still_match_the_flags(void)
 	migc_set *set = NULL;
 	migc_error err;
 
+	int l;
+
 	if (!f || !f->rows[N - 1])
 		return;
 	f->e[3].flags = 0; /* the file says no-transaction, past its first row */
-	CHECK_INT(migc_bundle_load(&set, &f->b, &err), MIGC_ECORRUPT);
-	CHECK_CONTAINS(err.message, "0004_m.sql");
-	CHECK_CONTAINS(err.message, "directives");
-	CHECK(set == NULL);
+	for (l = 0; l < NLOADERS; l++) {
+		CHECK_INT(loaders[l](&set, &f->b, &err), MIGC_ECORRUPT);
+		CHECK_CONTAINS(err.message, "0004_m.sql");
+		CHECK_CONTAINS(err.message, "directives");
+		CHECK(set == NULL);
+	}
 	fixture_free(f);
 }
 
@@ -155,19 +213,25 @@ static void damage_anywhere_is_refused_without_leaks(void)
 {
 	static const int victims[] = {1, 2, 4, 5};
 	size_t k;
+	int l;
 
-	for (k = 0; k < sizeof(victims) / sizeof(victims[0]); k++) {
+	for (k = 0; k < 2 * sizeof(victims) / sizeof(victims[0]); k++) {
 		struct fixture *f = make_fixture();
 		migc_set *set = NULL;
 		migc_error err;
-		int v = victims[k];
+		int v = victims[k / 2];
+		size_t row = k % 2 ? (f ? f->len[v] - 1 : 0) / MIGC_BUNDLE_ROW_BYTES : 0;
 
 		if (!f || !f->rows[N - 1])
 			return;
-		f->rows[v][0][10] ^= 1;
-		CHECK_INT(migc_bundle_load(&set, &f->b, &err), MIGC_ECORRUPT);
-		CHECK_CONTAINS(err.message, f->names[v]);
-		CHECK(set == NULL);
+		/* a byte of the first row, or the last row's first byte (the
+		 * only one 0002's second row holds) */
+		f->rows[v][row][k % 2 ? 0 : 3] ^= 1;
+		for (l = 0; l < NLOADERS; l++) {
+			CHECK_INT(loaders[l](&set, &f->b, &err), MIGC_ECORRUPT);
+			CHECK_CONTAINS(err.message, f->names[v]);
+			CHECK(set == NULL);
+		}
 		fixture_free(f);
 	}
 }
@@ -213,7 +277,7 @@ static void down_sql_is_copied_too(void)
 	struct migc_bundle b;
 	migc_set *set = NULL, *loaded = NULL;
 	migc_error err;
-	int i, damaged;
+	int i, l, damaged;
 
 	CHECK_INT(migc_set_new(&set, &err), 0);
 	CHECK_INT(migc_set_set_layout(set, MIGC_LAYOUT_GOLANG_MIGRATE, &err), 0);
@@ -243,23 +307,33 @@ static void down_sql_is_copied_too(void)
 		.compiler_version = MIGC_VERSION, .bundle_id = id,
 		.source_commit = "", .source_dirty = -1, .count = 2, .entries = e,
 		.layout = MIGC_LAYOUT_GOLANG_MIGRATE};
-	/* the first copy is 000001's down SQL: that entry owns the block */
-	CHECK_INT(migc_bundle_load(&loaded, &b, &err), 0);
-	for (i = 0; loaded && i < 2; i++) {
-		const migc_migration *m = migc_set_get(loaded, i);
-
-		CHECK(m->sql_len == sizes[2 * i] && memcmp(m->sql, sql[2 * i], sizes[2 * i]) == 0);
-		CHECK(m->down_sql && m->down_len == sizes[2 * i + 1] &&
-		      memcmp(m->down_sql, sql[2 * i + 1], sizes[2 * i + 1]) == 0);
-		CHECK(m->down_sql && m->down_sql[m->down_len] == '\0');
-	}
-	migc_set_free(loaded);
-	for (damaged = 1; damaged < 4; damaged++) {
-		rows[damaged][1][7] ^= 1;
+	/* 000001: one-row up SQL, long down SQL; 000002: both long */
+	for (l = 0; l < NLOADERS; l++) {
 		loaded = NULL;
-		CHECK_INT(migc_bundle_load(&loaded, &b, &err), MIGC_ECORRUPT);
-		CHECK_CONTAINS(err.message, files[damaged]);
-		rows[damaged][1][7] ^= 1;
+		CHECK_INT(loaders[l](&loaded, &b, &err), 0);
+		/* deferred, a migration with any long part waits whole: its
+		 * down_sql is not NULL as if it had none */
+		if (loaded && l == 1)
+			CHECK(set_peek(loaded, 0)->sql == NULL &&
+			      set_peek(loaded, 0)->down_sql == NULL &&
+			      set_peek(loaded, 0)->down_filename != NULL);
+		for (i = 0; loaded && i < 2; i++) {
+			const migc_migration *m = migc_set_get(loaded, i);
+
+			CHECK(m->sql_len == sizes[2 * i] && memcmp(m->sql, sql[2 * i], sizes[2 * i]) == 0);
+			CHECK(m->down_sql && m->down_len == sizes[2 * i + 1] &&
+			      memcmp(m->down_sql, sql[2 * i + 1], sizes[2 * i + 1]) == 0);
+			CHECK(m->down_sql && m->down_sql[m->down_len] == '\0');
+			CHECK_STR(m->down_checksum, e[i].down_checksum);
+		}
+		migc_set_free(loaded);
+		for (damaged = 1; damaged < 4; damaged++) {
+			rows[damaged][1][7] ^= 1;
+			loaded = NULL;
+			CHECK_INT(loaders[l](&loaded, &b, &err), MIGC_ECORRUPT);
+			CHECK_CONTAINS(err.message, files[damaged]);
+			rows[damaged][1][7] ^= 1;
+		}
 	}
 	migc_set_free(set);
 	for (i = 0; i < 4; i++) {
@@ -271,6 +345,7 @@ static void down_sql_is_copied_too(void)
 int main(void)
 {
 	RUN(multi_row_sql_comes_out_whole);
+	RUN(deferred_sql_is_assembled_once_each);
 	RUN(directives_must_still_match_the_flags);
 	RUN(damage_anywhere_is_refused_without_leaks);
 	RUN(down_sql_is_copied_too);
