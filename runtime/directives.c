@@ -67,6 +67,19 @@ static void trim(const char **p, size_t *len)
 		(*len)--;
 }
 
+/* Whether "migc:" occurs in sql[0..len). */
+static int has_marker(const char *sql, size_t len)
+{
+	const char *p = sql, *end = sql + len;
+
+	while (end - p >= 5 && (p = memchr(p + 4, ':', (size_t)(end - p - 4))) != NULL) {
+		if (memcmp(p - 4, "migc", 4) == 0)
+			return 1;
+		p -= 3; /* the next ':' is at p + 1 or later */
+	}
+	return 0;
+}
+
 /* If the comment text (after `--`) is a directive, return its start. */
 static const char *directive_start(const char *p, size_t len, size_t *rest)
 {
@@ -255,6 +268,11 @@ int migc_directives_parse(migc_directives *out, const char *file,
 	out->lock_timeout_ms = -1;
 	out->statement_timeout_ms = -1;
 	out->lint_allow = 0;
+	/* every directive, and every misplaced one, has "migc:": without one
+	 * there is nothing to read or refuse (most files; a start reads
+	 * every migration's header) */
+	if (!has_marker(sql, len))
+		return 0;
 	while (off < len) {
 		const char *nl = memchr(sql + off, '\n', len - off);
 		size_t end = nl ? (size_t)(nl - sql) : len;

@@ -66,6 +66,7 @@ struct migc_set {
 	struct set_parts parts; /* another tool's files, until finish */
 	char *sql_block; /* deferred SQL is assembled here (set_sql_reserve) */
 	size_t sql_size, sql_used;
+	char id[MIGC_CHECKSUM_HEX_LEN + 1]; /* the bundle id, once finished */
 };
 
 int migc_set_new(migc_set **out, migc_error *err)
@@ -428,7 +429,18 @@ int migc_set_finish(migc_set *set, migc_error *err)
 		return rc;
 	set->nversioned = versioned_prefix(set);
 	set->finished = 1;
+	/* nothing it covers changes after finish: computed once (a start
+	 * needs it twice, to check the bundle and to stamp history rows) */
+	set_bundle_id_compute(set, set->id);
 	return 0;
+}
+
+void migc_set_bundle_id(const migc_set *set, char out[MIGC_CHECKSUM_HEX_LEN + 1])
+{
+	if (set->finished)
+		memcpy(out, set->id, sizeof(set->id));
+	else
+		set_bundle_id_compute(set, out);
 }
 
 int migc_set_set_provenance(migc_set *set, size_t index, const char *commit,

@@ -110,6 +110,11 @@ int set_add_prepared(migc_set *set, struct set_prepared *p, migc_error *err);
 /* Free a prepared file that is not added; accepts one already added. */
 void set_prepared_free(struct set_prepared *p);
 
+/* migc_set_bundle_id() computed from the migrations (bundle_id.c); the
+ * set keeps it from migc_set_finish() on. */
+void set_bundle_id_compute(const migc_set *set,
+			   char out[MIGC_CHECKSUM_HEX_LEN + 1]);
+
 /*
  * What the build's lexer pass saw of the migration at `index` (sqllex.h),
  * or NULL when it is not known (not a native file, a no-transaction file,

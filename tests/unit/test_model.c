@@ -5,6 +5,7 @@
  * These rules are a format users keep for years: a change here that makes a
  * test fail would make every existing database look drifted.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -262,6 +263,33 @@ static void directives_in_leading_comments(void)
 	CHECK_INT(rc, 0);
 }
 
+/* The parser skips text without "migc:" unread: the marker is found
+ * wherever it starts, after decoy colons, at the very start or end. */
+static void directives_found_after_any_prefix(void)
+{
+	static const char *const decoys[] = {"", ":", "::", "mig:", "migc ", "migc-:",
+					     " a::b migd: mi:gc:", "x:y:z:"};
+	char sql[128];
+	size_t i, pad;
+	migc_error err;
+	int rc;
+
+	for (i = 0; i < sizeof(decoys) / sizeof(decoys[0]); i++) {
+		for (pad = 0; pad < 6; pad++) {
+			snprintf(sql, sizeof(sql), "--%s%.*s\n--%*smigc:phase post\n",
+				 decoys[i], (int)pad, "::::::", (int)pad, "");
+			if (flags_of(sql, &err, &rc) != MIGC_FLAG_PHASE_POST)
+				unit_fail(__FILE__, __LINE__, "%s: %s", sql, err.message);
+			CHECK_INT(rc, 0);
+		}
+	}
+	/* refused, not skipped, when the marker ends the text */
+	flags_of("SELECT 1;\n--migc:", &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_INT(flags_of("-- mig c: migc no-transaction\nSELECT 1;\n", &err, &rc), 0);
+	CHECK_INT(rc, 0);
+}
+
 static void directives_refused_with_line(void)
 {
 	migc_error err;
@@ -495,6 +523,60 @@ static void bundle_id_golden(void)
 	migc_set_free(s);
 }
 
+/* The id's bytes spelled out with snprintf, one hash update per part. */
+static void bundle_id_reference(const migc_set *s, char out[33])
+{
+	migc_hash *h = migc_hash_new();
+	char kf[32];
+	size_t i;
+
+	for (i = 0; h && i < migc_set_count(s); i++) {
+		const migc_migration *m = migc_set_get(s, i);
+
+		snprintf(kf, sizeof(kf), "%d:%u", (int)m->kind, m->flags);
+		migc_hash_update(h, kf, strlen(kf) + 1);
+		migc_hash_update(h, m->version, strlen(m->version) + 1);
+		migc_hash_update(h, m->name, strlen(m->name) + 1);
+		migc_hash_update(h, m->checksum, 32);
+		if (m->down_checksum) {
+			migc_hash_update(h, "down:", 5);
+			migc_hash_update(h, m->down_checksum, 32);
+		}
+		migc_hash_update(h, "\n", 1);
+	}
+	if (h)
+		migc_hash_final(h, out);
+}
+
+/* Records are gathered in a buffer and hashed together: a set whose
+ * records fill it several times over (names up to 200 bytes) has the id
+ * of the bytes spelled out one by one, before and after it is kept. */
+static void bundle_id_of_many_migrations(void)
+{
+	char name[300], want[33], got[33];
+	migc_error err;
+	migc_set *s = NULL;
+	int i;
+
+	CHECK_INT(migc_set_new(&s, &err), 0);
+	for (i = 1; s && i <= 700; i++) {
+		snprintf(name, sizeof(name), "%05d_%.*s.sql", i, 1 + (i * 37) % 200,
+			 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+			 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+			 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz"
+			 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz");
+		if (migc_set_add(s, name, NULL, "SELECT 1;\n", 10, &err))
+			unit_fail(__FILE__, __LINE__, "%s: %s", name, err.message);
+	}
+	bundle_id_reference(s, want);
+	migc_set_bundle_id(s, got); /* not finished: computed */
+	CHECK_STR(got, want);
+	CHECK_INT(migc_set_finish(s, &err), 0);
+	migc_set_bundle_id(s, got); /* finished: kept */
+	CHECK_STR(got, want);
+	migc_set_free(s);
+}
+
 /* migc_set_finish skips its sorts when the input is in order already:
  * in-order sets, sets in version order but not in file-name order, and
  * clashes inside an in-order set still come out as the sorts said. */
@@ -567,6 +649,7 @@ int main(void)
 	RUN(content_refusals_carry_the_line);
 	RUN(transactional_file_may_not_commit);
 	RUN(directives_in_leading_comments);
+	RUN(directives_found_after_any_prefix);
 	RUN(directives_refused_with_line);
 	RUN(directives_timeouts);
 	RUN(duration_forms);
@@ -574,6 +657,7 @@ int main(void)
 	RUN(set_refuses_duplicates_and_case_clashes);
 	RUN(bundle_id_depends_on_content_and_order);
 	RUN(bundle_id_golden);
+	RUN(bundle_id_of_many_migrations);
 	RUN(content_check_finds_a_bad_byte_anywhere);
 	RUN(set_add_owned_takes_the_bytes);
 	RUN(set_finish_in_order_input);
