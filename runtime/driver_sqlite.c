@@ -139,7 +139,12 @@ static int parse_url(const char **path, char **owned, int *uri,
 static int open_db(sqlite3 **db, const char *path, int uri, int busy_ms,
 		   migc_error *err)
 {
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	/* NOMUTEX: a connection is used by one thread (migc.h: objects are
+	 * not shared between threads; sqlite3_interrupt takes no mutex in
+	 * either mode). SQLite's default serialized mode locks a mutex in
+	 * every call: reading 10,000 history rows of 12 columns made that
+	 * 13 % of a no-op up's instructions. */
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	int rc;
 
 	if (uri)
