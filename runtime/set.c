@@ -381,6 +381,39 @@ static int check_case_clash(migc_set *set, migc_error *err)
 	return rc;
 }
 
+/*
+ * One pass over the entries, each pair compared once: whether they are
+ * strictly in entry_order; *dup is the first i whose entry has the version
+ * (or the repeatable name) of entry i - 1, or 0 when none has. Sorted, two
+ * such entries are neighbours.
+ */
+static int in_order(const migc_set *set, size_t *dup)
+{
+	size_t i;
+	int sorted = 1;
+
+	*dup = 0;
+	for (i = 1; i < set->count && (sorted || !*dup); i++) {
+		const struct entry *a = set->items[i - 1], *b = set->items[i];
+		int c;
+
+		if (a->m.kind != b->m.kind) {
+			sorted &= a->m.kind == MIGC_KIND_VERSIONED;
+			continue;
+		}
+		c = a->m.kind == MIGC_KIND_VERSIONED
+		    ? migc_version_compare(a->m.version, b->m.version)
+		    : strcmp(a->m.name, b->m.name);
+		if (!c) {
+			if (!*dup)
+				*dup = i;
+			c = strcmp(a->m.filename, b->m.filename);
+		}
+		sorted &= c < 0;
+	}
+	return sorted;
+}
+
 /* How many entries from the first are versioned (all of them, once the
  * set is finished and sorted: versioned before repeatable). */
 static size_t versioned_prefix(const migc_set *set)
@@ -408,21 +441,18 @@ int migc_set_finish(migc_set *set, migc_error *err)
 	/* A bundle, and most directories, come in order already: sorting a
 	 * strictly increasing array changes nothing, so check first (qsort
 	 * was 13 % of a no-op up at 10,000 migrations). */
-	if (set->count && !strictly_sorted(set->items, set->count, entry_order))
+	if (!in_order(set, &i)) {
 		qsort(set->items, set->count, sizeof(*set->items), entry_order);
-	for (i = 1; i < set->count; i++) {
+		in_order(set, &i);
+	}
+	if (i) {
 		const struct entry *a = set->items[i - 1], *b = set->items[i];
 
-		if (a->m.kind != b->m.kind)
-			continue;
-		if (a->m.kind == MIGC_KIND_VERSIONED &&
-		    migc_version_compare(a->m.version, b->m.version) == 0)
+		if (a->m.kind == MIGC_KIND_VERSIONED)
 			return duplicate(err, a, b, "duplicate version",
 					 "every migration needs its own version; renumber one (migc new prints the next free one)");
-		if (a->m.kind == MIGC_KIND_REPEATABLE &&
-		    strcmp(a->m.name, b->m.name) == 0)
-			return duplicate(err, a, b, "duplicate repeatable migration name",
-					 "rename one of them");
+		return duplicate(err, a, b, "duplicate repeatable migration name",
+				 "rename one of them");
 	}
 	rc = check_case_clash(set, err);
 	if (rc)

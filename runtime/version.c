@@ -66,16 +66,17 @@ int migc_version_compare(const char *a, const char *b)
 {
 	static const char zero[] = "0";
 	size_t i;
-	int diff = 0;
 
 	/* The common case first: two runs of digits of the same length
 	 * (zero-padded numbers, timestamps) compare as text. The sort, the
 	 * report and the set compare every neighbour pair at every start. */
 	for (i = 0; a[i] >= '0' && a[i] <= '9' && b[i] >= '0' && b[i] <= '9'; i++)
-		if (!diff && a[i] != b[i])
-			diff = a[i] < b[i] ? -1 : 1;
-	if (!a[i] && !b[i])
-		return diff;
+		;
+	if (!a[i] && !b[i]) {
+		int c = memcmp(a, b, i);
+
+		return (c > 0) - (c < 0);
+	}
 	for (;;) {
 		size_t alen, blen;
 		int c;

@@ -588,6 +588,8 @@ static void set_finish_in_order_input(void)
 	const char *clash[] = {"0001_a.sql", "0002_b.sql", "R__View.sql",
 			       "R__view.sql", "R__w.sql"};
 	const char *dup[] = {"0001_a.sql", "0002_b.sql", "0002_c.sql"};
+	const char *twice[] = {"0002_b.sql", "0001_a.sql", "R__v.sql", "0001_a.sql"};
+	const char *twice_r[] = {"R__w.sql", "R__v.sql", "0001_a.sql", "R__v.sql"};
 	migc_error err;
 	size_t i;
 	int rc;
@@ -614,6 +616,16 @@ static void set_finish_in_order_input(void)
 	CHECK_CONTAINS(err.message, "duplicate version");
 	CHECK_CONTAINS(err.message, "0002_b.sql");
 	migc_set_free(s);
+	/* out of order, and the same file twice (equal under the sort's
+	 * order too), or a repeatable name twice behind an inversion */
+	for (i = 0; i < 2; i++) {
+		s = set_of(i ? twice_r : twice, 4, &err, &rc);
+		CHECK_INT(rc, MIGC_EINVALID);
+		CHECK_CONTAINS(err.message, i ? "duplicate repeatable migration name"
+					      : "duplicate version");
+		CHECK_CONTAINS(err.message, i ? "R__v.sql and R__v.sql" : "0001_a.sql and 0001_a.sql");
+		migc_set_free(s);
+	}
 }
 
 static void bundle_id_depends_on_content_and_order(void)
