@@ -16,6 +16,7 @@
  * use when the bundle is loaded deferred (bundle.h, the command line), or
  * before migc_bundle_load() returns.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,9 +106,10 @@ static const char no_rows[1][MIGC_BUNDLE_ROW];
  * one row (each row is NUL-terminated), else as rows to assemble later.
  */
 static int load_sql(const struct migc_bundle_entry *e, struct set_entry_in *in,
-		    migc_error *err)
+		    int hashed, migc_error *err)
 {
-	int rc = check_rows(e->sql, e->sql_len, e->checksum, e->filename, err);
+	int rc = hashed ? 0 : check_rows(e->sql, e->sql_len, e->checksum,
+					 e->filename, err);
 
 	if (rc)
 		return rc;
@@ -115,8 +117,8 @@ static int load_sql(const struct migc_bundle_entry *e, struct set_entry_in *in,
 		if (!is_hex32(e->down_checksum))
 			return corrupt(err, "the down SQL's checksum is malformed",
 				       e->down_filename);
-		rc = check_rows(e->down, e->down_len, e->down_checksum,
-				e->down_filename, err);
+		rc = hashed ? 0 : check_rows(e->down, e->down_len, e->down_checksum,
+					     e->down_filename, err);
 		if (rc)
 			return rc;
 		in->down_len = e->down_len;
@@ -257,10 +259,93 @@ static int check_entry(const struct migc_bundle_entry *e, size_t i,
 	return 0;
 }
 
+/*
+ * A large bundle's SQL is hashed on two threads: a helper checks the
+ * migrations from `first` on (about half the bytes) while the loader
+ * checks the ones before and then builds the set in order, taking the
+ * helper's results as it reaches them. Errors are the same, and reported
+ * for the first bad migration in bundle order. Below MIGC_HASH_SPLIT bytes
+ * of SQL (nearly every real bundle) there is no thread: starting one costs
+ * more than it saves.
+ */
+#define MIGC_HASH_SPLIT ((size_t)16 << 20)
+
+struct hash_half {
+	const struct migc_bundle *b;
+	size_t first;         /* the helper's first entry */
+	size_t failed;        /* b->count, or the first entry that failed */
+	migc_error err;       /* the helper's own, unread */
+	pthread_t thread;
+	int running;
+};
+
+/* Check the rows of entry `e` (up and down) as load_sql() would. */
+static int check_entry_rows(const struct migc_bundle_entry *e, migc_error *err)
+{
+	int rc = check_rows(e->sql, e->sql_len, e->checksum, e->filename, err);
+
+	if (!rc && e->down_filename && is_hex32(e->down_checksum))
+		rc = check_rows(e->down, e->down_len, e->down_checksum,
+				e->down_filename, err);
+	return rc;
+}
+
+static void *hash_half_run(void *arg)
+{
+	struct hash_half *h = arg;
+	size_t i;
+
+	for (i = h->first; i < h->b->count; i++) {
+		const struct migc_bundle_entry *e = &h->b->entries[i];
+
+		/* a malformed entry is the loader's to report, in order */
+		if (!e->filename || !is_hex32(e->checksum))
+			continue;
+		if (check_entry_rows(e, &h->err)) {
+			h->failed = i;
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* Start the helper when `b` holds enough SQL to be worth it. */
+static void hash_half_start(struct hash_half *h, const struct migc_bundle *b)
+{
+	size_t i, total = 0, half = 0;
+
+	memset(h, 0, sizeof(*h));
+	h->b = b;
+	h->first = h->failed = b->count;
+	for (i = 0; i < b->count; i++)
+		total += b->entries[i].sql_len +
+			 (b->entries[i].down_filename ? b->entries[i].down_len : 0);
+	if (total < MIGC_HASH_SPLIT || b->count < 2)
+		return;
+	/* the loader also builds the set: give it a little less to hash */
+	for (i = 0; i < b->count && half < total / 100 * 45; i++)
+		half += b->entries[i].sql_len +
+			(b->entries[i].down_filename ? b->entries[i].down_len : 0);
+	h->first = i;
+	h->failed = b->count;
+	h->running = pthread_create(&h->thread, NULL, hash_half_run, h) == 0;
+	if (!h->running)
+		h->first = b->count; /* no thread: the loader hashes it all */
+}
+
+/* Wait for the helper (once); nothing happens when none runs. */
+static void hash_half_join(struct hash_half *h)
+{
+	if (h->running)
+		pthread_join(h->thread, NULL);
+	h->running = 0;
+}
+
 /* Load `b` into a new set, its long SQL deferred (bundle.h). */
 static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 {
 	char id[MIGC_CHECKSUM_HEX_LEN + 1];
+	struct hash_half half;
 	migc_set *set = NULL;
 	migc_layout layout;
 	size_t i, reserve = 0;
@@ -281,8 +366,10 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 	    (b->count && !b->entries) || !migc_layout_name(layout))
 		return corrupt(err, "bundle header is malformed", NULL);
 	rc = reserve_size(&reserve, b, err);
-	if (!rc)
-		rc = migc_set_new(&set, err);
+	if (rc)
+		return rc;
+	hash_half_start(&half, b);
+	rc = migc_set_new(&set, err);
 	if (!rc)
 		rc = set_sql_reserve(set, reserve, err);
 	if (!rc)
@@ -305,7 +392,11 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 		migc_strlcpy(in.checksum, e->checksum, sizeof(in.checksum));
 		in.sql_len = e->sql_len;
 		in.sql_line = e->sql_line;
-		rc = load_sql(e, &in, err);
+		if (i == half.first)
+			hash_half_join(&half);
+		/* the helper's part up to where it failed is checked; the
+		 * loader hashes the rest, so it reports the failure itself */
+		rc = load_sql(e, &in, i >= half.first && i < half.failed, err);
 		if (!rc)
 			rc = load_directives(&in, layout, err);
 		if (!rc)
@@ -314,6 +405,7 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 			rc = migc_set_set_provenance(set, migc_set_count(set) - 1,
 						     e->added_commit, e->added_time, err);
 	}
+	hash_half_join(&half); /* when the loop stopped before its part */
 	if (!rc) {
 		rc = migc_set_finish(set, err);
 		if (rc)

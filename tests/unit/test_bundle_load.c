@@ -342,6 +342,87 @@ static void down_sql_is_copied_too(void)
 	}
 }
 
+/*
+ * A bundle of 18 MiB is hashed on two threads (bundle.c, MIGC_HASH_SPLIT):
+ * the result and the errors are the same as on one, damage in the
+ * helper's half is found, and the first bad migration in bundle order is
+ * the one reported, whichever thread hashed it.
+ */
+static void large_bundle_hashed_on_two_threads(void)
+{
+	enum { M = 6 };
+	static const size_t size = (size_t)3 << 20;
+	static const int damaged[][2] = {{-1, -1}, {5, -1}, {1, 5}, {4, 5}, {3, 4}};
+	char *sql[M], (*rows[M])[MIGC_BUNDLE_ROW], sums[M][33], names[M][16], id[33];
+	struct migc_bundle_entry e[M];
+	struct migc_bundle b;
+	migc_set *set = NULL;
+	migc_error err;
+	size_t k, i;
+	int l;
+
+	CHECK_INT(migc_set_new(&set, &err), 0);
+	for (i = 0; i < M; i++) {
+		sql[i] = filler(size, (char)('a' + i));
+		rows[i] = sql[i] ? rows_of(sql[i], size) : NULL;
+		if (!sql[i] || !rows[i]) {
+			unit_fail(__FILE__, __LINE__, "out of memory");
+			return;
+		}
+		snprintf(names[i], sizeof(names[i]), "%04zu_big.sql", i + 1);
+		if (migc_set_add(set, names[i], NULL, sql[i], size, &err))
+			unit_fail(__FILE__, __LINE__, "%s: %s", names[i], err.message);
+		memcpy(sums[i], migc_set_get(set, i)->checksum, 33);
+		e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
+			.version = migc_set_get(set, i)->version, .name = "big",
+			.filename = names[i], .checksum = sums[i], .sql_len = size,
+			.sql = (const char(*)[MIGC_BUNDLE_ROW])rows[i], .sql_line = 1};
+	}
+	CHECK_INT(migc_set_finish(set, &err), 0);
+	migc_set_bundle_id(set, id);
+	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.compiler_version = MIGC_VERSION, .bundle_id = id,
+		.source_commit = "", .source_dirty = -1, .count = M, .entries = e,
+		.layout = MIGC_LAYOUT_MIGC};
+	for (k = 0; k < sizeof(damaged) / sizeof(damaged[0]); k++) {
+		for (l = 0; l < 2; l++)
+			if (damaged[k][l] >= 0)
+				rows[damaged[k][l]][700][9] ^= 1;
+		for (l = 0; l < NLOADERS; l++) {
+			migc_set *loaded = NULL;
+			int rc = loaders[l](&loaded, &b, &err);
+
+			if (damaged[k][0] < 0) {
+				CHECK_INT(rc, 0);
+				for (i = 0; loaded && i < M; i++)
+					CHECK(memcmp(migc_set_get(loaded, i)->sql, sql[i], size) == 0);
+			} else {
+				CHECK_INT(rc, MIGC_ECORRUPT);
+				CHECK_CONTAINS(err.message, names[damaged[k][0]]);
+				CHECK(loaded == NULL);
+			}
+			migc_set_free(loaded);
+		}
+		for (l = 0; l < 2; l++)
+			if (damaged[k][l] >= 0)
+				rows[damaged[k][l]][700][9] ^= 1;
+	}
+	/* a malformed checksum in the helper's half: the loader says so */
+	e[4].checksum = "not a checksum";
+	for (l = 0; l < NLOADERS; l++) {
+		migc_set *bad = NULL;
+
+		CHECK_INT(loaders[l](&bad, &b, &err), MIGC_ECORRUPT);
+		CHECK_CONTAINS(err.message, "migration #5");
+		CHECK(bad == NULL);
+	}
+	migc_set_free(set);
+	for (i = 0; i < M; i++) {
+		free(sql[i]);
+		free(rows[i]);
+	}
+}
+
 int main(void)
 {
 	RUN(multi_row_sql_comes_out_whole);
@@ -349,5 +430,6 @@ int main(void)
 	RUN(directives_must_still_match_the_flags);
 	RUN(damage_anywhere_is_refused_without_leaks);
 	RUN(down_sql_is_copied_too);
+	RUN(large_bundle_hashed_on_two_threads);
 	return unit_done();
 }
