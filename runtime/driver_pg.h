@@ -55,11 +55,13 @@ struct migc_conn {
 	struct migc_pg_peer peers[MIGC_PG_PEERS]; /* for runner_alive() */
 	char seen_qualified[330]; /* table_seen, quoted ("" when none) */
 
-	/* Computed at connect (setup()): our backend as a "running" row
-	 * names it, "PID:MICROS" ("PID:" when the server hides the start),
-	 * and whether pg_stat_activity showed our token then. */
+	/* Our backend as a "running" row names it, "PID:MICROS" ("PID:"
+	 * when the server hides the start), and whether pg_stat_activity
+	 * showed our token: asked at the first "running" row (runner_known;
+	 * driver_pg_history.c). */
 	char runner[48];
 	int runner_token;
+	int runner_known;
 	/* PQbackendPID() is not pg_backend_pid(): a pooler (PgBouncer sends
 	 * its own number) may lend us another backend every transaction, so
 	 * nothing session-level is kept on the server (no named prepared
@@ -160,6 +162,12 @@ int migc_pg_insert_init(struct migc_conn *c, const char *table,
 /* The INSERT's answer: its id into *id (may be NULL); clears `r`. */
 int migc_pg_insert_result(struct migc_conn *c, PGresult *r, long long *id,
 			  migc_error *err);
+/* The quoted name of history table `table` ("s"."t" or "t"), and
+ * remembering that it exists (setup() asks at connect). */
+int migc_pg_history_qualified(struct migc_conn *c, const char *table,
+			      char *out, size_t size, migc_error *err);
+void migc_pg_history_seen(struct migc_conn *c, const char *table,
+			  const char *qualified);
 /* A prepared history statement found gone inside a transaction: the
  * transaction is lost, MIGC_EBUSY (the apply loop runs it again). */
 int migc_pg_lost_statement(struct migc_conn *c, PGresult *r, migc_error *err);

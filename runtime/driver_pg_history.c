@@ -56,15 +56,15 @@ static int quote(struct migc_conn *c, char *out, size_t size, const char *s,
 	return 0;
 }
 
-static int table_name(struct migc_conn *c, const char *table,
-		      struct table_name *t, migc_error *err)
+/* The quoted names of `table`, without touching the lock key. */
+static int quote_names(struct migc_conn *c, const char *table,
+		       struct table_name *t, migc_error *err)
 {
 	const char *dot = strchr(table, '.'), *bare = dot ? dot + 1 : table;
 	char index[100], schema[100] = "";
 	int rc = 0;
 
 	memset(t, 0, sizeof(*t));
-	migc_pg_set_key(c, table);
 	snprintf(index, sizeof(index), "%s_version_once", bare);
 	if (dot) {
 		snprintf(t->schema, sizeof(t->schema), "%.*s",
@@ -87,7 +87,33 @@ static int table_name(struct migc_conn *c, const char *table,
 	return rc;
 }
 
-/* Does the table exist? Remembered once seen: tables do not vanish. */
+static int table_name(struct migc_conn *c, const char *table,
+		      struct table_name *t, migc_error *err)
+{
+	migc_pg_set_key(c, table);
+	return quote_names(c, table, t, err);
+}
+
+int migc_pg_history_qualified(struct migc_conn *c, const char *table,
+			      char *out, size_t size, migc_error *err)
+{
+	struct table_name t;
+	int rc = quote_names(c, table, &t, err);
+
+	if (!rc)
+		migc_strlcpy(out, t.qualified, size);
+	return rc;
+}
+
+void migc_pg_history_seen(struct migc_conn *c, const char *table,
+			  const char *qualified)
+{
+	migc_strlcpy(c->table_seen, table, sizeof(c->table_seen));
+	migc_strlcpy(c->seen_qualified, qualified, sizeof(c->seen_qualified));
+}
+
+/* Does the table exist? Remembered once seen: tables do not vanish
+ * (connect already asked for the options' table: setup() in driver_pg.c). */
 static int table_exists(struct migc_conn *c, const char *table,
 			const struct table_name *t, int *exists,
 			migc_error *err)
@@ -105,11 +131,8 @@ static int table_exists(struct migc_conn *c, const char *table,
 				    err);
 	*exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 	PQclear(r);
-	if (*exists) {
-		migc_strlcpy(c->table_seen, table, sizeof(c->table_seen));
-		migc_strlcpy(c->seen_qualified, t->qualified,
-			     sizeof(c->seen_qualified));
-	}
+	if (*exists)
+		migc_pg_history_seen(c, table, t->qualified);
 	return 0;
 }
 
@@ -437,6 +460,45 @@ static const char insert_direct[] =
 	"strpos(current_setting('application_name'), ' ' || $13::text) > 0 "
 	"THEN $12::text || ':' || $13::text ELSE $12::text END) RETURNING id";
 
+/*
+ * Our backend as a "running" row names it (c->runner, c->runner_token),
+ * asked once per connection, at the first "running" row on a direct one:
+ * pg_stat_activity costs the server ~4 ms the first time a session reads
+ * it (the view and its catalogs), which every other run (a no-op up, a
+ * run of transactional migrations only) need not pay. The backend is the
+ * one connect() saw (a direct connection keeps it), and the token counts
+ * only when pg_stat_activity shows it in our application_name.
+ */
+static int runner_self(struct migc_conn *c, migc_error *err)
+{
+	const char *params[1] = {c->token};
+	const char *start;
+	PGresult *r;
+
+	if (c->runner_known)
+		return 0;
+	r = migc_pg_exec_params(c, "SELECT pg_backend_pid(), coalesce((SELECT "
+		"(extract(epoch FROM backend_start) * 1000000)::bigint::text "
+		"|| CASE WHEN $1::text <> '' AND strpos(application_name, "
+		"' ' || $1::text) > 0 THEN ':' ELSE '' END FROM "
+		"pg_stat_activity WHERE pid = pg_backend_pid()), '')", 1,
+		params);
+	if (!migc_pg_ok(r) || PQntuples(r) != 1 || PQnfields(r) != 2)
+		return migc_pg_fail(c, r, MIGC_EDB, "cannot read our backend "
+				    "in pg_stat_activity", err);
+	start = PQgetvalue(r, 0, 1);
+	snprintf(c->runner, sizeof(c->runner), "%s:%s", PQgetvalue(r, 0, 0),
+		 start);
+	/* "PID:MICROS:" when the token showed: keep "PID:MICROS" */
+	if (start[0] && c->runner[strlen(c->runner) - 1] == ':') {
+		c->runner[strlen(c->runner) - 1] = '\0';
+		c->runner_token = 1;
+	}
+	PQclear(r);
+	c->runner_known = 1;
+	return 0;
+}
+
 int migc_pg_insert_init(struct migc_conn *c, const char *table,
 			const struct migc_history_row *row,
 			struct migc_pg_insert *s, migc_error *err)
@@ -446,6 +508,8 @@ int migc_pg_insert_init(struct migc_conn *c, const char *table,
 
 	memset(s, 0, sizeof(*s));
 	rc = table_name(c, table, &t, err);
+	if (!rc && running && !c->pooled)
+		rc = runner_self(c, err);
 	if (rc)
 		return rc;
 	snprintf(s->duration, sizeof(s->duration), "%lld", row->duration_ms);
