@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "driver_pg.h"
+#include "pg_binary.h"
 #include "util.h"
 
 /* A history table's names, quoted. */
@@ -254,13 +255,30 @@ static int parse_ll(const char *s, long long *out)
 	return errno || end == s || *end ? -1 : 0;
 }
 
-/* Row `i` of the SELECT below into `row` (strings borrowed from `r`). */
+/*
+ * The history, read in binary (pg_binary.h): the server sends the int8
+ * and timestamptz columns as they are stored instead of formatting each
+ * row's, and the casts make sure that is what comes, whatever types an
+ * older or hand-made table has (a cast to the column's own type costs
+ * nothing). Text columns are the same bytes in either format.
+ */
+static const char history_select[] =
+	"SELECT id::bigint, version::text, name::text, kind::text, "
+	"checksum::text, state::text, applied_at::timestamptz, "
+	"duration_ms::bigint, bundle_id::text, source_commit::text, "
+	"applied_by::text, note::text, runner::text FROM %s ORDER BY id";
+
+/* Row `i` of history_select into `row` (strings borrowed from `r`, the
+ * time written to `at`). */
 static int read_row(struct migc_conn *c, const char *table, PGresult *r,
-		    int i, struct migc_history_row *row, migc_error *err)
+		    int i, struct migc_history_row *row, char *at,
+		    migc_error *err)
 {
 	memset(row, 0, sizeof(*row));
-	if (parse_ll(PQgetvalue(r, i, 0), &row->id) ||
-	    parse_ll(PQgetvalue(r, i, 7), &row->duration_ms))
+	if (migc_pg_bin_int8(PQgetvalue(r, i, 0), PQgetlength(r, i, 0),
+			     &row->id) ||
+	    migc_pg_bin_int8(PQgetvalue(r, i, 7), PQgetlength(r, i, 7),
+			     &row->duration_ms))
 		return migc_err(err, MIGC_EDB, "%s: history table %s: a row "
 				"with a bad id or duration", c->label, table);
 	row->version = PQgetvalue(r, i, 1);
@@ -274,7 +292,11 @@ static int read_row(struct migc_conn *c, const char *table, PGresult *r,
 		return migc_err(err, MIGC_EDB, "%s: history table %s, row %lld: "
 				"unknown state \"%.40s\"", c->label, table,
 				row->id, PQgetvalue(r, i, 5));
-	row->applied_at = PQgetvalue(r, i, 6);
+	if (migc_pg_bin_utc(at, MIGC_PG_UTC_MAX, PQgetvalue(r, i, 6),
+			    PQgetisnull(r, i, 6) ? -1 : PQgetlength(r, i, 6)))
+		return migc_err(err, MIGC_EDB, "%s: history table %s, row %lld: "
+				"a bad applied_at", c->label, table, row->id);
+	row->applied_at = at;
 	row->bundle_id = PQgetvalue(r, i, 8);
 	row->source_commit = PQgetvalue(r, i, 9);
 	row->applied_by = PQgetvalue(r, i, 10);
@@ -289,28 +311,28 @@ int migc_pg_history_read(struct migc_conn *c, const char *table,
 	struct table_name t;
 	migc_buf sql = MIGC_BUF_INIT;
 	PGresult *r;
-	int exists = 0, rc, i;
+	int exists = 0, rc, i, n;
 
 	rc = table_name(c, table, &t, err);
 	if (!rc)
 		rc = table_exists(c, table, &t, &exists, err);
 	if (rc || !exists)
 		return rc;
-	if (migc_buf_printf(&sql, "SELECT id, version, name, kind, checksum, "
-			    "state, to_char(applied_at AT TIME ZONE 'UTC', "
-			    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), duration_ms, "
-			    "bundle_id, source_commit, applied_by, note, runner "
-			    "FROM %s ORDER BY id", t.qualified))
+	if (migc_buf_printf(&sql, history_select, t.qualified))
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	r = PQexec(c->pg, sql.data);
+	r = PQexecParams(c->pg, sql.data, 0, NULL, NULL, NULL, NULL, 1);
 	migc_buf_free(&sql);
 	if (!migc_pg_ok(r) || PQnfields(r) != 13)
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the history "
 				    "table", err);
-	for (i = 0; !rc && i < PQntuples(r); i++) {
+	n = PQntuples(r);
+	if (migc_history_reserve(out, out->count + (size_t)n))
+		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+	for (i = 0; !rc && i < n; i++) {
 		struct migc_history_row row;
+		char at[MIGC_PG_UTC_MAX];
 
-		rc = read_row(c, table, r, i, &row, err);
+		rc = read_row(c, table, r, i, &row, at, err);
 		if (!rc && migc_history_push(out, &row))
 			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
 	}
