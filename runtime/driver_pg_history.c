@@ -269,7 +269,7 @@ static const char history_select[] =
 	"applied_by::text, note::text, runner::text FROM %s ORDER BY id";
 
 /* Row `i` of history_select into `row` (strings borrowed from `r`, the
- * time written to `at`). */
+ * time written to `at`, MIGC_PG_UTC_MAX bytes). */
 static int read_row(struct migc_conn *c, const char *table, PGresult *r,
 		    int i, struct migc_history_row *row, char *at,
 		    migc_error *err)
@@ -305,12 +305,23 @@ static int read_row(struct migc_conn *c, const char *table, PGresult *r,
 	return 0;
 }
 
+static void result_free(void *r)
+{
+	PQclear(r);
+}
+
+/*
+ * The rows borrow their strings from the result, which `out` keeps until
+ * it is cleared (history.h): nothing is copied but the times, which are
+ * packed one after the other in one buffer.
+ */
 int migc_pg_history_read(struct migc_conn *c, const char *table,
 			 struct migc_history *out, migc_error *err)
 {
 	struct table_name t;
 	migc_buf sql = MIGC_BUF_INIT;
 	PGresult *r;
+	char *at = NULL;
 	int exists = 0, rc, i, n;
 
 	rc = table_name(c, table, &t, err);
@@ -326,17 +337,19 @@ int migc_pg_history_read(struct migc_conn *c, const char *table,
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the history "
 				    "table", err);
 	n = PQntuples(r);
-	if (migc_history_reserve(out, out->count + (size_t)n))
+	if (migc_history_keep(out, r, result_free) ||
+	    migc_history_reserve_rows(out, out->count + (size_t)n) ||
+	    !(at = migc_history_text(out, ((size_t)n + 1) * MIGC_PG_UTC_MAX)))
 		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
 	for (i = 0; !rc && i < n; i++) {
 		struct migc_history_row row;
-		char at[MIGC_PG_UTC_MAX];
 
 		rc = read_row(c, table, r, i, &row, at, err);
-		if (!rc && migc_history_push(out, &row))
+		if (!rc && migc_history_push_borrowed(out, &row))
 			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+		if (!rc)
+			at += strlen(at) + 1;
 	}
-	PQclear(r);
 	if (rc)
 		migc_history_clear(out);
 	return rc;
