@@ -2,7 +2,8 @@
  * driver_pg.h - internals shared by the PostgreSQL driver's files:
  * driver_pg.c (connecting, the per-transaction migration lock, the vtable),
  * driver_pg_exec.c (running a migration's SQL), driver_pg_history.c (the
- * history table), driver_pg_pipeline.c (a migration's history row and
+ * history table), driver_pg_runner.c (who runs a "running" row),
+ * driver_pg_pipeline.c (a migration's history row and
  * COMMIT in one round trip) and driver_pg_progress.c (index build
  * progress, from another thread). Not installed; nothing outside these files uses it.
  */
@@ -185,6 +186,12 @@ int migc_pg_history_update(struct migc_conn *c, const char *table,
 			   migc_error *err);
 int migc_pg_history_stamp(struct migc_conn *c, const char *table,
 			  long long *max_id, migc_error *err);
+/* A decimal integer, all of `s`: 0, or -1. */
+int migc_pg_parse_ll(const char *s, long long *out);
+
+/* driver_pg_runner.c: our backend as a "running" row names it (once per
+ * connection, c->runner), and the driver's runner_alive(). */
+int migc_pg_runner_self(struct migc_conn *c, migc_error *err);
 int migc_pg_runner_alive(struct migc_conn *c,
 			 const struct migc_history_row *row, migc_error *err);
 

@@ -13,14 +13,17 @@
 
 int migc_pg_bin_int8(const char *p, int len, long long *out)
 {
-	unsigned long long v = 0;
-	int i;
+	const unsigned char *u = (const unsigned char *)p;
+	unsigned long long v;
 
 	*out = 0;
 	if (len != 8)
 		return -1;
-	for (i = 0; i < 8; i++)
-		v = v << 8 | (unsigned char)p[i];
+	/* one load and a byte swap, for compilers that see the pattern */
+	v = (unsigned long long)u[0] << 56 | (unsigned long long)u[1] << 48 |
+	    (unsigned long long)u[2] << 40 | (unsigned long long)u[3] << 32 |
+	    (unsigned long long)u[4] << 24 | (unsigned long long)u[5] << 16 |
+	    (unsigned long long)u[6] << 8 | u[7];
 	/* two's complement, without relying on the conversion's
 	 * implementation-defined result */
 	*out = v > 0x7fffffffffffffffull
