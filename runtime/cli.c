@@ -570,7 +570,10 @@ int migc_cli_main(int argc, char **argv, const struct migc_bundle *bundle)
 		return rc;
 	cli_signals_install();
 	migc_error_clear(&err);
-	if (migc_bundle_load(&c.set, bundle, &err)) {
+	cli_preload_start(&c);
+	rc = migc_bundle_load(&c.set, bundle, &err);
+	cli_preload_wait(&c);
+	if (rc) {
 		if (!err.hint[0])
 			migc_err_hint(&err, "rebuild the binary with `migc build "
 					   "--binary`: it does not match its own "

@@ -674,6 +674,11 @@ static int pg_query(struct migc_conn *c, const char *sql,
 	return stop;
 }
 
+static int pg_preload(void)
+{
+	return migc_pq_load(NULL);
+}
+
 static const char *pg_label(const struct migc_conn *c)
 {
 	return c->label;
@@ -702,4 +707,5 @@ const struct migc_driver migc_driver_pg = {
 	.label = pg_label,
 	.progress = migc_pg_progress,
 	.history_insert_commit = migc_pg_history_insert_commit,
+	.preload = pg_preload,
 };
