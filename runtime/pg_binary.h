@@ -7,8 +7,8 @@
  *
  * Why binary: the history read is the one statement of a no-op `up` that
  * grows with the table, and text output made the server format every
- * row's numbers and its timestamp (a to_char per row was ~40 % of the
- * statement's server time at 10,000 rows).
+ * row's numbers and its timestamp (a to_char per row was ~60 % of the
+ * statement's execution at 10,000 rows: EXPLAIN ANALYZE 14.8 -> 6.0 ms).
  */
 #ifndef MIGC_PG_BINARY_H
 #define MIGC_PG_BINARY_H
