@@ -571,7 +571,10 @@ int migc_cli_main(int argc, char **argv, const struct migc_bundle *bundle)
 		return rc;
 	cli_signals_install();
 	migc_error_clear(&err);
-	if (bundle_load_deferred(&c.set, bundle, &err)) {
+	cli_preload_start(&c);
+	rc = bundle_load_deferred(&c.set, bundle, &err);
+	cli_preload_wait(&c);
+	if (rc) {
 		if (!err.hint[0])
 			migc_err_hint(&err, "rebuild the binary with `migc build "
 					   "--binary`: it does not match its own "

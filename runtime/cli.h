@@ -8,6 +8,7 @@
 #ifndef MIGC_CLI_H
 #define MIGC_CLI_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -55,6 +56,12 @@ struct cli {
 	const char *found_table;
 	int label_width;            /* of "0001 create_users" labels */
 	char table_buf[160];        /* "schema.table" from --schema */
+
+	/* the driver's client library loading on a thread of its own
+	 * while the bundle is checked (cli_preload_start) */
+	pthread_t preload;
+	int (*preload_fn)(void);
+	int preloading;
 
 	/* gathered from events for the JSON output */
 	struct cli_applied *applied;
@@ -120,6 +127,17 @@ int cli_json_end(struct cli *c, struct migc_json *j, const migc_error *err,
 /* A command that failed: its JSON (with --format json) and the error on
  * stderr; returns the exit code. */
 int cli_fail(struct cli *c, const char *command, const migc_error *err, int rc);
+
+/*
+ * Start-up overlap: when the command connects to a database whose driver
+ * has a client library to load (PostgreSQL's libpq: ~4 ms of dlopen),
+ * cli_preload_start loads it on another thread while the caller checks
+ * the bundle (11 ms at 10,000 migrations); cli_preload_wait joins it.
+ * Nothing touches the database before the bundle is checked, and a
+ * failure to load is reported by the connect, as before.
+ */
+void cli_preload_start(struct cli *c);
+void cli_preload_wait(struct cli *c);
 
 /* cli_open(), calling cli_fail() when it fails: 0 or the exit code. */
 int cli_open_or_fail(struct cli *c, migc_db **db, migc_error *err);

@@ -13,6 +13,7 @@
 
 #include "bundle.h"
 #include "cli.h"
+#include "engine.h"
 #include "util.h"
 
 int cli_error(const migc_error *err)
@@ -160,17 +161,56 @@ void cli_on_event(const migc_event *ev, void *ctx)
 /* Shared by the commands                                              */
 /* ------------------------------------------------------------------ */
 
-int cli_open(struct cli *c, migc_db **db, migc_error *err)
+/* The database URL of the command line or the environment; NULL: none. */
+static const char *cli_url(const struct cli *c)
 {
 	const char *url = c->url ? c->url : getenv("DATABASE_URL");
-	int rc;
 
-	*db = NULL;
 	/* libpq's PG* variables alone are a PostgreSQL connection ("") */
 	if ((!url || !*url) && (getenv("PGHOST") || getenv("PGDATABASE") ||
 				getenv("PGSERVICE")))
-		url = "";
-	else if (!url || !*url) {
+		return "";
+	return url && *url ? url : NULL;
+}
+
+static void *preload_run(void *arg)
+{
+	const struct cli *c = arg;
+
+	c->preload_fn();
+	return NULL;
+}
+
+void cli_preload_start(struct cli *c)
+{
+	sigset_t all, old;
+
+	if (c->preloading || !c->cmd || !c->cmd->needs_db)
+		return;
+	c->preload_fn = migc_db_preloader(cli_url(c));
+	if (!c->preload_fn)
+		return;
+	/* signals stay with the main thread (on_signal) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	c->preloading = pthread_create(&c->preload, NULL, preload_run, c) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+void cli_preload_wait(struct cli *c)
+{
+	if (c->preloading)
+		pthread_join(c->preload, NULL);
+	c->preloading = 0;
+}
+
+int cli_open(struct cli *c, migc_db **db, migc_error *err)
+{
+	const char *url = cli_url(c);
+	int rc;
+
+	*db = NULL;
+	if (!url) {
 		migc_err(err, MIGC_EUSAGE, "no database URL: pass --url or set "
 			 "DATABASE_URL");
 		migc_err_hint(err, "e.g. DATABASE_URL=sqlite:app.db migrate %s; "

@@ -221,6 +221,13 @@ static int connect_retry(struct migc_conn **conn, const struct migc_driver *drv,
 	return MIGC_ECONNECT;
 }
 
+migc_preload_fn migc_db_preloader(const char *url)
+{
+	const struct migc_driver *drv = url ? driver_for(url) : NULL;
+
+	return drv && drv->version >= 5 ? drv->preload : NULL;
+}
+
 int migc_db_open(migc_db **out, const char *url, const migc_options *opts_in,
 		 migc_error *err)
 {

@@ -20,7 +20,7 @@
 #include "migc.h"
 #include "history.h"
 
-#define MIGC_DRIVER_VERSION 4
+#define MIGC_DRIVER_VERSION 5
 
 /* A row of a query's result: `values[i]` is column i as text (NULL for SQL
  * NULL). A non-zero return stops the query and is returned by it. */
@@ -164,6 +164,15 @@ struct migc_driver {
 				     const struct migc_history_row *row,
 				     long long *id, int *at_commit,
 				     migc_error *err);
+
+	/* ---- version 5 ---- */
+
+	/* Load what connect() will need (PostgreSQL: libpq, ~4 ms of
+	 * dlopen), so that a caller can do it on another thread while it
+	 * does other start-up work. Touches no database; safe from any
+	 * thread and more than once; connect() reports any failure itself,
+	 * so the result is a hint only. May be NULL. */
+	int (*preload)(void);
 };
 
 /* The built-in drivers. */

@@ -278,11 +278,15 @@ static void remember_server(struct migc_conn *c)
 	c->server_version = PQserverVersion(c->pg);
 }
 
-/* After connecting: the server version, notices, role, schema, key and
- * the cancel handle. */
+/* After connecting: the server version, notices, role, schema, key, the
+ * history table's existence and the cancel handle. */
 static int setup(struct migc_conn *c, const migc_options *opts,
 		 migc_error *err)
 {
+	const char *table = opts->history_table ? opts->history_table
+			    : "migc_history";
+	const char *params[1];
+	char qualified[sizeof(c->seen_qualified)];
 	PGresult *r;
 	int rc;
 
@@ -297,31 +301,27 @@ static int setup(struct migc_conn *c, const migc_options *opts,
 			return rc;
 	}
 	/* the application name as the server has it (a service file or a
-	 * pooler may have its say): progress() finds our backend by it; and
-	 * our backend, for "running" rows (driver_pg_history.c) */
+	 * pooler may have its say): progress() finds our backend by it; our
+	 * backend (pooled); and whether the history table is there, which
+	 * every command asks next (one round trip fewer). A name that cannot
+	 * be quoted is left for history_ensure/read to refuse. */
+	if (migc_pg_history_qualified(c, table, qualified, sizeof(qualified),
+				      NULL))
+		qualified[0] = '\0';
+	params[0] = qualified[0] ? qualified : NULL;
 	r = migc_pg_exec_params(c, "SELECT coalesce(current_schema(), ''), "
 		"coalesce(current_setting('application_name', true), ''), "
-		"pg_backend_pid(), coalesce((SELECT (extract(epoch FROM "
-		"backend_start) * 1000000)::bigint::text || CASE WHEN "
-		"$1::text <> '' AND strpos(application_name, ' ' || $1::text) "
-		"> 0 THEN ':' ELSE '' END FROM pg_stat_activity WHERE pid = "
-		"pg_backend_pid()), '')", 1, (const char *const[]){c->token});
+		"pg_backend_pid(), to_regclass($1) IS NOT NULL", 1, params);
 	if (!migc_pg_ok(r) || PQntuples(r) != 1 || PQnfields(r) != 4)
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the current "
 				    "schema", err);
 	migc_strlcpy(c->schema, PQgetvalue(r, 0, 0), sizeof(c->schema));
 	migc_strlcpy(c->app_name, PQgetvalue(r, 0, 1), sizeof(c->app_name));
 	c->pooled = strtol(PQgetvalue(r, 0, 2), NULL, 10) != PQbackendPID(c->pg);
-	snprintf(c->runner, sizeof(c->runner), "%s:%s", PQgetvalue(r, 0, 2),
-		 PQgetvalue(r, 0, 3));
-	/* "PID:MICROS:" when the token showed: keep "PID:MICROS" */
-	if (c->runner[strlen(c->runner) - 1] == ':' && PQgetvalue(r, 0, 3)[0]) {
-		c->runner[strlen(c->runner) - 1] = '\0';
-		c->runner_token = 1;
-	}
+	if (strcmp(PQgetvalue(r, 0, 3), "t") == 0)
+		migc_pg_history_seen(c, table, qualified);
 	PQclear(r);
-	migc_pg_set_key(c, opts->history_table ? opts->history_table
-			: "migc_history");
+	migc_pg_set_key(c, table);
 	c->cancel = PQgetCancel(c->pg);
 	if (!c->cancel)
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
@@ -674,6 +674,11 @@ static int pg_query(struct migc_conn *c, const char *sql,
 	return stop;
 }
 
+static int pg_preload(void)
+{
+	return migc_pq_load(NULL);
+}
+
 static const char *pg_label(const struct migc_conn *c)
 {
 	return c->label;
@@ -702,4 +707,5 @@ const struct migc_driver migc_driver_pg = {
 	.label = pg_label,
 	.progress = migc_pg_progress,
 	.history_insert_commit = migc_pg_history_insert_commit,
+	.preload = pg_preload,
 };

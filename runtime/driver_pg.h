@@ -2,7 +2,8 @@
  * driver_pg.h - internals shared by the PostgreSQL driver's files:
  * driver_pg.c (connecting, the per-transaction migration lock, the vtable),
  * driver_pg_exec.c (running a migration's SQL), driver_pg_history.c (the
- * history table), driver_pg_pipeline.c (a migration's history row and
+ * history table), driver_pg_runner.c (who runs a "running" row),
+ * driver_pg_pipeline.c (a migration's history row and
  * COMMIT in one round trip) and driver_pg_progress.c (index build
  * progress, from another thread). Not installed; nothing outside these files uses it.
  */
@@ -55,11 +56,13 @@ struct migc_conn {
 	struct migc_pg_peer peers[MIGC_PG_PEERS]; /* for runner_alive() */
 	char seen_qualified[330]; /* table_seen, quoted ("" when none) */
 
-	/* Computed at connect (setup()): our backend as a "running" row
-	 * names it, "PID:MICROS" ("PID:" when the server hides the start),
-	 * and whether pg_stat_activity showed our token then. */
+	/* Our backend as a "running" row names it, "PID:MICROS" ("PID:"
+	 * when the server hides the start), and whether pg_stat_activity
+	 * showed our token: asked at the first "running" row (runner_known;
+	 * driver_pg_history.c). */
 	char runner[48];
 	int runner_token;
+	int runner_known;
 	/* PQbackendPID() is not pg_backend_pid(): a pooler (PgBouncer sends
 	 * its own number) may lend us another backend every transaction, so
 	 * nothing session-level is kept on the server (no named prepared
@@ -160,6 +163,12 @@ int migc_pg_insert_init(struct migc_conn *c, const char *table,
 /* The INSERT's answer: its id into *id (may be NULL); clears `r`. */
 int migc_pg_insert_result(struct migc_conn *c, PGresult *r, long long *id,
 			  migc_error *err);
+/* The quoted name of history table `table` ("s"."t" or "t"), and
+ * remembering that it exists (setup() asks at connect). */
+int migc_pg_history_qualified(struct migc_conn *c, const char *table,
+			      char *out, size_t size, migc_error *err);
+void migc_pg_history_seen(struct migc_conn *c, const char *table,
+			  const char *qualified);
 /* A prepared history statement found gone inside a transaction: the
  * transaction is lost, MIGC_EBUSY (the apply loop runs it again). */
 int migc_pg_lost_statement(struct migc_conn *c, PGresult *r, migc_error *err);
@@ -177,6 +186,12 @@ int migc_pg_history_update(struct migc_conn *c, const char *table,
 			   migc_error *err);
 int migc_pg_history_stamp(struct migc_conn *c, const char *table,
 			  long long *max_id, migc_error *err);
+/* A decimal integer, all of `s`: 0, or -1. */
+int migc_pg_parse_ll(const char *s, long long *out);
+
+/* driver_pg_runner.c: our backend as a "running" row names it (once per
+ * connection, c->runner), and the driver's runner_alive(). */
+int migc_pg_runner_self(struct migc_conn *c, migc_error *err);
 int migc_pg_runner_alive(struct migc_conn *c,
 			 const struct migc_history_row *row, migc_error *err);
 

@@ -16,15 +16,7 @@
  * (migc_pg_history_insert_commit()): a transactional migration costs three
  * round trips (begin(), its SQL, INSERT + COMMIT; driver_pg_pipeline.c).
  *
- * `runner` of a "running" row is "PID:MICROS:TOKEN": the backend pid and
- * its backend_start in microseconds since the epoch, computed by the
- * server (at connect, or at the insert behind a pooler), and the random
- * token of the runner's application_name
- * ("migc 3fa2c1d0", pg_url.h). The token is written only when the server
- * shows it in the backend's application_name (not when the user named the
- * application, nor behind a pooler that does not pass the name on); rows
- * without one ("PID:MICROS", also every row of older versions) are judged
- * by the backend alone, as before. See runner_alive() at the end.
+ * `runner` of a "running" row: see driver_pg_runner.c.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -34,6 +26,7 @@
 #include <string.h>
 
 #include "driver_pg.h"
+#include "pg_binary.h"
 #include "util.h"
 
 /* A history table's names, quoted. */
@@ -56,15 +49,15 @@ static int quote(struct migc_conn *c, char *out, size_t size, const char *s,
 	return 0;
 }
 
-static int table_name(struct migc_conn *c, const char *table,
-		      struct table_name *t, migc_error *err)
+/* The quoted names of `table`, without touching the lock key. */
+static int quote_names(struct migc_conn *c, const char *table,
+		       struct table_name *t, migc_error *err)
 {
 	const char *dot = strchr(table, '.'), *bare = dot ? dot + 1 : table;
 	char index[100], schema[100] = "";
 	int rc = 0;
 
 	memset(t, 0, sizeof(*t));
-	migc_pg_set_key(c, table);
 	snprintf(index, sizeof(index), "%s_version_once", bare);
 	if (dot) {
 		snprintf(t->schema, sizeof(t->schema), "%.*s",
@@ -87,7 +80,33 @@ static int table_name(struct migc_conn *c, const char *table,
 	return rc;
 }
 
-/* Does the table exist? Remembered once seen: tables do not vanish. */
+static int table_name(struct migc_conn *c, const char *table,
+		      struct table_name *t, migc_error *err)
+{
+	migc_pg_set_key(c, table);
+	return quote_names(c, table, t, err);
+}
+
+int migc_pg_history_qualified(struct migc_conn *c, const char *table,
+			      char *out, size_t size, migc_error *err)
+{
+	struct table_name t;
+	int rc = quote_names(c, table, &t, err);
+
+	if (!rc)
+		migc_strlcpy(out, t.qualified, size);
+	return rc;
+}
+
+void migc_pg_history_seen(struct migc_conn *c, const char *table,
+			  const char *qualified)
+{
+	migc_strlcpy(c->table_seen, table, sizeof(c->table_seen));
+	migc_strlcpy(c->seen_qualified, qualified, sizeof(c->seen_qualified));
+}
+
+/* Does the table exist? Remembered once seen: tables do not vanish
+ * (connect already asked for the options' table: setup() in driver_pg.c). */
 static int table_exists(struct migc_conn *c, const char *table,
 			const struct table_name *t, int *exists,
 			migc_error *err)
@@ -105,11 +124,8 @@ static int table_exists(struct migc_conn *c, const char *table,
 				    err);
 	*exists = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 	PQclear(r);
-	if (*exists) {
-		migc_strlcpy(c->table_seen, table, sizeof(c->table_seen));
-		migc_strlcpy(c->seen_qualified, t->qualified,
-			     sizeof(c->seen_qualified));
-	}
+	if (*exists)
+		migc_pg_history_seen(c, table, t->qualified);
 	return 0;
 }
 
@@ -222,7 +238,7 @@ int migc_pg_history_ensure(struct migc_conn *c, const char *table,
 /* Reading                                                             */
 /* ------------------------------------------------------------------ */
 
-static int parse_ll(const char *s, long long *out)
+int migc_pg_parse_ll(const char *s, long long *out)
 {
 	char *end;
 
@@ -231,13 +247,66 @@ static int parse_ll(const char *s, long long *out)
 	return errno || end == s || *end ? -1 : 0;
 }
 
-/* Row `i` of the SELECT below into `row` (strings borrowed from `r`). */
+/*
+ * The history, read in binary (pg_binary.h): the server sends the int8
+ * and timestamptz columns as they are stored instead of formatting each
+ * row's, and the casts make sure that is what comes, whatever types an
+ * older or hand-made table has (a cast to the column's own type costs
+ * nothing). Text columns are the same bytes in either format.
+ */
+static const char history_select[] =
+	"SELECT id::bigint, version::text, name::text, kind::text, "
+	"checksum::text, state::text, applied_at::timestamptz, "
+	"duration_ms::bigint, bundle_id::text, source_commit::text, "
+	"applied_by::text, note::text, runner::text FROM %s ORDER BY id";
+
+/*
+ * Row i's applied_at as text. A deploy applies many migrations a second,
+ * and the text depends on the second only: a row in the same second as
+ * the previous one shares its text; another is printed at *buf (room for
+ * MIGC_PG_UTC_MAX), which then moves past it. Infinities have seconds of
+ * their own (no valid timestamp shares theirs), NULL never matches.
+ */
+struct last_time {
+	long long second;
+	char *text; /* NULL: none yet */
+};
+
+static int applied_at(PGresult *r, int i, char **buf, struct last_time *last,
+		      char **out)
+{
+	const char *p = PQgetvalue(r, i, 6);
+	int len = PQgetisnull(r, i, 6) ? -1 : PQgetlength(r, i, 6);
+	long long us = 0, second = 0;
+
+	if (len == 8) {
+		migc_pg_bin_int8(p, len, &us);
+		second = us / 1000000 - (us % 1000000 < 0);
+		if (last->text && second == last->second) {
+			*out = last->text;
+			return 0;
+		}
+	}
+	if (migc_pg_bin_utc(*buf, MIGC_PG_UTC_MAX, p, len))
+		return -1;
+	*out = *buf;
+	*buf += strlen(*buf) + 1;
+	last->text = len == 8 ? *out : NULL;
+	last->second = second;
+	return 0;
+}
+
+/* Row `i` of history_select into `row` (strings borrowed from `r`, the
+ * time from applied_at()). */
 static int read_row(struct migc_conn *c, const char *table, PGresult *r,
-		    int i, struct migc_history_row *row, migc_error *err)
+		    int i, struct migc_history_row *row, char **buf,
+		    struct last_time *last, migc_error *err)
 {
 	memset(row, 0, sizeof(*row));
-	if (parse_ll(PQgetvalue(r, i, 0), &row->id) ||
-	    parse_ll(PQgetvalue(r, i, 7), &row->duration_ms))
+	if (migc_pg_bin_int8(PQgetvalue(r, i, 0), PQgetlength(r, i, 0),
+			     &row->id) ||
+	    migc_pg_bin_int8(PQgetvalue(r, i, 7), PQgetlength(r, i, 7),
+			     &row->duration_ms))
 		return migc_err(err, MIGC_EDB, "%s: history table %s: a row "
 				"with a bad id or duration", c->label, table);
 	row->version = PQgetvalue(r, i, 1);
@@ -251,7 +320,9 @@ static int read_row(struct migc_conn *c, const char *table, PGresult *r,
 		return migc_err(err, MIGC_EDB, "%s: history table %s, row %lld: "
 				"unknown state \"%.40s\"", c->label, table,
 				row->id, PQgetvalue(r, i, 5));
-	row->applied_at = PQgetvalue(r, i, 6);
+	if (applied_at(r, i, buf, last, &row->applied_at))
+		return migc_err(err, MIGC_EDB, "%s: history table %s, row %lld: "
+				"a bad applied_at", c->label, table, row->id);
 	row->bundle_id = PQgetvalue(r, i, 8);
 	row->source_commit = PQgetvalue(r, i, 9);
 	row->applied_by = PQgetvalue(r, i, 10);
@@ -260,38 +331,50 @@ static int read_row(struct migc_conn *c, const char *table, PGresult *r,
 	return 0;
 }
 
+static void result_free(void *r)
+{
+	PQclear(r);
+}
+
+/*
+ * The rows borrow their strings from the result, which `out` keeps until
+ * it is cleared (history.h): nothing is copied; the times are printed
+ * one after the other in one buffer (applied_at()).
+ */
 int migc_pg_history_read(struct migc_conn *c, const char *table,
 			 struct migc_history *out, migc_error *err)
 {
 	struct table_name t;
 	migc_buf sql = MIGC_BUF_INIT;
 	PGresult *r;
-	int exists = 0, rc, i;
+	struct last_time last = {0, NULL};
+	char *at = NULL;
+	int exists = 0, rc, i, n;
 
 	rc = table_name(c, table, &t, err);
 	if (!rc)
 		rc = table_exists(c, table, &t, &exists, err);
 	if (rc || !exists)
 		return rc;
-	if (migc_buf_printf(&sql, "SELECT id, version, name, kind, checksum, "
-			    "state, to_char(applied_at AT TIME ZONE 'UTC', "
-			    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), duration_ms, "
-			    "bundle_id, source_commit, applied_by, note, runner "
-			    "FROM %s ORDER BY id", t.qualified))
+	if (migc_buf_printf(&sql, history_select, t.qualified))
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	r = PQexec(c->pg, sql.data);
+	r = PQexecParams(c->pg, sql.data, 0, NULL, NULL, NULL, NULL, 1);
 	migc_buf_free(&sql);
 	if (!migc_pg_ok(r) || PQnfields(r) != 13)
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the history "
 				    "table", err);
-	for (i = 0; !rc && i < PQntuples(r); i++) {
+	n = PQntuples(r);
+	if (migc_history_keep(out, r, result_free) ||
+	    migc_history_reserve_rows(out, out->count + (size_t)n) ||
+	    !(at = migc_history_text(out, ((size_t)n + 1) * MIGC_PG_UTC_MAX)))
+		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+	for (i = 0; !rc && i < n; i++) {
 		struct migc_history_row row;
 
-		rc = read_row(c, table, r, i, &row, err);
-		if (!rc && migc_history_push(out, &row))
+		rc = read_row(c, table, r, i, &row, &at, &last, err);
+		if (!rc && migc_history_push_borrowed(out, &row))
 			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
 	}
-	PQclear(r);
 	if (rc)
 		migc_history_clear(out);
 	return rc;
@@ -322,7 +405,7 @@ int migc_pg_history_stamp(struct migc_conn *c, const char *table,
 	r = PQexec(c->pg, sql.data);
 	migc_buf_free(&sql);
 	if (!migc_pg_ok(r) || PQntuples(r) != 1 ||
-	    parse_ll(PQgetvalue(r, 0, 0), max_id))
+	    migc_pg_parse_ll(PQgetvalue(r, 0, 0), max_id))
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the history "
 				    "table", err);
 	PQclear(r);
@@ -446,6 +529,8 @@ int migc_pg_insert_init(struct migc_conn *c, const char *table,
 
 	memset(s, 0, sizeof(*s));
 	rc = table_name(c, table, &t, err);
+	if (!rc && running && !c->pooled)
+		rc = migc_pg_runner_self(c, err);
 	if (rc)
 		return rc;
 	snprintf(s->duration, sizeof(s->duration), "%lld", row->duration_ms);
@@ -485,7 +570,7 @@ int migc_pg_insert_result(struct migc_conn *c, PGresult *r, long long *id,
 	if (!migc_pg_ok(r) || PQntuples(r) != 1)
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot write the history "
 				    "table", err);
-	if (id && parse_ll(PQgetvalue(r, 0, 0), id))
+	if (id && migc_pg_parse_ll(PQgetvalue(r, 0, 0), id))
 		*id = 0;
 	PQclear(r);
 	return 0;
@@ -557,150 +642,4 @@ int migc_pg_history_update(struct migc_conn *c, const char *table,
 		return migc_err(err, MIGC_EDB, "%s: history row %lld is gone",
 				c->label, id);
 	return 0;
-}
-
-/* ------------------------------------------------------------------ */
-/* Is the runner of a "running" row still there?                       */
-/* ------------------------------------------------------------------ */
-
-/* The parts of a `runner`: "PID:MICROS" or "PID:MICROS:TOKEN". */
-struct runner_id {
-	char pid[16];
-	char start[24]; /* "" when unknown */
-	char token[MIGC_PG_TOKEN_LEN + 1]; /* "" when none */
-};
-
-static int all_of(const char *s, size_t n, const char *set)
-{
-	return strspn(s, set) >= n;
-}
-
-/* 0 when `runner` has that form; a token of another form is ignored. */
-static int parse_runner(const char *runner, struct runner_id *id)
-{
-	const char *colon = strchr(runner, ':'), *start, *tok;
-	size_t n = colon ? (size_t)(colon - runner) : 0;
-
-	memset(id, 0, sizeof(*id));
-	if (n == 0 || n >= sizeof(id->pid) || !all_of(runner, n, "0123456789"))
-		return -1;
-	memcpy(id->pid, runner, n);
-	start = colon + 1;
-	tok = strchr(start, ':');
-	n = tok ? (size_t)(tok - start) : strlen(start);
-	if (n < sizeof(id->start) && all_of(start, n, "-0123456789"))
-		memcpy(id->start, start, n);
-	if (tok && strlen(tok + 1) < sizeof(id->token) && tok[1] &&
-	    all_of(tok + 1, strlen(tok + 1), "0123456789abcdef"))
-		migc_strlcpy(id->token, tok + 1, sizeof(id->token));
-	return 0;
-}
-
-/* What this connection has seen of row `id`'s runner: a new entry (first
- * look: now) when none, replacing the oldest when all are taken. */
-static struct migc_pg_peer *peer_for(struct migc_conn *c, long long id,
-				     long long now)
-{
-	struct migc_pg_peer *p, *end = c->peers + MIGC_PG_PEERS;
-	struct migc_pg_peer *victim = c->peers;
-
-	for (p = c->peers; p < end; p++)
-		if (p->id == id)
-			return p;
-	for (p = c->peers; p < end; p++) {
-		if (!p->id) {
-			victim = p;
-			break;
-		}
-		if (p->first_ms < victim->first_ms)
-			victim = p;
-	}
-	memset(victim, 0, sizeof(*victim));
-	victim->id = id;
-	victim->first_ms = now;
-	return victim;
-}
-
-static int parse_count(PGresult *r, int col, long long *out)
-{
-	return parse_ll(PQgetvalue(r, 0, col), out);
-}
-
-/*
- * Is the runner that wrote a "running" row still there? 1: yes (the caller
- * waits), 0: gone (the row needs `migrate resolve`).
- *
- * The recorded backend (pid and start time) is exact on a direct
- * connection: the backend lives exactly as long as the runner's session
- * (pid reuse is caught by the start time). Behind PgBouncer it is a pooled
- * server connection that outlives a dead client, or that the pooler closes
- * while the runner works on another one. So, with a token:
- *
- *   - some client backend whose application_name carries the token is
- *     busy (any state but idle; a hidden state counts as busy): alive.
- *     PgBouncer names a server connection after the client it lends it
- *     to, but an idle pooled connection keeps the last client's name, so
- *     idle ones say nothing;
- *   - else, when the recorded backend is gone and the token was never seen
- *     busy on another backend (nothing suggests a pooler): dead at once;
- *   - else alive until MIGC_PG_RUNNER_GRACE_MS have passed since this
- *     connection first looked at the row or last saw the token busy,
- *     whichever is later. A live runner is idle only for moments: between
- *     two statements, and while it waits for the lock to mark the row.
- *
- * Without a token, the recorded backend alone decides. When
- * pg_stat_activity hides the start time (another user's session, without
- * pg_read_all_stats) the pid alone does.
- */
-int migc_pg_runner_alive(struct migc_conn *c,
-			 const struct migc_history_row *row, migc_error *err)
-{
-	static const char sql[] =
-		"SELECT (SELECT coalesce((extract(epoch FROM backend_start) * "
-		"1000000)::bigint::text, '') FROM pg_stat_activity "
-		"WHERE pid = $1::int), count(*), "
-		"count(*) FILTER (WHERE pid <> $1::int) "
-		"FROM pg_stat_activity WHERE $2::text <> '' "
-		"AND strpos(application_name, ' ' || $2::text) > 0 "
-		"AND state IS DISTINCT FROM 'idle' "
-		"AND coalesce(backend_type, 'client backend') = "
-		"'client backend' "
-		"AND pid <> pg_backend_pid()";
-	struct runner_id id;
-	struct migc_pg_peer *p;
-	const char *params[2];
-	long long busy = 0, elsewhere = 0, now, since;
-	PGresult *r;
-	int gone;
-
-	if (parse_runner(row->runner ? row->runner : "", &id))
-		return 0; /* not written by a PostgreSQL runner: gone */
-	params[0] = id.pid;
-	params[1] = id.token;
-	r = migc_pg_exec_params(c, sql, 2, params);
-	if (!migc_pg_ok(r) || PQntuples(r) != 1 || parse_count(r, 1, &busy) ||
-	    parse_count(r, 2, &elsewhere))
-		return migc_pg_fail(c, r, MIGC_EDB, "cannot read "
-				    "pg_stat_activity", err);
-	if (PQgetisnull(r, 0, 0))
-		gone = 1;
-	else if (!*PQgetvalue(r, 0, 0) || !id.start[0])
-		gone = 0;
-	else
-		gone = strcmp(PQgetvalue(r, 0, 0), id.start) != 0;
-	PQclear(r);
-	if (!id.token[0])
-		return !gone;
-	now = migc_now_ms();
-	p = peer_for(c, row->id, now);
-	if (elsewhere > 0)
-		p->pooled = 1;
-	if (busy > 0) {
-		p->busy_ms = now;
-		return 1;
-	}
-	if (gone && !p->pooled)
-		return 0;
-	since = p->busy_ms > p->first_ms ? p->busy_ms : p->first_ms;
-	return now - since < MIGC_PG_RUNNER_GRACE_MS;
 }

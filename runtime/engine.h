@@ -47,6 +47,12 @@ struct migc_report {
  * and validate the history table name. `default_phase` replaces an unset
  * phase (0).
  */
+/* db.c: the preload() of the driver that accepts `url` (driver.h), or
+ * NULL when it has none: for a caller that overlaps it with other
+ * start-up work (cli_output.c runs it on a thread of its own). */
+typedef int (*migc_preload_fn)(void);
+migc_preload_fn migc_db_preloader(const char *url);
+
 int migc_engine_options(migc_options *out, const migc_options *in,
 			migc_phase default_phase, migc_error *err);
 

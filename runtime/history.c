@@ -82,8 +82,16 @@ int migc_kind_parse(const char *text, int *out)
  * `rows` belongs to this file: only migc_history_push grows it, only
  * migc_history_clear frees it.
  */
+/* Memory the rows borrow strings from (migc_history_keep). */
+struct kept {
+	void *owner;
+	void (*release)(void *);
+	struct kept *next;
+};
+
 struct row_store {
 	struct migc_arena strings;
+	struct kept *kept; /* released at the clear; nodes in `strings` */
 	size_t bytes; /* this allocation's size, for migc_bulk_free */
 	struct migc_history_row rows[];
 };
@@ -116,8 +124,10 @@ static int grow_rows(struct migc_history *h, size_t cap)
 		p = realloc(st, bytes);
 		if (!p)
 			return MIGC_ENOMEM;
-		if (!st)
+		if (!st) {
 			p->strings.head = NULL;
+			p->kept = NULL;
+		}
 	} else {
 		p = migc_bulk_alloc(bytes);
 		if (!p)
@@ -142,6 +152,11 @@ static int reserve_row(struct migc_history *h)
 	if (h->cap > (size_t)-1 / 4)
 		return MIGC_ENOMEM;
 	return grow_rows(h, h->cap ? h->cap * 4 : ROWS_FIRST);
+}
+
+int migc_history_reserve_rows(struct migc_history *h, size_t rows)
+{
+	return rows > h->cap && grow_rows(h, rows) ? MIGC_ENOMEM : 0;
 }
 
 int migc_history_reserve(struct migc_history *h, size_t rows)
@@ -200,14 +215,68 @@ int migc_history_push(struct migc_history *h,
 	return 0;
 }
 
+int migc_history_keep(struct migc_history *h, void *owner,
+		      void (*release)(void *))
+{
+	struct row_store *st = NULL;
+	struct kept *k = NULL;
+
+	if (h->rows || !grow_rows(h, ROWS_FIRST)) {
+		st = store_of(h);
+		k = migc_arena_alloc(&st->strings, sizeof(*k), sizeof(void *));
+	}
+	if (!k) {
+		release(owner);
+		return MIGC_ENOMEM;
+	}
+	k->owner = owner;
+	k->release = release;
+	k->next = st->kept;
+	st->kept = k;
+	return 0;
+}
+
+int migc_history_push_borrowed(struct migc_history *h,
+			       const struct migc_history_row *row)
+{
+	struct migc_history_row *r;
+
+	if (reserve_row(h))
+		return MIGC_ENOMEM;
+	r = &h->rows[h->count];
+	*r = *row;
+	r->version = r->version ? r->version : (char *)"";
+	r->name = r->name ? r->name : (char *)"";
+	r->checksum = r->checksum ? r->checksum : (char *)"";
+	r->applied_at = r->applied_at ? r->applied_at : (char *)"";
+	r->bundle_id = r->bundle_id ? r->bundle_id : (char *)"";
+	r->source_commit = r->source_commit ? r->source_commit : (char *)"";
+	r->applied_by = r->applied_by ? r->applied_by : (char *)"";
+	r->note = r->note ? r->note : (char *)"";
+	r->runner = r->runner ? r->runner : (char *)"";
+	h->count++;
+	return 0;
+}
+
+char *migc_history_text(struct migc_history *h, size_t n)
+{
+	if (!h->rows && grow_rows(h, ROWS_FIRST))
+		return NULL;
+	return migc_arena_alloc(&store_of(h)->strings, n, 1);
+}
+
 void migc_history_clear(struct migc_history *h)
 {
 	struct row_store *st;
+	struct kept *k;
 
 	if (!h)
 		return;
 	st = store_of(h);
 	if (st) {
+		/* the nodes live in the arena: release them first */
+		for (k = st->kept; k; k = k->next)
+			k->release(k->owner);
 		migc_arena_clear(&st->strings);
 		migc_bulk_free(st, st->bytes);
 	}

@@ -54,8 +54,9 @@ struct migc_history_row {
 
 /*
  * Rows in the order pushed. Start from {NULL, 0, 0}; grow only with
- * migc_history_push and free only with migc_history_clear (`rows` is part
- * of a larger allocation that also holds the rows' strings).
+ * migc_history_push (or _push_borrowed) and free only with
+ * migc_history_clear (`rows` is part of a larger allocation that also
+ * holds the rows' strings, and what borrowed rows point into).
  */
 struct migc_history {
 	struct migc_history_row *rows;
@@ -77,12 +78,30 @@ int migc_kind_parse(const char *text, int *out);           /* 0 or -1 */
 int migc_history_push(struct migc_history *h,
 		      const struct migc_history_row *row);
 /*
+ * Borrowing instead of copying, for a reader whose strings already sit in
+ * memory that can live as long as the rows (a PGresult: no copy of 10,000
+ * rows' strings, nor the page faults of fresh memory for them):
+ * migc_history_keep hands `owner` to the history, which calls
+ * release(owner) at migc_history_clear (at once when keep fails:
+ * MIGC_ENOMEM); migc_history_push_borrowed then appends a row whose
+ * strings point into it (or are static), as they are (NULL as "").
+ * migc_history_text gives `n` bytes for a string the reader computes,
+ * freed at the clear too (NULL: out of memory).
+ */
+int migc_history_keep(struct migc_history *h, void *owner,
+		      void (*release)(void *));
+int migc_history_push_borrowed(struct migc_history *h,
+			       const struct migc_history_row *row);
+char *migc_history_text(struct migc_history *h, size_t n);
+/*
  * Room for `rows` rows in all, and for their strings (~160 bytes a row),
  * each in one allocation, for a reader that knows the count up front (or
  * a bound: what is not touched costs address space only). A hint: pushing
  * more rows still works. 0, or MIGC_ENOMEM with the rows as they were.
  */
 int migc_history_reserve(struct migc_history *h, size_t rows);
+/* The same for the row array alone (a reader that borrows its strings). */
+int migc_history_reserve_rows(struct migc_history *h, size_t rows);
 /* Free the rows and their strings; `h` is then empty ({NULL, 0, 0}). */
 void migc_history_clear(struct migc_history *h);
 

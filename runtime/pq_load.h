@@ -108,6 +108,7 @@
 	X(int, PQnfields, (const PGresult *res))                              \
 	X(char *, PQgetvalue, (const PGresult *res, int tup_num, int field_num)) \
 	X(int, PQgetisnull, (const PGresult *res, int tup_num, int field_num)) \
+	X(int, PQgetlength, (const PGresult *res, int tup_num, int field_num)) \
 	X(char *, PQcmdStatus, (PGresult *res))                               \
 	X(char *, PQcmdTuples, (PGresult *res))                               \
 	X(void, PQclear, (PGresult *res))                                     \
@@ -201,6 +202,7 @@ int migc_pq_open(struct migc_pq_api *api, const char *soname,
 #define PQnfields (migc_pq.PQnfields)
 #define PQgetvalue (migc_pq.PQgetvalue)
 #define PQgetisnull (migc_pq.PQgetisnull)
+#define PQgetlength (migc_pq.PQgetlength)
 #define PQcmdStatus (migc_pq.PQcmdStatus)
 #define PQcmdTuples (migc_pq.PQcmdTuples)
 #define PQclear (migc_pq.PQclear)

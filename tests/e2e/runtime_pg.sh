@@ -87,6 +87,37 @@ test_up_applies_then_is_a_no_op() {
 	json 'all(m["applied_at"].endswith("Z") and len(m["applied_at"]) == 20 for m in d["migrations"])'
 }
 
+# The history is read in binary (runtime/pg_binary.c): applied_at must come
+# out exactly as the server's own to_char prints it in UTC, for odd values
+# too (fractions, BC, years past 9999, infinity; rows in one second share
+# their text), and the ids and durations as stored.
+history_times_match() { # T0001 T0002 T0003 T_R
+	q "UPDATE migc_history SET applied_at = (CASE version
+		WHEN '0001' THEN '$1' WHEN '0002' THEN '$2' WHEN '0003' THEN '$3'
+		ELSE '$4' END)::timestamptz, duration_ms = id * 1000000007" >/dev/null
+	local want
+	want=$(q "SELECT string_agg(format('%s=%s=%s', name, coalesce(to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), ''), duration_ms), ' ' ORDER BY id) FROM migc_history")
+	expect_eq "$(wc -w <<<"$want")" 4 "expected values"
+	run ./migrate status --format json
+	expect_rc 0
+	json "' '.join('%s=%s=%s' % (m['name'], m['applied_at'] or '', m['duration_ms']) for m in d['migrations']) == '$want'"
+}
+
+test_history_read_matches_the_servers_text() {
+	newdb
+	basic
+	run ./migrate up
+	expect_rc 0
+	history_times_match '0044-03-15 12:34:56.999999+00 BC' '12345-06-07 08:09:10.5+02' \
+		'1999-12-31 23:59:59.999999-01' infinity
+	history_times_match '2020-01-01 00:00:00.1+00' '2020-01-01 00:00:00.9+00' infinity infinity
+	history_times_match -infinity '1969-12-31 23:59:59.5+00' '1969-12-31 23:59:59.7+00' \
+		'1970-01-01 00:00:00+00'
+	run ./migrate up
+	expect_rc 0
+	expect_out "database is up to date at version 0003"
+}
+
 # A migration that is only comments (a fresh `migc new` file not filled in
 # yet, an empty goose section) runs as nothing: PostgreSQL answers an empty
 # query, which is not an error.

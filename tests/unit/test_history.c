@@ -8,7 +8,8 @@
  * rows come back intact, and a large history's rows and strings are in
  * huge-page-advised blocks; migc_history_reserve(n) sizes the rows once
  * (n pushes move nothing) and is only a hint (more rows, or a bound far
- * above the count, still work).
+ * above the count, still work); rows pushed borrowed keep their strings'
+ * addresses, and what they borrow from is released once, at the clear.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,6 +229,55 @@ static void test_reserve_far_above_the_count(void)
 	CHECK(h.rows == NULL && h.count == 0 && h.cap == 0);
 }
 
+/* What a borrowing reader hands over: released exactly once, at the
+ * clear (or at once when keep fails). */
+static int releases;
+static void count_release(void *owner)
+{
+	CHECK_STR((const char *)owner, "owner");
+	releases++;
+}
+
+static void test_borrowed_rows_and_their_owner(void)
+{
+	struct migc_history h = {NULL, 0, 0};
+	struct migc_history_row r;
+	char owner[] = "owner", name[] = "borrowed", *text;
+	size_t i;
+
+	releases = 0;
+	CHECK_INT(migc_history_keep(&h, owner, count_release), 0);
+	CHECK_INT(migc_history_keep(&h, owner, count_release), 0);
+	text = migc_history_text(&h, 32);
+	CHECK(text != NULL);
+	memcpy(text, "2026-01-02T03:04:05Z", 21);
+	CHECK_INT(migc_history_reserve_rows(&h, 1000), 0);
+	CHECK(h.cap >= 1000);
+	for (i = 0; i < 1000; i++) {
+		memset(&r, 0, sizeof(r));
+		r.id = (long long)i + 1;
+		r.name = name;      /* borrowed: the same address comes back */
+		r.applied_at = text;
+		CHECK_INT(migc_history_push_borrowed(&h, &r), 0);
+	}
+	CHECK_INT(h.count, 1000);
+	CHECK(h.rows[999].name == name);
+	CHECK_STR(h.rows[999].applied_at, "2026-01-02T03:04:05Z");
+	CHECK_STR(h.rows[0].version, ""); /* NULL as "" */
+	CHECK_STR(h.rows[0].runner, "");
+	CHECK_INT(h.rows[999].id, 1000);
+	/* copied rows mix with borrowed ones */
+	r.name = NULL;
+	CHECK_INT(migc_history_push(&h, &r), 0);
+	CHECK_STR(h.rows[1000].name, "");
+	CHECK_INT(releases, 0);
+	migc_history_clear(&h);
+	CHECK_INT(releases, 2);
+	CHECK(h.rows == NULL && h.count == 0);
+	migc_history_clear(&h);
+	CHECK_INT(releases, 2);
+}
+
 int main(void)
 {
 	RUN(test_rows_keep_their_strings_until_clear);
@@ -236,5 +286,6 @@ int main(void)
 	RUN(test_every_size_around_the_growth_steps);
 	RUN(test_reserve_sizes_the_rows_once);
 	RUN(test_reserve_far_above_the_count);
+	RUN(test_borrowed_rows_and_their_owner);
 	return unit_done();
 }

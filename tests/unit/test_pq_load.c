@@ -4,13 +4,15 @@
  * MIGC_EUSAGE (exit code 2) with a message naming the library and a hint
  * naming the package to install, never a crash; the real libpq loads with
  * every function resolved; migc_pq_load() fills the shared table once and
- * gives the same answer every time.
+ * gives the same answer every time; the PostgreSQL driver's preload (for
+ * the CLI's start-up) is that load, and only PostgreSQL URLs have one.
  */
 #define _POSIX_C_SOURCE 200809L
 #define MIGC_PQ_LOAD_IMPL /* the table's fields by name, not libpq's calls */
 
 #include <string.h>
 
+#include "engine.h" /* migc_db_preloader */
 #include "migc.h"
 #include "pq_load.h"
 #include "unit.h"
@@ -72,11 +74,34 @@ static void test_the_shared_table_is_loaded_once(void)
 	CHECK_INT(migc_pq_load(NULL), 0);
 }
 
+/* What the CLI loads on a thread of its own while it checks the bundle
+ * (cli_preload_start): libpq for a PostgreSQL URL (the PG* variables
+ * alone are one: ""), nothing for SQLite, an unknown URL or none. */
+static void test_a_postgres_url_preloads_libpq(void)
+{
+	migc_preload_fn f = migc_db_preloader("postgres://u@localhost/db");
+
+	CHECK(f != NULL);
+	CHECK(migc_db_preloader("postgresql://u@localhost/db") == f);
+	CHECK(migc_db_preloader("host=localhost dbname=db") == f);
+	CHECK(migc_db_preloader("") == f);
+	CHECK(migc_db_preloader("sqlite:app.db") == NULL);
+	CHECK(migc_db_preloader("file:app.db") == NULL);
+	CHECK(migc_db_preloader("mysql://u@h/db") == NULL);
+	CHECK(migc_db_preloader(NULL) == NULL);
+	if (f) {
+		CHECK_INT(f(), 0);
+		CHECK(migc_pq.PQconnectdbParams != NULL);
+		CHECK_INT(f(), 0); /* again: nothing more */
+	}
+}
+
 int main(void)
 {
 	RUN(test_a_missing_library_names_itself_and_the_package);
 	RUN(test_a_library_without_libpq_functions_is_refused);
 	RUN(test_the_real_libpq_loads_with_every_function);
 	RUN(test_the_shared_table_is_loaded_once);
+	RUN(test_a_postgres_url_preloads_libpq);
 	return unit_done();
 }
