@@ -263,20 +263,66 @@ static int sqlite_unlock(struct migc_conn *c, migc_error *err)
 /* Transactions                                                        */
 /* ------------------------------------------------------------------ */
 
+/*
+ * Statement `which` of the connection's cache, prepared from `sql` on first
+ * use (SQLITE_PREPARE_PERSISTENT) and kept until migc_sqlite_stmts_drop();
+ * the caller steps it and resets it. A reset statement holds no lock and no
+ * read transaction, and SQLite re-prepares it by itself after a schema
+ * change.
+ */
+int migc_sqlite_stmt(struct migc_conn *c, enum cached_stmt which,
+		     const char *sql, sqlite3_stmt **out, const char *what,
+		     migc_error *err)
+{
+	*out = NULL;
+	if (!c->stmt[which] &&
+	    sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &c->stmt[which], NULL) != SQLITE_OK) {
+		c->stmt[which] = NULL;
+		return migc_sqlite_db_error(c, err, what);
+	}
+	*out = c->stmt[which];
+	return 0;
+}
+
+/*
+ * BEGIN IMMEDIATE and COMMIT run once per migration each: from the cache,
+ * since parsing them every time (sqlite3_exec) was 6 % of an apply. The
+ * error message is read before the reset, which may replace it.
+ */
+static int run_cached(struct migc_conn *c, enum cached_stmt which,
+		      const char *sql, const char *what, migc_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	rc = migc_sqlite_stmt(c, which, sql, &stmt, what, err);
+	if (rc)
+		return rc;
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE)
+		migc_sqlite_db_error(c, err, what);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? 0 : MIGC_EDB;
+}
+
 static int sqlite_begin(struct migc_conn *c, migc_error *err)
 {
-	if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return migc_sqlite_db_error(c, err, "cannot begin a transaction");
-	c->in_tx = 1;
-	return 0;
+	int rc = run_cached(c, STMT_BEGIN, "BEGIN IMMEDIATE",
+			    "cannot begin a transaction", err);
+
+	if (!rc)
+		c->in_tx = 1;
+	return rc;
 }
 
 static int sqlite_commit(struct migc_conn *c, migc_error *err)
 {
-	if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		return migc_sqlite_db_error(c, err, "cannot commit");
-	c->in_tx = 0;
-	return 0;
+	int rc = run_cached(c, STMT_COMMIT, "COMMIT", "cannot commit", err);
+
+	if (!rc)
+		c->in_tx = 0;
+	return rc;
 }
 
 void migc_sqlite_rollback(struct migc_conn *c)

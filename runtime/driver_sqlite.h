@@ -13,8 +13,17 @@
 
 #include "driver.h"
 
-/* The history statements kept prepared for one history table. */
-enum cached_stmt { STMT_INSERT, STMT_UPDATE, STMT_STAMP, STMT_COUNT };
+/* The statements kept prepared on a connection: the transaction's, and
+ * the history's for one history table (`stmt_table`). All are finalized
+ * before sqlite3_close, which would refuse to close with statements left. */
+enum cached_stmt {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_INSERT,
+	STMT_UPDATE,
+	STMT_STAMP,
+	STMT_COUNT
+};
 
 struct migc_conn {
 	sqlite3 *db;
@@ -22,7 +31,7 @@ struct migc_conn {
 	int lock_fd;  /* flock descriptor, -1 until the first lock */
 	int in_tx;    /* inside begin() ... commit()/rollback() */
 	volatile sig_atomic_t interrupted; /* set from a signal handler */
-	char *stmt_table;                  /* the table `stmt` was prepared for */
+	char *stmt_table; /* the history table of STMT_INSERT... (NULL: none) */
 	sqlite3_stmt *stmt[STMT_COUNT];    /* NULL until first used */
 };
 
@@ -32,6 +41,10 @@ struct migc_conn {
  * sqlite3_errmsg()". */
 int migc_sqlite_db_error(struct migc_conn *c, migc_error *err,
 			 const char *what);
+/* Statement `which` of the cache, prepared from `sql` on first use. */
+int migc_sqlite_stmt(struct migc_conn *c, enum cached_stmt which,
+		     const char *sql, sqlite3_stmt **out, const char *what,
+		     migc_error *err);
 /* Finalize the cached statements (before a close, or for another table). */
 void migc_sqlite_stmts_drop(struct migc_conn *c);
 /* Roll back the open transaction, if any (driver.h rollback). */

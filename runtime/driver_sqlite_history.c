@@ -3,11 +3,8 @@
  * driver_sqlite.c.
  *
  * The history INSERT, UPDATE and stamp run once or twice per migration, so
- * they are prepared once per connection (SQLITE_PREPARE_PERSISTENT) and
- * reset after every use: preparing them each time was a fifth of an apply.
- * A reset statement holds no lock and no read transaction, and SQLite
- * re-prepares it by itself if the schema changes; all are finalized before
- * sqlite3_close, which would refuse to close with statements left.
+ * they are prepared once per connection and reset after every use
+ * (migc_sqlite_stmt()): preparing them each time was a fifth of an apply.
  */
 #define _DEFAULT_SOURCE
 
@@ -60,8 +57,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 };
 
 /*
- * Statement `which` for `table`, prepared on first use and kept for the
- * connection; the caller steps it and hands it back with stmt_done(). A
+ * Statement `which` for `table`, from the connection's cache
+ * (migc_sqlite_stmt()); the caller steps it and hands it back with
+ * stmt_done(). A
  * history table other than the cached one (a library caller switching
  * tables) drops the cache first.
  */
@@ -75,19 +73,15 @@ static int stmt_get(struct migc_conn *c, enum cached_stmt which,
 	*out = NULL;
 	if (c->stmt_table && strcmp(c->stmt_table, table) != 0)
 		migc_sqlite_stmts_drop(c);
-	if (!c->stmt[which]) {
-		if (!c->stmt_table && !(c->stmt_table = migc_strdup(table)))
-			return migc_err(err, MIGC_ENOMEM, "out of memory");
-		table_name(&t, table);
-		snprintf(sql, sizeof(sql), stmt_sql[which], t.qualified);
-		if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-				       &c->stmt[which], NULL) != SQLITE_OK) {
-			c->stmt[which] = NULL;
-			return migc_sqlite_db_error(c, err, what);
-		}
+	if (c->stmt[which]) {
+		*out = c->stmt[which];
+		return 0;
 	}
-	*out = c->stmt[which];
-	return 0;
+	if (!c->stmt_table && !(c->stmt_table = migc_strdup(table)))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	table_name(&t, table);
+	snprintf(sql, sizeof(sql), stmt_sql[which], t.qualified);
+	return migc_sqlite_stmt(c, which, sql, out, what, err);
 }
 
 /* Ready a cached statement for its next use: no open cursor, no lock, and
