@@ -336,12 +336,16 @@ void migc_sqlite_rollback(struct migc_conn *c)
 /* Running a migration                                                 */
 /* ------------------------------------------------------------------ */
 
-/* Skip whitespace and comments to the first token of a statement. */
+/*
+ * Skip whitespace and comments to the first token of a statement: what
+ * SQLite's tokenizer skips (not \v, which it refuses), so that handing it
+ * the rest changes nothing but the work.
+ */
 static const char *skip_blank(const char *p)
 {
 	for (;;) {
 		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
-		       *p == '\f' || *p == '\v')
+		       *p == '\f')
 			p++;
 		if (p[0] == '-' && p[1] == '-') {
 			while (*p && *p != '\n')
@@ -398,45 +402,44 @@ static int step_all(sqlite3_stmt *stmt)
 /*
  * Run the statements of `m` one at a time (prepare, step, move to the
  * tail), so a failure names the line of the statement that failed, refined
- * by sqlite3_error_offset() for syntax errors. A transactional migration
- * that ends its own transaction (COMMIT inside the file) is an error: the
- * history row could then no longer commit with it.
+ * by sqlite3_error_offset() for syntax errors. Blanks and comments between
+ * statements are skipped here: preparing a file's trailing newline alone
+ * cost as much as a short statement. A transactional migration that ends
+ * its own transaction (COMMIT inside the file) is an error: the history
+ * row could then no longer commit with it.
  */
 static int sqlite_exec(struct migc_conn *c, const migc_migration *m,
 		       migc_error *err)
 {
 	struct line_pos lp = {m->sql, 1};
-	const char *p = m->sql, *tail = NULL;
+	const char *p, *tail = NULL;
 
-	while (*p) {
+	for (p = skip_blank(m->sql); *p; p = skip_blank(tail)) {
 		sqlite3_stmt *stmt = NULL;
-		const char *first = skip_blank(p);
 		int rc, off;
 
 		if (sqlite3_prepare_v2(c->db, p, -1, &stmt, &tail) != SQLITE_OK) {
 			off = sqlite3_error_offset(c->db);
-			return exec_error(m, line_at(&lp, off >= 0 ? p + off : first),
+			return exec_error(m, line_at(&lp, off >= 0 ? p + off : p),
 					  sqlite3_errmsg(c->db), err);
 		}
-		if (!stmt) {
+		if (!stmt) { /* an empty statement (";") or an open comment */
 			if (!tail || tail <= p)
 				break;
-			p = tail;
 			continue;
 		}
 		rc = step_all(stmt);
 		if (rc != SQLITE_DONE) {
-			exec_error(m, line_at(&lp, first), sqlite3_errmsg(c->db), err);
+			exec_error(m, line_at(&lp, p), sqlite3_errmsg(c->db), err);
 			sqlite3_finalize(stmt);
 			return MIGC_EFAILED;
 		}
 		sqlite3_finalize(stmt);
 		if (c->in_tx && sqlite3_get_autocommit(c->db))
-			return exec_error(m, line_at(&lp, first), "this statement "
+			return exec_error(m, line_at(&lp, p), "this statement "
 					  "ended the migration's transaction; use "
 					  "-- migc:no-transaction to manage "
 					  "transactions yourself", err);
-		p = tail;
 	}
 	if (!c->in_tx && !sqlite3_get_autocommit(c->db)) {
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);

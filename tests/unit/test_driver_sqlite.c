@@ -6,6 +6,10 @@
  * prepared; when another connection holds the lock they need, they fail
  * with the database's message, leave the connection usable, and work
  * again once the lock is free.
+ *
+ * exec() skips the blanks and comments between statements itself (exactly
+ * what SQLite's tokenizer skips) and still names the line of a failing
+ * statement.
  */
 #define _DEFAULT_SOURCE
 
@@ -111,6 +115,53 @@ static void test_begin_and_commit_when_locked(void)
 	migc_db_free(db);
 }
 
+/* exec() of one migration in a transaction; its code, the error in `err`. */
+static int exec_one(migc_db *db, const char *sql, migc_error *err)
+{
+	const struct migc_driver *d = db->driver;
+	migc_set *set = one("0001_a.sql", sql);
+	int rc;
+
+	if (!set)
+		return -1;
+	rc = d->begin(db->conn, err);
+	if (!rc)
+		rc = d->exec(db->conn, migc_set_get(set, 0), err);
+	if (!rc)
+		rc = d->commit(db->conn, err);
+	else
+		d->rollback(db->conn);
+	migc_set_free(set);
+	return rc;
+}
+
+static void test_exec_between_statements(void)
+{
+	char path[512];
+	migc_db *db = open_new(path, 50);
+	migc_error err;
+
+	if (!db)
+		return;
+	CHECK_INT(exec_one(db, "-- lead\n\n/* block */ CREATE TABLE a(x);\n;;\n"
+			   "  -- tail\n/* end */\n\n", &err), 0);
+	CHECK_INT(exec_one(db, "CREATE TABLE b(x); -- same line\n\n"
+			   "/* two\nlines */ INSERT INTO b VALUES (1);", &err), 0);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM b"), 1);
+
+	/* the line of the failing statement, after comments and blank lines */
+	CHECK_INT(exec_one(db, "CREATE TABLE c(x);\n\n  -- note\n"
+			   "  INSERT INTO nope VALUES (1);\n", &err), MIGC_EFAILED);
+	CHECK_CONTAINS(err.message, "0001_a.sql:4: no such table: nope");
+	CHECK_INT(exec_one(db, "CREATE TABLE c(x);\n/* open comment", &err), 0);
+
+	/* \v is no blank to SQLite: refused, as it was, never skipped */
+	CHECK_INT(exec_one(db, "CREATE TABLE d(x);\n\v\n", &err), MIGC_EFAILED);
+	CHECK_CONTAINS(err.message, "0001_a.sql:2: unrecognized token");
+	CHECK_INT(q_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'd'"), 0);
+	migc_db_free(db);
+}
+
 static void cleanup(void)
 {
 	char cmd[300];
@@ -132,5 +183,6 @@ int main(void)
 	}
 	atexit(cleanup);
 	RUN(test_begin_and_commit_when_locked);
+	RUN(test_exec_between_statements);
 	return unit_done();
 }
