@@ -10,9 +10,15 @@
  * exec() skips the blanks and comments between statements itself (exactly
  * what SQLite's tokenizer skips) and still names the line of a failing
  * statement.
+ *
+ * Connections are opened without SQLite's per-connection mutex (a migc_db
+ * belongs to one thread at a time): distinct migc_db objects on the same
+ * file, in distinct threads at once, each apply everything or find it done,
+ * and every migration is applied exactly once.
  */
 #define _DEFAULT_SOURCE
 
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -162,6 +168,74 @@ static void test_exec_between_statements(void)
 	migc_db_free(db);
 }
 
+struct runner {
+	const char *path;
+	const migc_set *set;
+	int rc;
+	size_t applied;
+};
+
+static void *run_up(void *arg)
+{
+	struct runner *r = arg;
+	char url[600];
+	migc_options o;
+	migc_error err;
+	migc_db *db = NULL;
+
+	snprintf(url, sizeof(url), "sqlite:%s", r->path);
+	migc_options_init(&o, MIGC_OPTIONS_VERSION);
+	o.wait_ms = 0;
+	o.lock_timeout_ms = 30000;
+	r->rc = migc_db_open(&db, url, &o, &err);
+	if (!r->rc)
+		r->rc = migc_up(db, r->set, &o, &r->applied, &err);
+	migc_db_free(db);
+	return NULL;
+}
+
+static void test_threads_each_with_a_db(void)
+{
+	enum { THREADS = 4, MIGRATIONS = 40 };
+	char path[512], name[64], sql[128];
+	struct runner r[THREADS];
+	pthread_t t[THREADS];
+	migc_db *first = open_new(path, 5000);
+	migc_set *set = NULL;
+	migc_error err;
+	size_t total = 0;
+	int i;
+
+	migc_db_free(first);
+	if (migc_set_new(&set, &err))
+		return;
+	for (i = 1; i <= MIGRATIONS; i++) {
+		snprintf(name, sizeof(name), "%04d_m.sql", i);
+		snprintf(sql, sizeof(sql), "CREATE TABLE t%d(x);\n"
+			 "INSERT INTO t%d VALUES (%d);\n", i, i, i);
+		CHECK_INT(migc_set_add(set, name, NULL, sql, strlen(sql), &err), 0);
+	}
+	CHECK_INT(migc_set_finish(set, &err), 0);
+	for (i = 0; i < THREADS; i++) {
+		r[i].path = path;
+		r[i].set = set;
+		r[i].rc = -1;
+		r[i].applied = 0;
+		CHECK_INT(pthread_create(&t[i], NULL, run_up, &r[i]), 0);
+	}
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(t[i], NULL);
+		CHECK_INT(r[i].rc, 0);
+		total += r[i].applied;
+	}
+	CHECK_INT(total, MIGRATIONS);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history WHERE state = 'applied'"),
+		  MIGRATIONS);
+	CHECK_INT(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+			"AND name GLOB 't[0-9]*'"), MIGRATIONS);
+	migc_set_free(set);
+}
+
 static void cleanup(void)
 {
 	char cmd[300];
@@ -184,5 +258,6 @@ int main(void)
 	atexit(cleanup);
 	RUN(test_begin_and_commit_when_locked);
 	RUN(test_exec_between_statements);
+	RUN(test_threads_each_with_a_db);
 	return unit_done();
 }
