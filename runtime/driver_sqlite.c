@@ -181,6 +181,19 @@ static int sqlite_connect(struct migc_conn **out, const char *url,
 	return 0;
 }
 
+/*
+ * Memory statistics off (SQLITE_CONFIG_MEMSTATUS): with them on, every
+ * allocation and free inside SQLite takes a global mutex and updates
+ * counters (sqlite3_memory_used(), the soft heap limit) that migc never
+ * reads; that bookkeeping was 13 % of an apply. Nothing else changes: not
+ * the journal, not synchronous, not what is written. sqlite3_config fails
+ * harmlessly (SQLITE_MISUSE) once SQLite is initialized.
+ */
+void migc_sqlite_configure_process(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* Finalize the cached statements (before a close, or for another table). */
 void migc_sqlite_stmts_drop(struct migc_conn *c)
 {

@@ -15,6 +15,9 @@
  * belongs to one thread at a time): distinct migc_db objects on the same
  * file, in distinct threads at once, each apply everything or find it done,
  * and every migration is applied exactly once.
+ *
+ * The `migrate` CLI owns its process: migc_cli_main turns SQLite's memory
+ * statistics off before anything uses SQLite (so this test runs first).
  */
 #define _DEFAULT_SOURCE
 
@@ -25,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "driver.h"
 #include "engine.h"
 #include "migc.h"
 #include "unit.h"
@@ -48,6 +52,21 @@ static migc_db *open_new(char path[512], int busy_ms)
 	if (migc_db_open(&db, url, &o, &err))
 		unit_fail(__FILE__, __LINE__, "open %s: %s", url, err.message);
 	return db;
+}
+
+static void test_cli_turns_memory_statistics_off(void)
+{
+	char prog[] = "migrate", cmd[] = "no-such-command";
+	char *argv[] = {prog, cmd, NULL};
+	sqlite3 *db = NULL;
+
+	CHECK_INT(migc_cli_main(2, argv, NULL), MIGC_EXIT_USAGE);
+	CHECK_INT(sqlite3_open(":memory:", &db), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES "
+			       "(randomblob(100000))", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_memory_used(), 0); /* nothing counted */
+	sqlite3_close(db);
+	migc_sqlite_configure_process(); /* too late now: harmless */
 }
 
 /* A set of one migration. */
@@ -256,6 +275,7 @@ int main(void)
 		return 1;
 	}
 	atexit(cleanup);
+	RUN(test_cli_turns_memory_statistics_off); /* first */
 	RUN(test_begin_and_commit_when_locked);
 	RUN(test_exec_between_statements);
 	RUN(test_threads_each_with_a_db);
