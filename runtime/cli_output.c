@@ -162,14 +162,14 @@ static void print_progress(const struct cli *c, const char *what,
 	line[at++] = ' ';
 	at = put_padded(line, at, label, c->label_width);
 	line[at++] = ' ';
-	do {
-		digits[nd++] = (char)('0' + ms % 10);
+	do { /* right to left, at the end of `digits` */
+		digits[sizeof(digits) - 1 - nd++] = (char)('0' + ms % 10);
 		ms /= 10;
 	} while (ms);
 	for (pad = nd; pad < 6; pad++)
 		line[at++] = ' ';
-	while (nd)
-		line[at++] = digits[--nd];
+	memcpy(line + at, digits + sizeof(digits) - nd, (size_t)nd);
+	at += (size_t)nd;
 	memcpy(line + at, " ms\n", 4);
 	fwrite(line, 1, at + 4, stdout);
 	fflush(stdout);
