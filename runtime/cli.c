@@ -17,6 +17,7 @@
 
 #include "bundle.h"
 #include "cli.h"
+#include "driver.h"
 #include "util.h"
 
 enum {
@@ -561,6 +562,9 @@ int migc_cli_main(int argc, char **argv, const struct migc_bundle *bundle)
 	migc_error err;
 	int rc;
 
+	/* the program is ours (as its signal handlers are): first of all,
+	 * before anything uses SQLite */
+	migc_sqlite_configure_process();
 	memset(&c, 0, sizeof(c));
 	c.bundle = bundle;
 	migc_options_init(&c.opts, MIGC_OPTIONS_VERSION);

@@ -66,6 +66,7 @@ struct cli {
 	/* gathered from events for the JSON output */
 	struct cli_applied *applied;
 	size_t napplied, capplied;
+	size_t applied_next; /* set index after the last one in `applied` */
 	char **warnings;
 	size_t nwarnings, cwarnings;
 	int oom;

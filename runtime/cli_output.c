@@ -25,13 +25,33 @@ int cli_error(const migc_error *err)
 	return migc_exit_code(err->code ? err->code : MIGC_ERROR);
 }
 
+/* Append `n` bytes of `s` at out[*at], as far as `size` leaves room for the
+ * NUL (snprintf's truncation). */
+static void put(char *out, size_t size, size_t *at, const char *s, size_t n)
+{
+	if (n > size - 1 - *at)
+		n = size - 1 - *at;
+	memcpy(out + *at, s, n);
+	*at += n;
+}
+
+/* What snprintf "R__%s" or "%s %s" wrote, copied instead: `up` labels
+ * every migration it applies. */
 void cli_label(char *out, size_t size, const char *version, const char *name,
 	       migc_kind kind)
 {
-	if (kind == MIGC_KIND_REPEATABLE)
-		snprintf(out, size, "R__%s", name);
-	else
-		snprintf(out, size, "%s %s", version, name);
+	size_t at = 0;
+
+	if (!size)
+		return;
+	if (kind == MIGC_KIND_REPEATABLE) {
+		put(out, size, &at, "R__", 3);
+	} else {
+		put(out, size, &at, version, strlen(version));
+		put(out, size, &at, " ", 1);
+	}
+	put(out, size, &at, name, strlen(name));
+	out[at] = '\0';
 }
 
 size_t cli_label_len(size_t size, const char *version, const char *name,
@@ -58,12 +78,18 @@ static void remember_applied(struct cli *c, const migc_migration *m,
 		c->capplied = cap;
 	}
 	/* down reports a view of the migration that does not outlive the
-	 * event: keep the set's own */
+	 * event: keep the set's own. up reports the set's own, in set order:
+	 * the one after the last is checked first, to skip the lookup */
 	if (m->kind == MIGC_KIND_VERSIONED && c->set) {
-		long i = migc_set_find_version(c->set, m->version);
+		long i = c->applied_next < migc_set_count(c->set) &&
+				 set_peek(c->set, c->applied_next) == m
+			 ? (long)c->applied_next
+			 : migc_set_find_version(c->set, m->version);
 
-		if (i >= 0)
+		if (i >= 0) {
 			m = set_peek(c->set, (size_t)i);
+			c->applied_next = (size_t)i + 1;
+		}
 	}
 	c->applied[c->napplied].m = m;
 	c->applied[c->napplied++].duration_ms = ms;
@@ -102,14 +128,52 @@ static void print_note(const struct cli *c, const migc_migration *m,
 	printf("%-*s %s\n", c->label_width, label, msg);
 }
 
-/* One progress line: "applied 0001 create_users      12 ms". */
+/* `s` left-aligned in `width` columns at line[at] ("%-*s"); the new end. */
+static size_t put_padded(char *line, size_t at, const char *s, int width)
+{
+	size_t n = strlen(s);
+
+	memcpy(line + at, s, n);
+	for (at += n; width > 0 && n < (size_t)width; n++)
+		line[at++] = ' ';
+	return at;
+}
+
+/*
+ * One progress line: "applied 0001 create_users      12 ms", exactly what
+ * printf("%-7s %-*s %6lld ms\n") writes, put together by hand (printf was
+ * most of the cost of an event, and `up` prints one per migration; the
+ * rare odd case still goes through printf). Flushed, so that a deploy log
+ * shows each migration as it is done.
+ */
 static void print_progress(const struct cli *c, const char *what,
 			   const migc_migration *m, long long ms)
 {
-	char label[600];
+	char label[600], line[1024], digits[24];
+	int nd = 0, pad;
+	size_t at;
 
 	cli_label(label, sizeof(label), m->version, m->name, m->kind);
-	printf("%-7s %-*s %6lld ms\n", what, c->label_width, label, ms);
+	if (ms < 0 || strlen(what) > 64 || c->label_width < 0 ||
+	    c->label_width > 300) {
+		printf("%-7s %-*s %6lld ms\n", what, c->label_width, label, ms);
+		fflush(stdout);
+		return;
+	}
+	at = put_padded(line, 0, what, 7);
+	line[at++] = ' ';
+	at = put_padded(line, at, label, c->label_width);
+	line[at++] = ' ';
+	do { /* right to left, at the end of `digits` */
+		digits[sizeof(digits) - 1 - nd++] = (char)('0' + ms % 10);
+		ms /= 10;
+	} while (ms);
+	for (pad = nd; pad < 6; pad++)
+		line[at++] = ' ';
+	memcpy(line + at, digits + sizeof(digits) - nd, (size_t)nd);
+	at += (size_t)nd;
+	memcpy(line + at, " ms\n", 4);
+	fwrite(line, 1, at + 4, stdout);
 	fflush(stdout);
 }
 

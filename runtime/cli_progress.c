@@ -57,6 +57,11 @@ static struct {
 	long delay_ms;
 
 	int shown; /* the thread drew a line; read after the join */
+
+	/* whether stderr is a terminal that can show the line: the process's
+	 * stderr and TERM, looked at once (0: not yet, 1: yes, 2: no) rather
+	 * than with an ioctl for every migration */
+	int terminal;
 } progress = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* `ms` milliseconds after the migration started, for the timed wait. */
@@ -171,10 +176,16 @@ static void *progress_thread(void *arg)
 
 static int wanted(const struct cli *c)
 {
-	const char *term = getenv("TERM");
+	if (c->json || c->quiet)
+		return 0;
+	if (!progress.terminal) {
+		const char *term = getenv("TERM");
 
-	return !c->json && !c->quiet && isatty(STDERR_FILENO) &&
-	       !(term && strcmp(term, "dumb") == 0);
+		progress.terminal = isatty(STDERR_FILENO) &&
+					    !(term && strcmp(term, "dumb") == 0)
+					    ? 1 : 2;
+	}
+	return progress.terminal == 1;
 }
 
 /* Every signal but those a fault raises in the thread itself. */
@@ -192,7 +203,7 @@ static void async_signals(sigset_t *set)
 void cli_progress_start(const struct cli *c, migc_db *db,
 			const migc_migration *m)
 {
-	const char *env = getenv("MIGC_PROGRESS_DELAY_MS");
+	const char *env;
 	pthread_condattr_t attr;
 	sigset_t blocked, old;
 	char label[300];
@@ -201,6 +212,7 @@ void cli_progress_start(const struct cli *c, migc_db *db,
 	cli_progress_stop(); /* one line at a time */
 	if (!wanted(c))
 		return;
+	env = getenv("MIGC_PROGRESS_DELAY_MS");
 	progress.delay_ms = 2000;
 	if (env && *env) {
 		char *end;

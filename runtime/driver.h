@@ -179,4 +179,12 @@ struct migc_driver {
 extern const struct migc_driver migc_driver_sqlite;
 extern const struct migc_driver migc_driver_pg;
 
+/*
+ * SQLite's process-wide settings (sqlite3_config), for a program whose
+ * main() is migc_cli_main: a library leaves them to the program it is in.
+ * Effective only before anything in the process has used SQLite; after
+ * that the program's settings stay, and this does nothing.
+ */
+void migc_sqlite_configure_process(void);
+
 #endif /* MIGC_DRIVER_H */

@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "migc.h"
 
@@ -81,5 +82,7 @@ long long migc_now_ms(void);
 
 /* Current UTC time as ISO-8601 "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with NUL). */
 void migc_utc_now(char out[32]);
+/* The same for time `t`, as strftime's "%Y-%m-%dT%H:%M:%SZ" would. */
+void migc_utc_format(char out[32], time_t t);
 
 #endif /* MIGC_UTIL_H */

@@ -9,7 +9,9 @@
  * huge-page-advised blocks; migc_history_reserve(n) sizes the rows once
  * (n pushes move nothing) and is only a hint (more rows, or a bound far
  * above the count, still work); rows pushed borrowed keep their strings'
- * addresses, and what they borrow from is released once, at the clear.
+ * addresses, and what they borrow from is released once, at the clear. A
+ * row's applied_at (migc_utc_format, written by hand) is what strftime's
+ * "%Y-%m-%dT%H:%M:%SZ" gives, at any time.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +20,7 @@
 #include "history.h"
 #include "migc.h"
 #include "unit.h"
+#include "util.h"
 
 /* A row whose strings all say which row it is. */
 static void make_row(struct migc_history_row *r, char buf[9][48], size_t i)
@@ -276,6 +279,43 @@ static void test_borrowed_rows_and_their_owner(void)
 	CHECK(h.rows == NULL && h.count == 0);
 	migc_history_clear(&h);
 	CHECK_INT(releases, 2);
+static void test_applied_at_is_strftimes(void)
+{
+	/* the epoch, a leap day, the turns of 1999, 2000 and 2038 (32 bits),
+	 * the last second of 9999 and a year after it, a time before 1970 */
+	const long long times[] = {0, 951782400, 946684799, 946684800,
+				   2147483647, 2147483648LL, 253402300799LL,
+				   253402300800LL, -86401, 1795680000};
+	char got[32], want[32];
+	struct tm tm;
+	time_t now;
+	size_t i;
+
+	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		time_t t = (time_t)times[i];
+
+		gmtime_r(&t, &tm);
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		migc_utc_format(got, t);
+		CHECK_STR(got, want);
+	}
+	for (i = 0; i < 100000; i++) { /* every 997 s over three years */
+		time_t t = (time_t)(1700000000 + (long long)i * 997);
+
+		gmtime_r(&t, &tm);
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		migc_utc_format(got, t);
+		if (strcmp(got, want) != 0) {
+			CHECK_STR(got, want);
+			break;
+		}
+	}
+	now = time(NULL);
+	migc_utc_now(got);
+	migc_utc_format(want, now);
+	if (strcmp(got, want) != 0) /* the second turned in between */
+		migc_utc_format(want, now + 1);
+	CHECK_STR(got, want);
 }
 
 int main(void)
@@ -287,5 +327,6 @@ int main(void)
 	RUN(test_reserve_sizes_the_rows_once);
 	RUN(test_reserve_far_above_the_count);
 	RUN(test_borrowed_rows_and_their_owner);
+	RUN(test_applied_at_is_strftimes);
 	return unit_done();
 }
