@@ -10,8 +10,11 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <string.h>
+
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
 
 /* Buffered output is written to the file once it grows past this. */
 #define EMIT_FLUSH_AT (256u * 1024u)
@@ -161,18 +164,30 @@ static const struct escape escapes[256] = {
 #undef BSL
 #undef OCT
 
-/* Bytes of a 64-bit word: any below `n` (n <= 128), any above `n` (n <= 127), any zero. */
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
-#define ANY_BELOW(w, n) (((w) - ONES * (n)) & ~(w) & HIGHS)
-#define ANY_ABOVE(w, n) ((((w) + ONES * (127 - (n))) | (w)) & HIGHS)
-#define ANY_ZERO(w) (((w) - ONES) & ~(w) & HIGHS)
-
-/* 1 when all 8 bytes of `w` are LIT entries of escapes[]: printable ASCII but " ? \ */
-static int plain8(uint64_t w)
+/*
+ * The number of leading bytes of the 16 at `s` that stand for themselves
+ * (LIT entries of escapes[]: printable ASCII but " ? \), 16 when all do.
+ * With SSE2 one compare per rule: signed, bytes 0x80-0xff are below 0x20,
+ * and only 0x7f is above 0x7e.
+ */
+static unsigned plain_prefix16(const unsigned char *s)
 {
-	return !(ANY_BELOW(w, 0x20) | ANY_ABOVE(w, 0x7e) | ANY_ZERO(w ^ (ONES * '"')) |
-		 ANY_ZERO(w ^ (ONES * '?')) | ANY_ZERO(w ^ (ONES * '\\')));
+#if defined(__SSE2__) && defined(__GNUC__)
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+				   _mm_cmpgt_epi8(v, _mm_set1_epi8(0x7e)));
+
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+	return (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(bad) | 0x10000u);
+#else
+	unsigned i = 0;
+
+	while (i < 16 && escapes[s[i]].len == 1)
+		i++;
+	return i;
+#endif
 }
 
 int emit_escape(struct emit_out *o, const void *data, size_t len)
@@ -183,29 +198,27 @@ int emit_escape(struct emit_out *o, const void *data, size_t len)
 		size_t n = len < EMIT_SLICE ? len : EMIT_SLICE, i;
 		char *p;
 
-		/* 4 bytes written per input byte, the last one 3 past the end */
-		if (emit_reserve(o, 4 * n + 4))
+		/* at most 4 bytes out per byte in; 16 more for the last whole
+		 * run copied, or the last entry's 4 bytes */
+		if (emit_reserve(o, 4 * n + 16))
 			return o->rc;
 		p = o->buf.data + o->buf.len;
 		for (i = 0; i < n;) {
-			size_t end = n - i >= 8 ? i + 8 : n;
-			uint64_t w;
+			const struct escape *e;
 
-			if (end - i == 8) {
-				memcpy(&w, s + i, 8);
-				if (plain8(w)) { /* 8 bytes that stand for themselves */
-					memcpy(p, s + i, 8);
-					p += 8;
-					i += 8;
+			if (n - i >= 16) {
+				/* copy 16 bytes, keep those that stand for themselves */
+				unsigned k = plain_prefix16(s + i);
+
+				memcpy(p, s + i, 16);
+				p += k;
+				i += k;
+				if (k == 16)
 					continue;
-				}
 			}
-			for (; i < end; i++) {
-				const struct escape *e = &escapes[s[i]];
-
-				memcpy(p, e->text, 4); /* a whole entry: no branch per byte */
-				p += e->len;
-			}
+			e = &escapes[s[i++]];
+			memcpy(p, e->text, 4); /* a whole entry: no branch per byte */
+			p += e->len;
 		}
 		*p = '\0';
 		o->buf.len = (size_t)(p - o->buf.data);

@@ -159,6 +159,23 @@ static char *escaped(const void *data, size_t len)
 /* Escaping                                                            */
 /* ------------------------------------------------------------------ */
 
+/* What the rules say byte `c` becomes in a string literal. */
+static void spec_escape(unsigned char c, char want[8])
+{
+	if (c == '"' || c == '\\' || c == '?')
+		snprintf(want, 8, "\\%c", c);
+	else if (c == '\n')
+		snprintf(want, 8, "\\n");
+	else if (c == '\t')
+		snprintf(want, 8, "\\t");
+	else if (c == '\r')
+		snprintf(want, 8, "\\r");
+	else if (c >= 0x20 && c < 0x7f)
+		snprintf(want, 8, "%c", c);
+	else
+		snprintf(want, 8, "\\%03o", c);
+}
+
 static void test_every_byte_has_the_specified_escape(void)
 {
 	int b;
@@ -167,23 +184,51 @@ static void test_every_byte_has_the_specified_escape(void)
 		unsigned char c = (unsigned char)b;
 		char want[8], *got = escaped(&c, 1);
 
-		if (c == '"' || c == '\\' || c == '?')
-			snprintf(want, sizeof(want), "\\%c", c);
-		else if (c == '\n')
-			snprintf(want, sizeof(want), "\\n");
-		else if (c == '\t')
-			snprintf(want, sizeof(want), "\\t");
-		else if (c == '\r')
-			snprintf(want, sizeof(want), "\\r");
-		else if (c >= 0x20 && c < 0x7f)
-			snprintf(want, sizeof(want), "%c", c);
-		else
-			snprintf(want, sizeof(want), "\\%03o", c);
+		spec_escape(c, want);
 		if (strcmp(got, want) != 0)
 			unit_fail(__FILE__, __LINE__, "byte %d: expected \"%s\", got \"%s\"", b,
 				  want, got);
 		free(got);
 	}
+}
+
+/*
+ * Long input goes through the 16-byte scan for runs that need no escape:
+ * every byte value at every position of 16-byte blocks and across their
+ * ends, alone and next to another escape, gives the same text as the
+ * rules applied one byte at a time.
+ */
+static void test_every_byte_at_every_offset(void)
+{
+	unsigned char in[48];
+	migc_buf want = MIGC_BUF_INIT;
+	int b;
+	size_t pos, len, i;
+
+	for (b = 0; b < 256; b++) {
+		for (pos = 0; pos < sizeof(in); pos++) {
+			for (len = pos + 1; len <= sizeof(in); len += 7) {
+				char e[8], *got;
+
+				for (i = 0; i < len; i++)
+					in[i] = (unsigned char)("SELECT x FROM t;"[i % 16]);
+				in[pos] = (unsigned char)b;
+				if (pos + 1 < len)
+					in[pos + 1] = (unsigned char)(b ^ 0x80);
+				want.len = 0;
+				for (i = 0; i < len; i++) {
+					spec_escape(in[i], e);
+					migc_buf_puts(&want, e);
+				}
+				got = escaped(in, len);
+				if (strcmp(got, want.data) != 0)
+					unit_fail(__FILE__, __LINE__, "byte %d at %zu of %zu: expected "
+						  "\"%s\", got \"%s\"", b, pos, len, want.data, got);
+				free(got);
+			}
+		}
+	}
+	migc_buf_free(&want);
 }
 
 static void test_every_byte_round_trips(void)
@@ -572,6 +617,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "--emit-c"))
 		return emit_c(argv[2], argc - 3, argv + 3);
 	RUN(test_every_byte_has_the_specified_escape);
+	RUN(test_every_byte_at_every_offset);
 	RUN(test_every_byte_round_trips);
 	RUN(test_trigraphs_are_defeated);
 	RUN(test_quotes_backslashes_and_comment_ends);
