@@ -383,25 +383,86 @@ static void test_comment_text_cannot_close_the_comment(void)
 
 static void test_write_errors_are_reported(void)
 {
-	FILE *f = fopen("/dev/full", "w");
+	int background;
+
+	for (background = 0; background < 2; background++) {
+		FILE *f = fopen("/dev/full", "w");
+		struct emit_out o;
+		migc_error err;
+		char big[4096];
+		int i, rc;
+
+		if (!f) {
+			printf("# /dev/full is missing; skipped\n");
+			return;
+		}
+		memset(big, 'a', sizeof(big));
+		emit_out_init(&o, f);
+		if (background)
+			CHECK_INT(emit_out_background(&o), 0);
+		for (i = 0; i < 200; i++)
+			emit_escape(&o, big, sizeof(big));
+		rc = emit_finish(&o, "out.c", &err);
+		CHECK_INT(rc, MIGC_EIO);
+		CHECK_CONTAINS(err.message, "out.c: write failed: No space left on device");
+		emit_out_free(&o);
+		fclose(f);
+	}
+}
+
+/*
+ * A file written in the background holds what a synchronous one does,
+ * across many buffer swaps, and an abandoned sink (an error before
+ * emit_finish) ends its thread in emit_out_free.
+ */
+static void test_background_writer_writes_the_same(void)
+{
+	FILE *f[2];
+	migc_buf got[2] = {MIGC_BUF_INIT, MIGC_BUF_INIT};
 	struct emit_out o;
 	migc_error err;
-	char big[4096];
-	int i, rc;
+	unsigned char chunk[5000];
+	char line[4096];
+	size_t i, n;
+	int k;
 
-	if (!f) {
-		printf("# /dev/full is missing; skipped\n");
-		return;
+	for (i = 0; i < sizeof(chunk); i++)
+		chunk[i] = (unsigned char)(i * 7 + i / 13);
+	for (k = 0; k < 2; k++) {
+		f[k] = tmpfile();
+		CHECK(f[k] != NULL);
+		if (!f[k])
+			return;
+		emit_out_init(&o, f[k]);
+		if (k)
+			CHECK_INT(emit_out_background(&o), 0);
+		for (i = 0; i < 400; i++) {
+			emit_printf(&o, "row %zu: ", i);
+			emit_rows(&o, chunk, sizeof(chunk) - i, "\t");
+			emit_put(&o, "\n", 1);
+		}
+		CHECK_INT(emit_finish(&o, "out.c", &err), 0);
+		emit_out_free(&o);
+		rewind(f[k]);
+		while ((n = fread(line, 1, sizeof(line), f[k])) > 0)
+			migc_buf_put(&got[k], line, n);
+		fclose(f[k]);
 	}
-	memset(big, 'a', sizeof(big));
-	emit_out_init(&o, f);
-	for (i = 0; i < 200; i++)
-		emit_escape(&o, big, sizeof(big));
-	rc = emit_finish(&o, "out.c", &err);
-	CHECK_INT(rc, MIGC_EIO);
-	CHECK_CONTAINS(err.message, "out.c: write failed");
-	emit_out_free(&o);
-	fclose(f);
+	CHECK(got[0].len > 4 * 256 * 1024);
+	CHECK(got[0].len == got[1].len && memcmp(got[0].data, got[1].data, got[0].len) == 0);
+	migc_buf_free(&got[0]);
+	migc_buf_free(&got[1]);
+
+	f[0] = tmpfile();
+	CHECK(f[0] != NULL);
+	if (!f[0])
+		return;
+	emit_out_init(&o, f[0]);
+	CHECK_INT(emit_out_background(&o), 0);
+	for (i = 0; i < 100; i++)
+		emit_rows(&o, chunk, sizeof(chunk), "\t");
+	emit_out_free(&o); /* no emit_finish: the thread still ends */
+	fclose(f[0]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -627,6 +688,7 @@ int main(int argc, char **argv)
 	RUN(test_rows_are_one_literal_per_line);
 	RUN(test_comment_text_cannot_close_the_comment);
 	RUN(test_write_errors_are_reported);
+	RUN(test_background_writer_writes_the_same);
 	RUN(test_template_values_and_sections);
 	RUN(test_template_errors_name_the_line);
 	RUN(test_symbol_rules);
