@@ -302,6 +302,7 @@ static int write_bundle(FILE *f, const char *path, const migc_set *set,
 	int rc;
 
 	emit_out_init(&out, f);
+	emit_out_background(&out); /* else written on this thread */
 	rc = render_bundle(&out, set, info, err);
 	if (!rc)
 		rc = emit_finish(&out, path, err);

@@ -177,6 +177,7 @@ static int load_side(struct mlist *l, struct migc_source *src,
 	v.file = collect_file;
 	v.problem = skip_problem;
 	v.dir = NULL;
+	v.file_owned = NULL;
 	v.ctx = &s;
 	rc = src->walk(src, &v, err);
 	l->present = rc != MIGC_ENOTFOUND;

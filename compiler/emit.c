@@ -9,9 +9,14 @@
 #include "emit.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
-#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
 
 /* Buffered output is written to the file once it grows past this. */
 #define EMIT_FLUSH_AT (256u * 1024u)
@@ -25,22 +30,144 @@ void emit_out_init(struct emit_out *o, FILE *file)
 	o->file = file;
 }
 
+/* Write `b` to `f`: 0, or MIGC_EIO with `*saved_errno` set. */
+static int write_buf(FILE *f, const migc_buf *b, int *saved_errno)
+{
+	if (fwrite(b->data, 1, b->len, f) == b->len)
+		return 0;
+	*saved_errno = errno ? errno : EIO;
+	return MIGC_EIO;
+}
+
+/*
+ * The background writer: the caller fills `o->buf` while the thread
+ * writes `full`; at each drain they swap, after the thread is done with
+ * the last one. `rc` and `saved_errno` are the thread's until it is idle.
+ */
+struct emit_writer {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	FILE *file;
+	migc_buf full;
+	int busy; /* `full` is to be written */
+	int stop;
+	int rc, saved_errno;
+};
+
+static void *writer_main(void *arg)
+{
+	struct emit_writer *w = arg;
+
+	pthread_mutex_lock(&w->lock);
+	for (;;) {
+		while (!w->busy && !w->stop)
+			pthread_cond_wait(&w->cond, &w->lock);
+		if (!w->busy)
+			break;
+		pthread_mutex_unlock(&w->lock);
+		if (!w->rc) /* after a failure nothing more is written */
+			w->rc = write_buf(w->file, &w->full, &w->saved_errno);
+		w->full.len = 0;
+		pthread_mutex_lock(&w->lock);
+		w->busy = 0;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+int emit_out_background(struct emit_out *o)
+{
+	struct emit_writer *w;
+
+	if (o->writer || !o->file)
+		return o->writer ? 0 : -1;
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		return -1;
+	w->file = o->file;
+	if (pthread_mutex_init(&w->lock, NULL) != 0)
+		goto no_lock;
+	if (pthread_cond_init(&w->cond, NULL) != 0)
+		goto no_cond;
+	if (pthread_create(&w->thread, NULL, writer_main, w) != 0)
+		goto no_thread;
+	o->writer = w;
+	return 0;
+no_thread:
+	pthread_cond_destroy(&w->cond);
+no_cond:
+	pthread_mutex_destroy(&w->lock);
+no_lock:
+	free(w);
+	return -1;
+}
+
+/* Wait until the writer is idle; its first error becomes the sink's. */
+static int writer_wait(struct emit_out *o)
+{
+	struct emit_writer *w = o->writer;
+
+	pthread_mutex_lock(&w->lock);
+	while (w->busy)
+		pthread_cond_wait(&w->cond, &w->lock);
+	if (w->rc && !o->rc) {
+		o->rc = w->rc;
+		o->saved_errno = w->saved_errno;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return o->rc;
+}
+
+/* End the writer after it has written what it was given. */
+static void writer_end(struct emit_out *o)
+{
+	struct emit_writer *w = o->writer;
+
+	if (!w)
+		return;
+	writer_wait(o);
+	pthread_mutex_lock(&w->lock);
+	w->stop = 1;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cond);
+	pthread_mutex_destroy(&w->lock);
+	migc_buf_free(&w->full);
+	free(w);
+	o->writer = NULL;
+}
+
 void emit_out_free(struct emit_out *o)
 {
+	writer_end(o);
 	migc_buf_free(&o->buf);
 }
 
-/* Write the buffer to the file; keep the first error. */
+/* Write the buffer to the file, or hand it to the writer; keep the first error. */
 static int emit_drain(struct emit_out *o)
 {
+	struct emit_writer *w = o->writer;
+	migc_buf spare;
+
 	if (o->rc || !o->file || !o->buf.len)
 		return o->rc;
-	if (fwrite(o->buf.data, 1, o->buf.len, o->file) != o->buf.len) {
-		o->saved_errno = errno ? errno : EIO;
-		o->rc = MIGC_EIO;
+	if (!w) {
+		o->rc = write_buf(o->file, &o->buf, &o->saved_errno);
+		o->buf.len = 0;
 		return o->rc;
 	}
-	o->buf.len = 0;
+	if (writer_wait(o))
+		return o->rc;
+	spare = w->full; /* written: empty */
+	pthread_mutex_lock(&w->lock);
+	w->full = o->buf;
+	w->busy = 1;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	o->buf = spare;
 	return 0;
 }
 
@@ -90,6 +217,7 @@ int emit_printf(struct emit_out *o, const char *fmt, ...)
 int emit_finish(struct emit_out *o, const char *what, migc_error *err)
 {
 	emit_drain(o);
+	writer_end(o);
 	if (!o->rc && o->file && fflush(o->file) != 0) {
 		o->saved_errno = errno;
 		o->rc = MIGC_EIO;
@@ -161,18 +289,30 @@ static const struct escape escapes[256] = {
 #undef BSL
 #undef OCT
 
-/* Bytes of a 64-bit word: any below `n` (n <= 128), any above `n` (n <= 127), any zero. */
-#define ONES UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
-#define ANY_BELOW(w, n) (((w) - ONES * (n)) & ~(w) & HIGHS)
-#define ANY_ABOVE(w, n) ((((w) + ONES * (127 - (n))) | (w)) & HIGHS)
-#define ANY_ZERO(w) (((w) - ONES) & ~(w) & HIGHS)
-
-/* 1 when all 8 bytes of `w` are LIT entries of escapes[]: printable ASCII but " ? \ */
-static int plain8(uint64_t w)
+/*
+ * The number of leading bytes of the 16 at `s` that stand for themselves
+ * (LIT entries of escapes[]: printable ASCII but " ? \), 16 when all do.
+ * With SSE2 one compare per rule: signed, bytes 0x80-0xff are below 0x20,
+ * and only 0x7f is above 0x7e.
+ */
+static unsigned plain_prefix16(const unsigned char *s)
 {
-	return !(ANY_BELOW(w, 0x20) | ANY_ABOVE(w, 0x7e) | ANY_ZERO(w ^ (ONES * '"')) |
-		 ANY_ZERO(w ^ (ONES * '?')) | ANY_ZERO(w ^ (ONES * '\\')));
+#if defined(__SSE2__) && defined(__GNUC__)
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+	__m128i bad = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+				   _mm_cmpgt_epi8(v, _mm_set1_epi8(0x7e)));
+
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
+	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+	return (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(bad) | 0x10000u);
+#else
+	unsigned i = 0;
+
+	while (i < 16 && escapes[s[i]].len == 1)
+		i++;
+	return i;
+#endif
 }
 
 int emit_escape(struct emit_out *o, const void *data, size_t len)
@@ -183,29 +323,27 @@ int emit_escape(struct emit_out *o, const void *data, size_t len)
 		size_t n = len < EMIT_SLICE ? len : EMIT_SLICE, i;
 		char *p;
 
-		/* 4 bytes written per input byte, the last one 3 past the end */
-		if (emit_reserve(o, 4 * n + 4))
+		/* at most 4 bytes out per byte in; 16 more for the last whole
+		 * run copied, or the last entry's 4 bytes */
+		if (emit_reserve(o, 4 * n + 16))
 			return o->rc;
 		p = o->buf.data + o->buf.len;
 		for (i = 0; i < n;) {
-			size_t end = n - i >= 8 ? i + 8 : n;
-			uint64_t w;
+			const struct escape *e;
 
-			if (end - i == 8) {
-				memcpy(&w, s + i, 8);
-				if (plain8(w)) { /* 8 bytes that stand for themselves */
-					memcpy(p, s + i, 8);
-					p += 8;
-					i += 8;
+			if (n - i >= 16) {
+				/* copy 16 bytes, keep those that stand for themselves */
+				unsigned k = plain_prefix16(s + i);
+
+				memcpy(p, s + i, 16);
+				p += k;
+				i += k;
+				if (k == 16)
 					continue;
-				}
 			}
-			for (; i < end; i++) {
-				const struct escape *e = &escapes[s[i]];
-
-				memcpy(p, e->text, 4); /* a whole entry: no branch per byte */
-				p += e->len;
-			}
+			e = &escapes[s[i++]];
+			memcpy(p, e->text, 4); /* a whole entry: no branch per byte */
+			p += e->len;
 		}
 		*p = '\0';
 		o->buf.len = (size_t)(p - o->buf.data);

@@ -32,15 +32,28 @@
  * write every call returns the same code and writes nothing; emit_finish()
  * reports it.
  */
+struct emit_writer; /* emit.c: a thread that writes full buffers */
+
 struct emit_out {
 	migc_buf buf;
 	FILE *file;
 	int rc;        /* first error (MIGC_ENOMEM, MIGC_EIO), 0 if none */
 	int saved_errno; /* errno of a failed write */
+	struct emit_writer *writer; /* NULL: written by the caller's thread */
 };
 
 void emit_out_init(struct emit_out *o, FILE *file);
 void emit_out_free(struct emit_out *o);
+
+/*
+ * Write `o->file` from a thread of its own, so that generating the next
+ * buffer overlaps writing the last one (the file is not touched by the
+ * caller until emit_finish() or emit_out_free(), which end the thread).
+ * The output and the errors reported are the same. When no thread can be
+ * started the output stays synchronous; returns 0 when it is in the
+ * background.
+ */
+int emit_out_background(struct emit_out *o);
 
 int emit_put(struct emit_out *o, const void *data, size_t len);
 int emit_puts(struct emit_out *o, const char *s);

@@ -14,6 +14,7 @@
 #include "git.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,70 @@ static int owner_error(const char *start, migc_error *err)
 	return MIGC_EUSAGE;
 }
 
+/* libgit2 was initialised (repo_lib_init) and is to be shut down. */
+static int lib_ready;
+
+/*
+ * Initialise libgit2 on first use. Owner validation (git's safe.directory
+ * rule) is on by default; it is set explicitly so that no build of libgit2
+ * can quietly trust a repository owned by someone else.
+ */
+static int repo_lib_init(migc_error *err)
+{
+	if (lib_ready)
+		return 0;
+	if (git_libgit2_init() < 0)
+		return repo_git_error(err, MIGC_ERROR, "cannot initialise libgit2");
+	lib_ready = 1;
+	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 1);
+	return 0;
+}
+
+void repo_lib_shutdown(void)
+{
+	if (lib_ready)
+		git_libgit2_shutdown();
+	lib_ready = 0;
+}
+
+/* 1 when `dir/name` exists (as anything, a broken symlink included). */
+static int has_entry(const char *dir, size_t len, const char *name)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	if (len + 1 + strlen(name) >= sizeof(path))
+		return 1; /* cannot tell: let libgit2 look */
+	memcpy(path, dir, len);
+	path[len] = '/';
+	strcpy(path + len + 1, name);
+	return lstat(path, &st) == 0 || errno != ENOENT;
+}
+
+/*
+ * 0 when no repository can hold the real path `start`: neither it nor any
+ * directory above it, up to the root, has a `.git` entry or looks like a
+ * git directory itself (HEAD, or a linked worktree's commondir). This is
+ * looser than git's discovery (which also stops at file system boundaries
+ * and $GIT_CEILING_DIRECTORIES), so 1 only means "ask libgit2".
+ */
+static int may_be_in_repo(const char *start)
+{
+	size_t len = strlen(start);
+
+	for (;;) {
+		while (len > 0 && start[len - 1] == '/')
+			len--;
+		if (has_entry(start, len, ".git") || has_entry(start, len, "HEAD") ||
+		    has_entry(start, len, "commondir"))
+			return 1;
+		if (!len)
+			return 0;
+		while (len > 0 && start[len - 1] != '/')
+			len--;
+	}
+}
+
 /* Open the repository from `start`, classifying the failures. */
 static int open_git(git_repository **out, const char *start, migc_error *err)
 {
@@ -160,6 +225,11 @@ static int open_git(git_repository **out, const char *start, migc_error *err)
 	const char *ceiling = getenv("GIT_CEILING_DIRECTORIES");
 	int rc, found;
 
+	if (!may_be_in_repo(start))
+		goto none;
+	rc = repo_lib_init(err);
+	if (rc)
+		return rc;
 	rc = git_repository_open_ext(out, start, 0, ceiling && *ceiling ? ceiling : NULL);
 	if (!rc)
 		return 0;
@@ -176,6 +246,7 @@ static int open_git(git_repository **out, const char *start, migc_error *err)
 	git_buf_dispose(&gitdir);
 	if (found)
 		return repo_git_error(err, MIGC_EUSAGE, "cannot open the git repository");
+none:
 	migc_err(err, MIGC_ENOTFOUND, "'%s' is not in a git repository", start);
 	return MIGC_ENOTFOUND;
 }

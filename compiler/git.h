@@ -50,6 +50,17 @@ int repo_open(struct repo **out, const char *dir, migc_error *err);
 void repo_free(struct repo *r);
 
 /*
+ * libgit2 is initialised by the first repo_open() that can find a
+ * repository, not at start: a build from a directory outside any
+ * repository (a Docker build context) never pays for it (Debian's libgit2
+ * 1.5 parses the system's CA bundle for mbedTLS there, ~15 ms). Every
+ * libgit2 call of migc goes through a struct repo, so it comes after that
+ * repo_open(). main() calls repo_lib_shutdown() once the command is done:
+ * it shuts libgit2 down if, and only if, it was initialised.
+ */
+void repo_lib_shutdown(void);
+
+/*
  * Resolve `rev` (anything git rev-parse takes: a branch, a tag, a hash,
  * origin/main, HEAD~2) to a commit; `*out` is freed with git_commit_free.
  * An unknown revision is MIGC_EUSAGE, with a fetch hint (an unshallow hint

@@ -172,26 +172,29 @@ static int add_native_files(struct loader *l, migc_error *err)
 	return rc;
 }
 
-/* The walk's visitor: keep the file (the layout is judged on all of them). */
-static int on_file(void *ctx, const char *filename, const char *display,
-		   const char *data, size_t len, migc_error *err)
+/* The walk's visitor: keep the file (the layout is judged on all of them),
+ * taking over `data`, a malloc'd buffer with a NUL after its bytes. */
+static int keep_file(struct loader *l, const char *filename,
+		     const char *display, char *data, size_t len,
+		     migc_error *err)
 {
-	struct loader *l = ctx;
 	struct loaded_file *f;
 
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		struct loaded_file *p = realloc(l->files, cap * sizeof(*p));
 
-		if (!p)
+		if (!p) {
+			free(data);
 			return migc_err(err, MIGC_ENOMEM, "out of memory");
+		}
 		l->files = p;
 		l->cap = cap;
 	}
 	f = &l->files[l->count];
 	f->filename = migc_strdup(filename);
 	f->display = migc_strdup(display);
-	f->data = malloc(len + 1);
+	f->data = data;
 	f->len = len;
 	if (!f->filename || !f->display || !f->data) {
 		free(f->filename);
@@ -199,11 +202,29 @@ static int on_file(void *ctx, const char *filename, const char *display,
 		free(f->data);
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
 	}
-	if (len)
-		memcpy(f->data, data, len);
-	f->data[len] = '\0';
 	l->count++;
 	return 0;
+}
+
+/* A source's own buffer, handed over (the directory source). */
+static int on_file_owned(void *ctx, const char *filename, const char *display,
+			 char *data, size_t len, migc_error *err)
+{
+	return keep_file(ctx, filename, display, data, len, err);
+}
+
+/* Bytes valid only during the call (the git source): kept as a copy. */
+static int on_file(void *ctx, const char *filename, const char *display,
+		   const char *data, size_t len, migc_error *err)
+{
+	char *copy = malloc(len + 1);
+
+	if (copy) {
+		if (len)
+			memcpy(copy, data, len);
+		copy[len] = '\0';
+	}
+	return keep_file(ctx, filename, display, copy, len, err);
 }
 
 static int on_problem(void *ctx, const migc_error *problem)
@@ -273,6 +294,7 @@ int load_detect_layout(migc_layout *out, struct migc_source *src,
 	memset(&l, 0, sizeof(l));
 	l.src = src;
 	v.file = on_file;
+	v.file_owned = on_file_owned;
 	v.problem = on_problem;
 	v.dir = NULL;
 	v.ctx = &l;
@@ -305,6 +327,7 @@ int load_set(migc_set **out, struct migc_source *src, migc_layout layout,
 	if (rc)
 		return rc;
 	v.file = on_file;
+	v.file_owned = on_file_owned;
 	v.problem = on_problem;
 	v.dir = on_dir;
 	v.ctx = &l;

@@ -1,14 +1,14 @@
 /*
  * main.c - the `migc` command: a table of commands, git style, each a
  * cmd_<name>(argc, argv) in its own file. This file only dispatches, and
- * answers --version and help, and sets up libgit2 once for every command.
+ * answers --version and help, and shuts libgit2 down after a command that
+ * used it (git.h: it is initialised on first use).
  */
 #include <stdio.h>
 #include <string.h>
 
-#include <git2.h>
-
 #include "commands.h"
+#include "git.h"
 #include "migc.h"
 #include "ui.h"
 
@@ -92,22 +92,12 @@ static int wants_help(int argc, char **argv)
 	return 0;
 }
 
-/*
- * Run a command with libgit2 initialised. Owner validation (git's
- * safe.directory rule) is on by default; it is set explicitly so that no
- * build of libgit2 can quietly trust a repository owned by someone else.
- */
+/* Run a command; libgit2 is initialised only if it opens a repository (git.h). */
 static int run_command(const struct command *c, int argc, char **argv)
 {
-	int rc;
+	int rc = c->fn(argc, argv);
 
-	if (git_libgit2_init() < 0) {
-		ui_errorf("cannot initialise libgit2");
-		return UI_EXIT_INVALID;
-	}
-	git_libgit2_opts(GIT_OPT_SET_OWNER_VALIDATION, 1);
-	rc = c->fn(argc, argv);
-	git_libgit2_shutdown();
+	repo_lib_shutdown();
 	return rc;
 }
 

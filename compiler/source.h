@@ -48,6 +48,15 @@ struct migc_source_visitor {
 	 */
 	int (*dir)(void *ctx, const char *name, const char *display,
 		   migc_error *err);
+	/*
+	 * May be NULL. When set, a source that reads a file into a buffer of
+	 * its own (the directory) calls this instead of `file`, with the same
+	 * meaning, and hands the buffer over: `data` is malloc'd, with a NUL
+	 * after its `len` bytes, and the visitor frees it, whatever it
+	 * returns. The loader keeps the bytes without copying them.
+	 */
+	int (*file_owned)(void *ctx, const char *filename, const char *display,
+			  char *data, size_t len, migc_error *err);
 };
 
 struct migc_source {

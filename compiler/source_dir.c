@@ -151,7 +151,11 @@ static int read_all(int fd, size_t size_hint, const char *display,
 {
 	migc_buf b = MIGC_BUF_INIT;
 
-	if (migc_buf_grow(&b, size_hint ? size_hint : 4096))
+	/* sized exactly (the file and a byte to see its end): the buffer
+	 * may be kept as the file's bytes (file_owned, source.h) */
+	b.cap = size_hint ? size_hint + 1 : 4096;
+	b.data = malloc(b.cap);
+	if (!b.data)
 		goto nomem;
 	for (;;) {
 		ssize_t n;
@@ -358,9 +362,12 @@ static int visit(struct dir_source *s, int dfd, const char *name,
 		rc = read_all(fd, (size_t)st.st_size + 1, display.data, &data, &len, err);
 		close(fd);
 	}
-	if (!rc)
+	if (!rc && v->file_owned) {
+		rc = v->file_owned(v->ctx, name, display.data, data, len, err);
+		data = NULL; /* the visitor's now */
+	} else if (!rc) {
 		rc = v->file(v->ctx, name, display.data, data, len, err);
-	else if (rc != MIGC_ENOMEM && v->problem)
+	} else if (rc != MIGC_ENOMEM && v->problem)
 		rc = v->problem(v->ctx, err);
 	free(data);
 	migc_buf_free(&display);

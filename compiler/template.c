@@ -118,17 +118,17 @@ static int next_tag(const struct tpl *t, const char *p, const char *to,
 	const char *s, *e;
 	int rc;
 
-	for (s = p; s + 1 < to; s++)
-		if (s[0] == '{' && s[1] == '{')
+	for (s = p; s + 1 < to && (s = memchr(s, '{', (size_t)(to - s))) != NULL; s++)
+		if (s + 1 < to && s[1] == '{')
 			break;
-	if (s + 1 >= to)
+	if (!s || s + 1 >= to)
 		return 0;
 	memset(tag, 0, sizeof(*tag));
 	tag->start = s;
-	for (e = s + 2; e + 1 < to; e++)
-		if (e[0] == '}' && e[1] == '}')
+	for (e = s + 2; e + 1 < to && (e = memchr(e, '}', (size_t)(to - e))) != NULL; e++)
+		if (e + 1 < to && e[1] == '}')
 			break;
-	if (e + 1 >= to)
+	if (!e || e + 1 >= to)
 		return tpl_fail(t, s, "unclosed tag", NULL);
 	tag->end = e + 2;
 	s += 2;

@@ -525,6 +525,16 @@ static void track(struct splitter *sp, const struct token *t)
 {
 	const char *sql = sp->lx.sql;
 
+	/* No routine or trigger (that is for good: the head is known) and
+	 * no body (none can open): only parentheses count, and `prev` is
+	 * never looked at again in this statement. Most statements. */
+	if (sp->head == HEAD_OTHER && !sp->body) {
+		if (char_is(sql, t, '('))
+			sp->depth++;
+		else if (char_is(sql, t, ')') && sp->depth)
+			sp->depth--;
+		return;
+	}
 	if (sp->head == HEAD_START || sp->head == HEAD_CREATE)
 		track_head(sp, t);
 	if (char_is(sql, t, '(')) {

@@ -380,6 +380,74 @@ test_repository_owned_by_another_user_is_refused() {
 	expect_rc 0
 }
 
+# A preloaded shim that logs every git_libgit2_init and _shutdown to
+# $LIBGIT2_LOG and calls the real one; run_traced CMD... runs under it.
+libgit2_shim() {
+	cat >shim.c <<-'EOF'
+	#define _GNU_SOURCE
+	#include <dlfcn.h>
+	#include <stdio.h>
+	#include <stdlib.h>
+	static int call(const char *name)
+	{
+		FILE *f = fopen(getenv("LIBGIT2_LOG"), "a");
+		int (*real)(void);
+		*(void **)&real = dlsym(RTLD_NEXT, name);
+		if (f) {
+			fprintf(f, "%s\n", name);
+			fclose(f);
+		}
+		return real();
+	}
+	int git_libgit2_init(void) { return call("git_libgit2_init"); }
+	int git_libgit2_shutdown(void) { return call("git_libgit2_shutdown"); }
+	EOF
+	${CC:-cc} -shared -fPIC -o "$T/shim.so" shim.c -ldl || fail "cannot build the shim"
+}
+run_traced() {
+	rm -f "$T/libgit2.log"
+	: >"$T/libgit2.log"
+	LIBGIT2_LOG="$T/libgit2.log" LD_PRELOAD="$T/shim.so" \
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" run "$@"
+}
+# libgit2_calls: the log of the last run_traced, on one line.
+libgit2_calls() { tr '\n' ' ' <"$T/libgit2.log"; }
+
+test_libgit2_is_started_only_to_open_a_repository() {
+	libgit2_shim
+	mkdir ctx && cd ctx
+	mig migrations 0001_a.sql 'SELECT 1;'
+	run_traced "$MIGC" build -o out.c
+	expect_rc 0
+	expect_eq "$(libgit2_calls)" "" "a build outside any repository"
+	run_traced "$MIGC" lint
+	expect_eq "$(libgit2_calls)" "" "a lint"
+	run_traced "$MIGC" build -o bad.c --provenance
+	expect_rc 2
+	expect_eq "$(libgit2_calls)" "" "--provenance outside a repository"
+	cd "$T"
+	two_commits
+	local both="git_libgit2_init git_libgit2_shutdown "
+	run_traced "$MIGC" build -o ../in.c
+	expect_rc 0
+	expect_out "commit $(git rev-parse --short=12 HEAD) (clean)"
+	expect_eq "$(libgit2_calls)" "$both" "a build in a repository"
+	run_traced "$MIGC" build --rev HEAD~1 --provenance -o ../rev.c
+	expect_rc 0
+	expect_eq "$(libgit2_calls)" "$both" "build --rev --provenance"
+	run_traced "$MIGC" list --rev HEAD
+	expect_rc 0
+	expect_eq "$(libgit2_calls)" "$both" "list --rev"
+	run_traced "$MIGC" check --base HEAD~1
+	expect_eq "$(libgit2_calls)" "$both" "check --base"
+	mkdir ../ctx/.git # looks like a repository but is none: libgit2 says so
+	cd ../ctx
+	run_traced "$MIGC" build -o out2.c
+	expect_rc 0
+	expect_eq "$(libgit2_calls)" "$both" "a build under a stray .git"
+	cmp out.c out2.c || fail "the stray .git changed the bundle"
+}
+
 test_release_binary_and_libmigc_do_not_link_libgit2() {
 	binary_env
 	! nm "$BUILD/libmigc.a" 2>/dev/null | grep -q ' U git_' || fail "libmigc.a uses libgit2"

@@ -159,6 +159,23 @@ static char *escaped(const void *data, size_t len)
 /* Escaping                                                            */
 /* ------------------------------------------------------------------ */
 
+/* What the rules say byte `c` becomes in a string literal. */
+static void spec_escape(unsigned char c, char want[8])
+{
+	if (c == '"' || c == '\\' || c == '?')
+		snprintf(want, 8, "\\%c", c);
+	else if (c == '\n')
+		snprintf(want, 8, "\\n");
+	else if (c == '\t')
+		snprintf(want, 8, "\\t");
+	else if (c == '\r')
+		snprintf(want, 8, "\\r");
+	else if (c >= 0x20 && c < 0x7f)
+		snprintf(want, 8, "%c", c);
+	else
+		snprintf(want, 8, "\\%03o", c);
+}
+
 static void test_every_byte_has_the_specified_escape(void)
 {
 	int b;
@@ -167,23 +184,51 @@ static void test_every_byte_has_the_specified_escape(void)
 		unsigned char c = (unsigned char)b;
 		char want[8], *got = escaped(&c, 1);
 
-		if (c == '"' || c == '\\' || c == '?')
-			snprintf(want, sizeof(want), "\\%c", c);
-		else if (c == '\n')
-			snprintf(want, sizeof(want), "\\n");
-		else if (c == '\t')
-			snprintf(want, sizeof(want), "\\t");
-		else if (c == '\r')
-			snprintf(want, sizeof(want), "\\r");
-		else if (c >= 0x20 && c < 0x7f)
-			snprintf(want, sizeof(want), "%c", c);
-		else
-			snprintf(want, sizeof(want), "\\%03o", c);
+		spec_escape(c, want);
 		if (strcmp(got, want) != 0)
 			unit_fail(__FILE__, __LINE__, "byte %d: expected \"%s\", got \"%s\"", b,
 				  want, got);
 		free(got);
 	}
+}
+
+/*
+ * Long input goes through the 16-byte scan for runs that need no escape:
+ * every byte value at every position of 16-byte blocks and across their
+ * ends, alone and next to another escape, gives the same text as the
+ * rules applied one byte at a time.
+ */
+static void test_every_byte_at_every_offset(void)
+{
+	unsigned char in[48];
+	migc_buf want = MIGC_BUF_INIT;
+	int b;
+	size_t pos, len, i;
+
+	for (b = 0; b < 256; b++) {
+		for (pos = 0; pos < sizeof(in); pos++) {
+			for (len = pos + 1; len <= sizeof(in); len += 7) {
+				char e[8], *got;
+
+				for (i = 0; i < len; i++)
+					in[i] = (unsigned char)("SELECT x FROM t;"[i % 16]);
+				in[pos] = (unsigned char)b;
+				if (pos + 1 < len)
+					in[pos + 1] = (unsigned char)(b ^ 0x80);
+				want.len = 0;
+				for (i = 0; i < len; i++) {
+					spec_escape(in[i], e);
+					migc_buf_puts(&want, e);
+				}
+				got = escaped(in, len);
+				if (strcmp(got, want.data) != 0)
+					unit_fail(__FILE__, __LINE__, "byte %d at %zu of %zu: expected "
+						  "\"%s\", got \"%s\"", b, pos, len, want.data, got);
+				free(got);
+			}
+		}
+	}
+	migc_buf_free(&want);
 }
 
 static void test_every_byte_round_trips(void)
@@ -338,25 +383,86 @@ static void test_comment_text_cannot_close_the_comment(void)
 
 static void test_write_errors_are_reported(void)
 {
-	FILE *f = fopen("/dev/full", "w");
+	int background;
+
+	for (background = 0; background < 2; background++) {
+		FILE *f = fopen("/dev/full", "w");
+		struct emit_out o;
+		migc_error err;
+		char big[4096];
+		int i, rc;
+
+		if (!f) {
+			printf("# /dev/full is missing; skipped\n");
+			return;
+		}
+		memset(big, 'a', sizeof(big));
+		emit_out_init(&o, f);
+		if (background)
+			CHECK_INT(emit_out_background(&o), 0);
+		for (i = 0; i < 200; i++)
+			emit_escape(&o, big, sizeof(big));
+		rc = emit_finish(&o, "out.c", &err);
+		CHECK_INT(rc, MIGC_EIO);
+		CHECK_CONTAINS(err.message, "out.c: write failed: No space left on device");
+		emit_out_free(&o);
+		fclose(f);
+	}
+}
+
+/*
+ * A file written in the background holds what a synchronous one does,
+ * across many buffer swaps, and an abandoned sink (an error before
+ * emit_finish) ends its thread in emit_out_free.
+ */
+static void test_background_writer_writes_the_same(void)
+{
+	FILE *f[2];
+	migc_buf got[2] = {MIGC_BUF_INIT, MIGC_BUF_INIT};
 	struct emit_out o;
 	migc_error err;
-	char big[4096];
-	int i, rc;
+	unsigned char chunk[5000];
+	char line[4096];
+	size_t i, n;
+	int k;
 
-	if (!f) {
-		printf("# /dev/full is missing; skipped\n");
-		return;
+	for (i = 0; i < sizeof(chunk); i++)
+		chunk[i] = (unsigned char)(i * 7 + i / 13);
+	for (k = 0; k < 2; k++) {
+		f[k] = tmpfile();
+		CHECK(f[k] != NULL);
+		if (!f[k])
+			return;
+		emit_out_init(&o, f[k]);
+		if (k)
+			CHECK_INT(emit_out_background(&o), 0);
+		for (i = 0; i < 400; i++) {
+			emit_printf(&o, "row %zu: ", i);
+			emit_rows(&o, chunk, sizeof(chunk) - i, "\t");
+			emit_put(&o, "\n", 1);
+		}
+		CHECK_INT(emit_finish(&o, "out.c", &err), 0);
+		emit_out_free(&o);
+		rewind(f[k]);
+		while ((n = fread(line, 1, sizeof(line), f[k])) > 0)
+			migc_buf_put(&got[k], line, n);
+		fclose(f[k]);
 	}
-	memset(big, 'a', sizeof(big));
-	emit_out_init(&o, f);
-	for (i = 0; i < 200; i++)
-		emit_escape(&o, big, sizeof(big));
-	rc = emit_finish(&o, "out.c", &err);
-	CHECK_INT(rc, MIGC_EIO);
-	CHECK_CONTAINS(err.message, "out.c: write failed");
-	emit_out_free(&o);
-	fclose(f);
+	CHECK(got[0].len > 4 * 256 * 1024);
+	CHECK(got[0].len == got[1].len && memcmp(got[0].data, got[1].data, got[0].len) == 0);
+	migc_buf_free(&got[0]);
+	migc_buf_free(&got[1]);
+
+	f[0] = tmpfile();
+	CHECK(f[0] != NULL);
+	if (!f[0])
+		return;
+	emit_out_init(&o, f[0]);
+	CHECK_INT(emit_out_background(&o), 0);
+	for (i = 0; i < 100; i++)
+		emit_rows(&o, chunk, sizeof(chunk), "\t");
+	emit_out_free(&o); /* no emit_finish: the thread still ends */
+	fclose(f[0]);
 }
 
 /* ------------------------------------------------------------------ */
@@ -572,6 +678,7 @@ int main(int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "--emit-c"))
 		return emit_c(argv[2], argc - 3, argv + 3);
 	RUN(test_every_byte_has_the_specified_escape);
+	RUN(test_every_byte_at_every_offset);
 	RUN(test_every_byte_round_trips);
 	RUN(test_trigraphs_are_defeated);
 	RUN(test_quotes_backslashes_and_comment_ends);
@@ -581,6 +688,7 @@ int main(int argc, char **argv)
 	RUN(test_rows_are_one_literal_per_line);
 	RUN(test_comment_text_cannot_close_the_comment);
 	RUN(test_write_errors_are_reported);
+	RUN(test_background_writer_writes_the_same);
 	RUN(test_template_values_and_sections);
 	RUN(test_template_errors_name_the_line);
 	RUN(test_symbol_rules);
