@@ -184,13 +184,14 @@ void repo_lib_shutdown(void)
 static int has_entry(const char *dir, size_t len, const char *name)
 {
 	char path[PATH_MAX];
+	size_t nl = strlen(name);
 	struct stat st;
 
-	if (len + 1 + strlen(name) >= sizeof(path))
+	if (len + 1 + nl >= sizeof(path))
 		return 1; /* cannot tell: let libgit2 look */
 	memcpy(path, dir, len);
 	path[len] = '/';
-	strcpy(path + len + 1, name);
+	memcpy(path + len + 1, name, nl + 1);
 	return lstat(path, &st) == 0 || errno != ENOENT;
 }
 

@@ -279,6 +279,8 @@ static void test_borrowed_rows_and_their_owner(void)
 	CHECK(h.rows == NULL && h.count == 0);
 	migc_history_clear(&h);
 	CHECK_INT(releases, 2);
+}
+
 static void test_applied_at_is_strftimes(void)
 {
 	/* the epoch, a leap day, the turns of 1999, 2000 and 2038 (32 bits),
