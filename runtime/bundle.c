@@ -54,11 +54,20 @@ static int is_hex32(const char *s)
 	return s[MIGC_CHECKSUM_HEX_LEN] == '\0';
 }
 
-/* What entry `e`'s SQL takes when assembled (up and down). */
-static size_t assembled(const struct migc_bundle_entry *e)
+/* Whether `len` bytes from `off` lie inside `b`'s stream. */
+static int in_stream(const struct migc_bundle *b, size_t off, size_t len)
 {
-	size_t up = set_sql_size(e->sql_len),
-	       down = e->down_filename ? set_sql_size(e->down_len) : 0;
+	return off <= b->sql_size && len <= b->sql_size - off;
+}
+
+/* What entry `e`'s SQL takes when assembled (up and down); a part placed
+ * beyond the stream takes nothing, the loader refuses it by name. */
+static size_t assembled(const struct migc_bundle *b,
+			const struct migc_bundle_entry *e)
+{
+	size_t up = in_stream(b, e->sql_off, e->sql_len) ? set_sql_size(e->sql_len) : 0,
+	       down = e->down_filename && in_stream(b, e->down_off, e->down_len)
+		      ? set_sql_size(e->down_len) : 0;
 
 	return up > (size_t)-1 - down ? (size_t)-1 : up + down;
 }
@@ -69,7 +78,7 @@ static int reserve_size(size_t *out, const struct migc_bundle *b, migc_error *er
 	size_t i, size = 0;
 
 	for (i = 0; i < b->count; i++) {
-		size_t a = assembled(&b->entries[i]);
+		size_t a = assembled(b, &b->entries[i]);
 
 		if (a > (size_t)-1 - size)
 			return migc_err(err, MIGC_ENOMEM, "bundle too large");
@@ -88,7 +97,7 @@ static int check_sql(const struct migc_bundle *b, size_t off, size_t len,
 {
 	char sum[MIGC_CHECKSUM_HEX_LEN + 1];
 
-	if (off > b->sql_size || len > b->sql_size - off)
+	if (!in_stream(b, off, len))
 		return corrupt(err, "SQL offset or length beyond the bundle's SQL",
 			       file);
 	migc_checksum_rows(sum, b->sql[0], MIGC_BUNDLE_ROW, MIGC_BUNDLE_ROW_BYTES,

@@ -141,6 +141,10 @@ static void sql_beyond_the_stream_is_corrupt(void)
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 	CHECK_CONTAINS(err.message, "0001_a.sql");
 	make_bundle();
+	entries[1].sql_len = SIZE_MAX / 2; /* not "out of memory" reserving it */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0002_long.sql");
+	make_bundle();
 	bundle.sql_size -= 2; /* what the rows hold goes on past the size */
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 	CHECK_CONTAINS(err.message, "size");
@@ -157,6 +161,10 @@ static void header_damage_is_corrupt(void)
 	bundle.abi = MIGC_BUNDLE_ABI + 1;
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 	CHECK_CONTAINS(err.message, "ABI");
+	make_bundle();
+	bundle.abi = 2; /* rows per migration: refused before its fields are read */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "bundle ABI 2");
 	make_bundle();
 	bundle_id[0] = bundle_id[0] == 'a' ? 'b' : 'a';
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
