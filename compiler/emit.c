@@ -370,19 +370,57 @@ size_t emit_row_count(size_t len)
 int emit_rows(struct emit_out *o, const void *data, size_t len,
 	      const char *indent)
 {
-	const char *s = data;
-	size_t rows = emit_row_count(len), i;
+	struct emit_stream s;
 
-	for (i = 0; i < rows; i++) {
-		size_t off = i * MIGC_BUNDLE_ROW_BYTES;
-		size_t n = len - off < MIGC_BUNDLE_ROW_BYTES ?
-				   len - off : MIGC_BUNDLE_ROW_BYTES;
+	emit_stream_init(&s, indent);
+	emit_stream_put(o, &s, data, len);
+	return emit_stream_end(o, &s);
+}
 
-		emit_puts(o, indent);
-		emit_put(o, "\"", 1);
-		emit_escape(o, s + off, n);
-		emit_put(o, i + 1 < rows ? "\",\n" : "\"", i + 1 < rows ? 3 : 1);
+void emit_stream_init(struct emit_stream *s, const char *indent)
+{
+	s->indent = indent;
+	s->col = MIGC_BUNDLE_ROW_BYTES; /* no row open */
+	s->rows = 0;
+}
+
+int emit_stream_put(struct emit_out *o, struct emit_stream *s,
+		    const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		size_t n;
+
+		if (s->col == MIGC_BUNDLE_ROW_BYTES) { /* begin a row */
+			if (s->rows)
+				emit_put(o, ",\n", 2);
+			emit_puts(o, s->indent);
+			emit_put(o, "\"", 1);
+			s->col = 0;
+			s->rows++;
+		}
+		n = len < MIGC_BUNDLE_ROW_BYTES - s->col ? len
+							 : MIGC_BUNDLE_ROW_BYTES - s->col;
+		emit_escape(o, p, n);
+		p += n;
+		len -= n;
+		s->col += n;
+		if (s->col == MIGC_BUNDLE_ROW_BYTES) /* the row is full */
+			emit_put(o, "\"", 1);
 	}
+	return o->rc;
+}
+
+int emit_stream_end(struct emit_out *o, struct emit_stream *s)
+{
+	if (!s->rows) {
+		emit_puts(o, s->indent);
+		return emit_put(o, "\"\"", 2);
+	}
+	if (s->col < MIGC_BUNDLE_ROW_BYTES)
+		emit_put(o, "\"", 1);
+	s->col = MIGC_BUNDLE_ROW_BYTES;
 	return o->rc;
 }
 

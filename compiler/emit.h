@@ -83,6 +83,26 @@ size_t emit_row_count(size_t len);
 int emit_rows(struct emit_out *o, const void *data, size_t len,
 	      const char *indent);
 
+/*
+ * A stream of rows written in pieces (a bundle's SQL stream, include/
+ * migc.h): each piece continues the row the last one left open, so pieces
+ * share rows and only the stream's last row is short. Rows are laid out as
+ * emit_rows() lays them out, `indent` before each; an empty stream is one
+ * empty literal. Escapes are per byte and complete (three octal digits,
+ * `?` escaped), so no escape or trigraph can form across two pieces.
+ */
+struct emit_stream {
+	const char *indent;
+	size_t col;  /* bytes in the current row; a row is open when < 4095 */
+	size_t rows; /* rows begun */
+};
+
+void emit_stream_init(struct emit_stream *s, const char *indent);
+int emit_stream_put(struct emit_out *o, struct emit_stream *s,
+		    const void *data, size_t len);
+/* Close the last row (or write the empty stream's one literal). */
+int emit_stream_end(struct emit_out *o, struct emit_stream *s);
+
 /* `data` made safe for the inside of a C block comment (see above). */
 int emit_comment_text(struct emit_out *o, const void *data, size_t len);
 

@@ -9,6 +9,7 @@
  */
 #include "render.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "template.h"
@@ -24,6 +25,8 @@ struct bundle_ctx {
 	const struct render_info *info;
 	const char *symbol;
 	char bundle_id[MIGC_CHECKSUM_HEX_LEN + 1];
+	size_t *offs;     /* migration i: up SQL at offs[2i], down at offs[2i+1] */
+	size_t sql_size;  /* the stream's length */
 };
 
 int render_symbol_check(const char *name, migc_error *err)
@@ -37,7 +40,7 @@ int render_symbol_check(const char *name, migc_error *err)
 		"restrict", "return", "short", "signed", "sizeof", "static",
 		"struct", "switch", "typedef", "union", "unsigned", "void",
 		"volatile", "while", "main", "entries", "asm", "typeof",
-		NULL
+		"migc_sql", NULL
 	};
 	size_t i, n = strlen(name);
 
@@ -55,13 +58,11 @@ int render_symbol_check(const char *name, migc_error *err)
 	for (i = 0; refused[i]; i++)
 		if (strcmp(name, refused[i]) == 0)
 			goto bad;
-	if (strncmp(name, "sql_", 4) == 0 && strspn(name + 4, "0123456789") == n - 4)
-		goto bad;
 	return 0;
 bad:
 	migc_err(err, MIGC_EUSAGE, "'%.200s' cannot name the bundle", name);
 	migc_err_hint(err, "use a C identifier (letters, digits, _) that is not a keyword, "
-			   "not reserved (_X, __x), and not main, entries or sql_<n>");
+			   "not reserved (_X, __x), and not main, entries or migc_sql");
 	return MIGC_EUSAGE;
 }
 
@@ -143,8 +144,8 @@ static int migration_value(const struct bundle_ctx *c, const char *name,
 		return emit_printf(o, "%lld", m->added_time);
 	if (!strcmp(name, "sql_len"))
 		return emit_printf(o, "%zu", m->sql_len);
-	if (!strcmp(name, "sql_rows"))
-		return emit_rows(o, m->sql, m->sql_len, "\t");
+	if (!strcmp(name, "sql_off"))
+		return emit_printf(o, "%zu", c->offs[2 * item]);
 	if (!strcmp(name, "sql_line"))
 		return emit_printf(o, "%d", m->sql_line);
 	if (!m->down_sql)
@@ -155,11 +156,49 @@ static int migration_value(const struct bundle_ctx *c, const char *name,
 		return emit_string(o, m->down_checksum);
 	if (!strcmp(name, "down_len"))
 		return emit_printf(o, "%zu", m->down_len);
-	if (!strcmp(name, "down_rows"))
-		return emit_rows(o, m->down_sql, m->down_len, "\t");
+	if (!strcmp(name, "down_off"))
+		return emit_printf(o, "%zu", c->offs[2 * item + 1]);
 	if (!strcmp(name, "down_line"))
 		return emit_printf(o, "%d", m->down_line);
 	return MIGC_ENOTFOUND;
+}
+
+/* Every migration's up and down SQL, in order, as one stream of rows. */
+static int emit_sql_stream(const struct bundle_ctx *c, struct emit_out *o)
+{
+	struct emit_stream st;
+	size_t i;
+
+	emit_stream_init(&st, "\t");
+	for (i = 0; i < migc_set_count(c->set); i++) {
+		const migc_migration *m = migc_set_get(c->set, i);
+
+		emit_stream_put(o, &st, m->sql, m->sql_len);
+		if (m->down_sql)
+			emit_stream_put(o, &st, m->down_sql, m->down_len);
+	}
+	return emit_stream_end(o, &st);
+}
+
+/* Where each migration's SQL starts in the stream, and its size. */
+static int stream_offsets(struct bundle_ctx *c, migc_error *err)
+{
+	size_t i, n = migc_set_count(c->set), at = 0;
+
+	c->offs = malloc((n ? n : 1) * 2 * sizeof(*c->offs));
+	if (!c->offs)
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		const migc_migration *m = migc_set_get(c->set, i);
+
+		c->offs[2 * i] = at;
+		at += m->sql_len;
+		c->offs[2 * i + 1] = at;
+		if (m->down_sql)
+			at += m->down_len;
+	}
+	c->sql_size = at;
+	return 0;
 }
 
 static int bundle_value(void *data, const char *name, size_t item,
@@ -184,6 +223,10 @@ static int bundle_value(void *data, const char *name, size_t item,
 		return emit_printf(o, "%d", c->info->source_dirty);
 	if (!strcmp(name, "entries"))
 		return emit_puts(o, migc_set_count(c->set) ? "entries" : "NULL");
+	if (!strcmp(name, "sql_stream"))
+		return emit_sql_stream(c, o);
+	if (!strcmp(name, "sql_size"))
+		return emit_printf(o, "%zu", c->sql_size);
 	if (!strcmp(name, "layout"))
 		return emit_layout(o, migc_set_layout(c->set));
 	if (!strcmp(name, "source")) {
@@ -245,6 +288,9 @@ int render_bundle(struct emit_out *out, const migc_set *set,
 	if (rc)
 		return rc;
 	migc_set_bundle_id(set, c.bundle_id);
+	rc = stream_offsets(&c, err);
+	if (rc)
+		return rc;
 	vars.value = bundle_value;
 	vars.section = bundle_section;
 	vars.data = &c;
@@ -252,5 +298,6 @@ int render_bundle(struct emit_out *out, const migc_set *set,
 	if (!rc)
 		rc = tpl_render("bundle.c.in", tpl.data, tpl.len, &vars, out, err);
 	migc_buf_free(&tpl);
+	free(c.offs);
 	return rc;
 }

@@ -292,12 +292,16 @@ void migc_set_free(migc_set *set);
  * Bump MIGC_BUNDLE_ABI whenever the layout of the structs below changes;
  * the runtime refuses a bundle with another ABI number.
  *
- * A migration's SQL is stored as rows of 4096 chars: row i holds bytes
- * [i*4095, (i+1)*4095) of the canonical content, NUL-terminated (each row is
- * one string literal of at most 4095 bytes, which keeps the generated file
- * ISO C under -pedantic and quick to compile).
+ * All SQL of a bundle is one stream, stored as rows of 4096 chars: row i
+ * holds bytes [i*4095, (i+1)*4095) of the stream, NUL-terminated (each row
+ * is one string literal of at most 4095 bytes, which keeps the generated
+ * file ISO C under -pedantic and quick to compile). The stream is every
+ * migration's up SQL and then its down SQL, in entry order, with nothing
+ * between them: a migration is an offset and a length in the stream, so
+ * it may start and end anywhere in a row and span rows, and small
+ * migrations share rows instead of padding one each.
  */
-#define MIGC_BUNDLE_ABI 2
+#define MIGC_BUNDLE_ABI 3
 #define MIGC_BUNDLE_ROW 4096
 #define MIGC_BUNDLE_ROW_BYTES (MIGC_BUNDLE_ROW - 1)
 
@@ -308,15 +312,15 @@ struct migc_bundle_entry {
 	const char *name;
 	const char *filename;
 	const char *checksum; /* 32 hex digits */
+	size_t sql_off;       /* the SQL: sql_len bytes of the stream from sql_off */
 	size_t sql_len;
-	const char (*sql)[MIGC_BUNDLE_ROW];
 	const char *added_commit; /* NULL unless built with --provenance */
 	long long added_time;
 	int sql_line;               /* migc_migration.sql_line */
 	const char *down_filename;  /* NULL when there is no down SQL */
 	const char *down_checksum;  /* 32 hex digits of the down SQL, or NULL */
+	size_t down_off;            /* the down SQL in the stream, as for sql_off */
 	size_t down_len;
-	const char (*down)[MIGC_BUNDLE_ROW]; /* rows, as for `sql` */
 	int down_line;
 };
 
@@ -329,11 +333,14 @@ struct migc_bundle {
 	size_t count;
 	const struct migc_bundle_entry *entries;
 	int layout;                   /* migc_layout the files were read as */
+	const char (*sql)[MIGC_BUNDLE_ROW]; /* the SQL stream's rows (see above) */
+	size_t sql_size;              /* the stream's length in bytes */
 };
 
 /*
  * Load a bundle into a set: check its ABI, re-hash every migration and its
- * bundle id, and refuse (MIGC_ECORRUPT) anything that does not match.
+ * bundle id, and refuse (MIGC_ECORRUPT) anything that does not match, or
+ * whose SQL an entry places beyond the bundle's stream.
  */
 int migc_bundle_load(migc_set **out, const struct migc_bundle *bundle,
 		     migc_error *err);

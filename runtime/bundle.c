@@ -9,9 +9,12 @@
  * A binary whose bytes were damaged (a bad copy, a patched image) is
  * refused with MIGC_ECORRUPT instead of running something nobody reviewed.
  *
- * A migration's SQL is hashed where it is, in its rows, and used in place
- * when it fits one row (the row is already NUL-terminated). Longer SQL
- * must be made contiguous, since migc_migration.sql is one string: the set
+ * All of a bundle's SQL is one stream of rows, and a migration is an offset
+ * and a length in it (include/migc.h). Each migration is hashed where it
+ * is, over the pieces of the rows it spans, after checking that it lies
+ * inside the stream (a damaged offset or length must not read past it).
+ * Its bytes are not a string in place (the next migration follows them
+ * in the same row), and migc_migration.sql is one string: the set
  * assembles it into one block reserved for the whole set (set.c), on first
  * use when the bundle is loaded deferred (bundle.h, the command line), or
  * before migc_bundle_load() returns.
@@ -51,23 +54,31 @@ static int is_hex32(const char *s)
 	return s[MIGC_CHECKSUM_HEX_LEN] == '\0';
 }
 
-/* What entry `e`'s SQL takes when assembled: 0 when every part fits one
- * row and is used in place, else it is deferred (set_entry_in.sql_rows). */
-static size_t assembled(const struct migc_bundle_entry *e)
+/* Whether `len` bytes from `off` lie inside `b`'s stream. */
+static int in_stream(const struct migc_bundle *b, size_t off, size_t len)
 {
-	size_t up = set_sql_size(e->sql_len),
-	       down = e->down_filename ? set_sql_size(e->down_len) : 0;
+	return off <= b->sql_size && len <= b->sql_size - off;
+}
+
+/* What entry `e`'s SQL takes when assembled (up and down); a part placed
+ * beyond the stream takes nothing, the loader refuses it by name. */
+static size_t assembled(const struct migc_bundle *b,
+			const struct migc_bundle_entry *e)
+{
+	size_t up = in_stream(b, e->sql_off, e->sql_len) ? set_sql_size(e->sql_len) : 0,
+	       down = e->down_filename && in_stream(b, e->down_off, e->down_len)
+		      ? set_sql_size(e->down_len) : 0;
 
 	return up > (size_t)-1 - down ? (size_t)-1 : up + down;
 }
 
-/* What assembling every long SQL of `b` takes; 0 or MIGC_ENOMEM. */
+/* What assembling every SQL of `b` takes; 0 or MIGC_ENOMEM. */
 static int reserve_size(size_t *out, const struct migc_bundle *b, migc_error *err)
 {
 	size_t i, size = 0;
 
 	for (i = 0; i < b->count; i++) {
-		size_t a = assembled(&b->entries[i]);
+		size_t a = assembled(b, &b->entries[i]);
 
 		if (a > (size_t)-1 - size)
 			return migc_err(err, MIGC_ENOMEM, "bundle too large");
@@ -77,64 +88,63 @@ static int reserve_size(size_t *out, const struct migc_bundle *b, migc_error *er
 	return 0;
 }
 
-/* Re-hash `len` bytes kept as `rows` against `checksum`, in place. */
-static int check_rows(const char (*rows)[MIGC_BUNDLE_ROW], size_t len,
-		      const char *checksum, const char *file, migc_error *err)
+/*
+ * Re-hash `len` bytes of `b`'s stream from `off` against `checksum`, in
+ * place, after checking that they lie inside the stream.
+ */
+static int check_sql(const struct migc_bundle *b, size_t off, size_t len,
+		     const char *checksum, const char *file, migc_error *err)
 {
 	char sum[MIGC_CHECKSUM_HEX_LEN + 1];
 
-	if (len && !rows)
-		return corrupt(err, "SQL rows are missing", file);
-	if (len < MIGC_BUNDLE_ROW_BYTES) {
-		if (len && rows[0][len] != '\0')
-			return corrupt(err, "SQL length does not match its row", file);
-		migc_checksum(sum, len ? rows[0] : "", len);
-	} else {
-		migc_checksum_rows(sum, rows[0], MIGC_BUNDLE_ROW,
-				   MIGC_BUNDLE_ROW_BYTES, len);
-	}
+	if (!in_stream(b, off, len))
+		return corrupt(err, "SQL offset or length beyond the bundle's SQL",
+			       file);
+	migc_checksum_rows(sum, b->sql[0], MIGC_BUNDLE_ROW, MIGC_BUNDLE_ROW_BYTES,
+			   off, len);
 	if (strcmp(sum, checksum) != 0)
 		return corrupt(err, "embedded SQL does not match its checksum", file);
 	return 0;
 }
 
-/* Stands in for the rows of an empty part, which a bundle may leave NULL. */
-static const char no_rows[1][MIGC_BUNDLE_ROW];
-
-/*
- * Check entry `e`'s SQL and say where it is: in place when every part fits
- * one row (each row is NUL-terminated), else as rows to assemble later.
- */
-static int load_sql(const struct migc_bundle_entry *e, struct set_entry_in *in,
-		    int hashed, migc_error *err)
+/* Check the SQL of entry `e` (up and down), unless `hashed` says it is. */
+static int check_entry_sql(const struct migc_bundle *b,
+			   const struct migc_bundle_entry *e, int hashed,
+			   migc_error *err)
 {
-	int rc = hashed ? 0 : check_rows(e->sql, e->sql_len, e->checksum,
-					 e->filename, err);
+	int rc = hashed ? 0 : check_sql(b, e->sql_off, e->sql_len, e->checksum,
+					e->filename, err);
 
-	if (rc)
-		return rc;
-	if (e->down_filename) {
+	if (!rc && e->down_filename) {
 		if (!is_hex32(e->down_checksum))
 			return corrupt(err, "the down SQL's checksum is malformed",
 				       e->down_filename);
-		rc = hashed ? 0 : check_rows(e->down, e->down_len, e->down_checksum,
-					     e->down_filename, err);
-		if (rc)
-			return rc;
+		rc = hashed ? 0 : check_sql(b, e->down_off, e->down_len,
+					    e->down_checksum, e->down_filename,
+					    err);
+	}
+	return rc;
+}
+
+/* Check entry `e`'s SQL and say where it is: in the stream, to assemble. */
+static int load_sql(const struct migc_bundle *b,
+		    const struct migc_bundle_entry *e, struct set_entry_in *in,
+		    int hashed, migc_error *err)
+{
+	int rc = check_entry_sql(b, e, hashed, err);
+
+	if (rc)
+		return rc;
+	in->rows = b->sql;
+	in->sql_off = e->sql_off;
+	if (e->down_filename) {
 		in->down_len = e->down_len;
 		in->down_filename = e->down_filename;
 		in->down_line = e->down_line;
 		in->down_checksum = e->down_checksum;
+		in->down_off = e->down_off;
+		in->down_in_rows = 1;
 	}
-	if (assembled(e)) {
-		in->sql_rows = e->sql ? e->sql : no_rows;
-		if (e->down_filename)
-			in->down_rows = e->down ? e->down : no_rows;
-		return 0;
-	}
-	in->sql = e->sql_len ? e->sql[0] : "";
-	if (e->down_filename)
-		in->down_sql = e->down_len ? e->down[0] : "";
 	return 0;
 }
 
@@ -170,6 +180,19 @@ static size_t leading_block(const char *sql, size_t len)
 }
 
 /*
+ * Whether `text` (`avail` of a SQL's `len` bytes) settles its leading
+ * block: *lead is it when the first statement's line ends within `avail`
+ * (a line cut at its end could be a comment that goes on), or when `avail`
+ * is all of it.
+ */
+static int lead_within(const char *text, size_t avail, size_t len, size_t *lead)
+{
+	*lead = leading_block(text, avail);
+	return avail == len ||
+	       (*lead < avail && memchr(text + *lead, '\n', avail - *lead));
+}
+
+/*
  * Timeouts are not bundle fields: they are read again from the SQL's own
  * directives, which the checksum covers. The flags recorded in the bundle
  * must say the same as the directives do.
@@ -180,6 +203,7 @@ static int load_directives(struct set_entry_in *in, migc_layout layout,
 	/* another tool's marker or settings file may add no-transaction */
 	unsigned tool = layout == MIGC_LAYOUT_MIGC ? 0
 			: MIGC_FLAG_NO_TRANSACTION | MIGC_FLAG_DOWN_NO_TRANSACTION;
+	char near[2 * MIGC_BUNDLE_ROW_BYTES + 1];
 	const char *text = in->sql;
 	char *copy = NULL;
 	size_t lead;
@@ -187,24 +211,33 @@ static int load_directives(struct set_entry_in *in, migc_layout layout,
 	migc_error derr;
 	int rc;
 
-	if (in->sql_rows) {
-		/* Rows not assembled: the first row holds the leading block
-		 * when the line after it ends in that row too (a line cut at
-		 * the row's end could be a comment that goes on). */
-		text = in->sql_rows[0];
-		lead = leading_block(text, in->sql_len < MIGC_BUNDLE_ROW_BYTES
-					   ? in->sql_len : MIGC_BUNDLE_ROW_BYTES);
-		if (in->sql_len > MIGC_BUNDLE_ROW_BYTES &&
-		    (lead >= MIGC_BUNDLE_ROW_BYTES ||
-		     !memchr(text + lead, '\n', MIGC_BUNDLE_ROW_BYTES - lead))) {
-			/* a leading block of comments over 4 KiB: rare */
-			copy = malloc(in->sql_len + 1);
-			if (!copy)
-				return migc_err(err, MIGC_ENOMEM, "%s: out of memory",
-						in->filename);
-			set_rows_copy(copy, in->sql_rows, in->sql_len);
-			text = copy;
-			lead = leading_block(copy, in->sql_len);
+	if (in->rows) {
+		/* Not assembled: read the leading block where the SQL starts,
+		 * in its row; else from a copy of its first two rows' worth;
+		 * else (a leading block of comments over 4 KiB: rare) from a
+		 * copy of all of it. */
+		size_t col = in->sql_off % MIGC_BUNDLE_ROW_BYTES,
+		       avail = MIGC_BUNDLE_ROW_BYTES - col;
+
+		text = in->rows[in->sql_off / MIGC_BUNDLE_ROW_BYTES] + col;
+		if (avail > in->sql_len)
+			avail = in->sql_len;
+		if (!lead_within(text, avail, in->sql_len, &lead)) {
+			avail = in->sql_len < sizeof(near) - 1 ? in->sql_len
+							       : sizeof(near) - 1;
+			set_rows_copy(near, in->rows, in->sql_off, avail);
+			text = near;
+			if (!lead_within(near, avail, in->sql_len, &lead)) {
+				copy = malloc(in->sql_len + 1);
+				if (!copy)
+					return migc_err(err, MIGC_ENOMEM,
+							"%s: out of memory",
+							in->filename);
+				set_rows_copy(copy, in->rows, in->sql_off,
+					      in->sql_len);
+				text = copy;
+				lead = leading_block(copy, in->sql_len);
+			}
 		}
 	} else {
 		lead = leading_block(text, in->sql_len);
@@ -279,17 +312,6 @@ struct hash_half {
 	int running;
 };
 
-/* Check the rows of entry `e` (up and down) as load_sql() would. */
-static int check_entry_rows(const struct migc_bundle_entry *e, migc_error *err)
-{
-	int rc = check_rows(e->sql, e->sql_len, e->checksum, e->filename, err);
-
-	if (!rc && e->down_filename && is_hex32(e->down_checksum))
-		rc = check_rows(e->down, e->down_len, e->down_checksum,
-				e->down_filename, err);
-	return rc;
-}
-
 static void *hash_half_run(void *arg)
 {
 	struct hash_half *h = arg;
@@ -301,7 +323,7 @@ static void *hash_half_run(void *arg)
 		/* a malformed entry is the loader's to report, in order */
 		if (!e->filename || !is_hex32(e->checksum))
 			continue;
-		if (check_entry_rows(e, &h->err)) {
+		if (check_entry_sql(h->b, e, 0, &h->err)) {
 			h->failed = i;
 			break;
 		}
@@ -363,8 +385,14 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 	/* a bundle written by hand may leave the layout 0: migc's own */
 	layout = b->layout ? (migc_layout)b->layout : MIGC_LAYOUT_MIGC;
 	if (!b->compiler_version || !is_hex32(b->bundle_id) ||
-	    (b->count && !b->entries) || !migc_layout_name(layout))
+	    (b->count && !b->entries) || !b->sql || !migc_layout_name(layout))
 		return corrupt(err, "bundle header is malformed", NULL);
+	/* the stream ends where its size says: a NUL right after its last
+	 * byte (row ends are NUL anyway) */
+	if (b->sql_size &&
+	    b->sql[(b->sql_size - 1) / MIGC_BUNDLE_ROW_BYTES]
+		  [(b->sql_size - 1) % MIGC_BUNDLE_ROW_BYTES + 1] != '\0')
+		return corrupt(err, "SQL size does not match its rows", NULL);
 	rc = reserve_size(&reserve, b, err);
 	if (rc)
 		return rc;
@@ -396,7 +424,7 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 			hash_half_join(&half);
 		/* the helper's part up to where it failed is checked; the
 		 * loader hashes the rest, so it reports the failure itself */
-		rc = load_sql(e, &in, i >= half.first && i < half.failed, err);
+		rc = load_sql(b, e, &in, i >= half.first && i < half.failed, err);
 		if (!rc)
 			rc = load_directives(&in, layout, err);
 		if (!rc)

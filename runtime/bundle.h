@@ -1,23 +1,24 @@
 /*
- * bundle.h - a bundle's set whose long SQL is assembled on first use.
+ * bundle.h - a bundle's set whose SQL is assembled on first use.
  *
- * Not part of the public API. A bundle keeps each migration's SQL in rows
- * of MIGC_BUNDLE_ROW (include/migc.h), so SQL longer than one row is not
- * one string in the binary, and migc_migration.sql must be. The public
- * migc_bundle_load() copies every such SQL into one block; on a 100 MB
- * bundle that copy was 40 % of `migrate info` (100 MB of fresh pages
- * written, then read again to hash it). Most commands never read the SQL:
- * info, status, verify and a no-op up need only the checksums, which are
+ * Not part of the public API. A bundle keeps all its SQL in one stream of
+ * rows of MIGC_BUNDLE_ROW (include/migc.h), so a migration's SQL is not a
+ * string in the binary (it may span rows, and the next migration follows
+ * it in the same row), and migc_migration.sql must be one. The public
+ * migc_bundle_load() copies every SQL into one block; on a 100 MB bundle
+ * that copy was 40 % of `migrate info` (100 MB of fresh pages written,
+ * then read again to hash it). Most commands never read the SQL: info,
+ * status, verify and a no-op up need only the checksums, which are
  * verified against the rows in place. So the `migrate` command line loads
  * its bundle deferred and assembles a migration's SQL only where it is
  * about to run or print it.
  *
- * In a deferred set, a migration whose SQL (up or down) is longer than one
- * row has `sql` and `down_sql` NULL until set_sql_assemble(); every other
- * field is set. migc_set_get() assembles before it returns, so what the
- * public API hands out is always complete; inside the runtime, set_peek()
- * reads a migration without assembling it, for the loops over every
- * migration that look only at names, versions, flags and checksums.
+ * In a deferred set, every migration has `sql` and `down_sql` NULL until
+ * set_sql_assemble(); every other field is set. migc_set_get() assembles
+ * before it returns, so what the public API hands out is always complete;
+ * inside the runtime, set_peek() reads a migration without assembling it,
+ * for the loops over every migration that look only at names, versions,
+ * flags and checksums.
  *
  * Assembling cannot fail (the block is reserved at load) but writes into
  * the set: a deferred set is for one thread, as the command line is.

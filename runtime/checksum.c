@@ -81,18 +81,25 @@ void migc_checksum(char out[MIGC_CHECKSUM_HEX_LEN + 1], const void *data,
 }
 
 void migc_checksum_rows(char out[MIGC_CHECKSUM_HEX_LEN + 1], const char *rows,
-			size_t stride, size_t width, size_t len)
+			size_t stride, size_t width, size_t start, size_t len)
 {
 	XXH3_state_t st; /* on the stack: 10,000 of these per start */
-	size_t off;
+	const char *row = rows + start / width * stride;
+	size_t col = start % width;
 
-	if (len <= width) {
-		migc_checksum(out, rows, len);
+	if (len <= width - col) { /* one piece: the one-shot hash */
+		migc_checksum(out, row + col, len);
 		return;
 	}
 	XXH3_128bits_reset(&st);
-	for (off = 0; off < len; off += width, rows += stride)
-		XXH3_128bits_update(&st, rows, len - off < width ? len - off : width);
+	while (len) {
+		size_t n = len < width - col ? len : width - col;
+
+		XXH3_128bits_update(&st, row + col, n);
+		len -= n;
+		row += stride;
+		col = 0;
+	}
 	hex128(out, XXH3_128bits_digest(&st));
 }
 

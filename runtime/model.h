@@ -66,12 +66,13 @@ int migc_directives_parse(migc_directives *out, const char *file,
 			  const char *sql, size_t len, migc_error *err);
 
 /*
- * migc_checksum() of `len` bytes kept in pieces: the first `width` bytes at
- * `rows`, the next `width` at `rows + stride`, and so on (a bundle's rows:
- * stride MIGC_BUNDLE_ROW, width MIGC_BUNDLE_ROW_BYTES). Hashed in place.
+ * migc_checksum() of `len` bytes kept in pieces, from byte `start` of a
+ * stream stored as rows: stream byte k is rows[(k / width) * stride +
+ * k % width] (a bundle's stream: stride MIGC_BUNDLE_ROW, width
+ * MIGC_BUNDLE_ROW_BYTES). Hashed in place, one piece per row touched.
  */
 void migc_checksum_rows(char out[MIGC_CHECKSUM_HEX_LEN + 1], const char *rows,
-			size_t stride, size_t width, size_t len);
+			size_t stride, size_t width, size_t start, size_t len);
 
 /* Incremental XXH3-128, for checksums over pieces (bundle rows, ids). */
 typedef struct migc_hash migc_hash;

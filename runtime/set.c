@@ -34,12 +34,13 @@ struct entry {
 	char *commit;
 	struct migc_sql_scan scan; /* the build's lexer pass, when scan_known */
 	int scan_known;
-	/* deferred SQL (bundle.h): the rows m.sql and m.down_sql are assembled
-	 * from (rows is never NULL while deferred), and where into, in the
-	 * set's sql_block (NULL when every part fits one row); NULL once
-	 * assembled */
+	/* deferred SQL (bundle.h): the bundle's stream m.sql and m.down_sql
+	 * are assembled from (never NULL while deferred; NULL once
+	 * assembled), where in it, and where into, in the set's sql_block
+	 * (NULL when both parts are empty) */
 	const char (*rows)[MIGC_BUNDLE_ROW];
-	const char (*down_rows)[MIGC_BUNDLE_ROW];
+	size_t sql_off, down_off;
+	int down_in_rows;
 	char *dest;
 	/* version, name, filename, down filename, in the entry's own
 	 * allocation (one per migration: a bundle loads thousands) */
@@ -144,7 +145,7 @@ int set_sql_reserve(migc_set *set, size_t size, migc_error *err)
 
 size_t set_sql_size(size_t len)
 {
-	return len < MIGC_BUNDLE_ROW_BYTES || len == (size_t)-1 ? 0 : len + 1;
+	return len == 0 || len == (size_t)-1 ? 0 : len + 1;
 }
 
 /* Room in the set's block for `in`'s deferred SQL, or *dest = NULL when it
@@ -155,10 +156,10 @@ static int take_dest(migc_set *set, const struct set_entry_in *in, char **dest,
 	size_t left = set->sql_size - set->sql_used, up, down;
 
 	*dest = NULL;
-	if (!in->sql_rows)
+	if (!in->rows)
 		return 0;
 	up = set_sql_size(in->sql_len);
-	down = in->down_rows ? set_sql_size(in->down_len) : 0;
+	down = in->down_in_rows ? set_sql_size(in->down_len) : 0;
 	if (up > left || down > left - up)
 		return migc_err(err, MIGC_EUSAGE, "%s: deferred SQL beyond the "
 				"reserved block", in->filename);
@@ -172,7 +173,7 @@ static int take_dest(migc_set *set, const struct set_entry_in *in, char **dest,
 int set_add_entry(migc_set *set, const struct set_entry_in *in,
 		  migc_error *err)
 {
-	int has_down = in->down_sql || in->down_rows;
+	int has_down = in->down_sql || (in->rows && in->down_in_rows);
 	size_t vl = strlen(in->version), nl = strlen(in->name),
 	       fl = strlen(in->filename),
 	       dl = has_down && in->down_filename ? strlen(in->down_filename) : 0;
@@ -232,12 +233,14 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
 	e->m.sql = in->sql;
 	e->m.sql_len = in->sql_len;
 	e->sql_owned = in->sql_owned;
-	if (in->sql_rows) {
+	if (in->rows) {
 		/* both stay NULL until assembled, so that nothing takes a
 		 * deferred down SQL for none */
 		e->dest = dest;
-		e->rows = in->sql_rows;
-		e->down_rows = in->down_rows;
+		e->rows = in->rows;
+		e->sql_off = in->sql_off;
+		e->down_off = in->down_off;
+		e->down_in_rows = in->down_in_rows;
 		e->m.sql = NULL;
 		e->m.down_sql = NULL;
 	}
@@ -525,27 +528,36 @@ const migc_migration *set_peek(const migc_set *set, size_t index)
 	return set && index < set->count ? &set->items[index]->m : NULL;
 }
 
-void set_rows_copy(char *dest, const char (*rows)[MIGC_BUNDLE_ROW], size_t len)
+void set_rows_copy(char *dest, const char (*rows)[MIGC_BUNDLE_ROW], size_t off,
+		   size_t len)
 {
-	size_t off, i;
+	const char *row = rows[off / MIGC_BUNDLE_ROW_BYTES];
+	size_t col = off % MIGC_BUNDLE_ROW_BYTES, done = 0;
 
-	for (i = 0, off = 0; off < len; i++, off += MIGC_BUNDLE_ROW_BYTES)
-		memcpy(dest + off, rows[i], len - off < MIGC_BUNDLE_ROW_BYTES
-					    ? len - off : MIGC_BUNDLE_ROW_BYTES);
+	while (done < len) {
+		size_t n = len - done < MIGC_BUNDLE_ROW_BYTES - col
+			   ? len - done : MIGC_BUNDLE_ROW_BYTES - col;
+
+		memcpy(dest + done, row + col, n);
+		done += n;
+		row += MIGC_BUNDLE_ROW;
+		col = 0;
+	}
 	dest[len] = '\0';
 }
 
-/* `len` bytes kept as rows made one string: the row itself when it fits
- * one, else copied to `*at` (which moves past the copy). */
+/* `len` bytes of the stream `rows` from `off` made one string at `*at`
+ * (which moves past it), or "" when empty: a migration's bytes are not
+ * NUL-terminated in the stream (the next one follows). */
 static const char *assemble_rows(char **at, const char (*rows)[MIGC_BUNDLE_ROW],
-				 size_t len)
+				 size_t off, size_t len)
 {
 	char *dest = *at;
 
 	if (!set_sql_size(len))
-		return len ? rows[0] : "";
-	*at += len + 1;
-	set_rows_copy(dest, rows, len);
+		return "";
+	*at += set_sql_size(len);
+	set_rows_copy(dest, rows, off, len);
 	return dest;
 }
 
@@ -558,10 +570,11 @@ void set_sql_assemble(const migc_migration *m)
 
 	if (!e->rows)
 		return;
-	e->m.sql = assemble_rows(&at, e->rows, e->m.sql_len);
-	if (e->down_rows)
-		e->m.down_sql = assemble_rows(&at, e->down_rows, e->m.down_len);
-	e->rows = e->down_rows = NULL;
+	e->m.sql = assemble_rows(&at, e->rows, e->sql_off, e->m.sql_len);
+	if (e->down_in_rows)
+		e->m.down_sql = assemble_rows(&at, e->rows, e->down_off,
+					      e->m.down_len);
+	e->rows = NULL;
 	e->dest = NULL;
 }
 

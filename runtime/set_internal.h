@@ -36,27 +36,32 @@ struct set_entry_in {
 	 * or NULL: computed from down_sql */
 	const char *down_checksum;
 	/*
-	 * A bundle's SQL longer than one row, verified but left in its rows:
-	 * `sql` (or `down_sql`) is NULL and is assembled on first use
-	 * (set_sql_assemble) into the block of set_sql_reserve(). A down SQL
-	 * given as rows still makes the migration have one.
+	 * A bundle's SQL, verified but left in the bundle's stream of rows
+	 * (include/migc.h): `rows` is the stream, `sql` and `down_sql` are
+	 * NULL, the SQL is sql_len bytes from stream byte sql_off (and, when
+	 * down_in_rows, the down SQL down_len bytes from down_off). It is
+	 * assembled on first use (set_sql_assemble) into the block of
+	 * set_sql_reserve(). A down SQL in rows makes the migration have one.
 	 */
-	const char (*sql_rows)[MIGC_BUNDLE_ROW];
-	const char (*down_rows)[MIGC_BUNDLE_ROW];
+	const char (*rows)[MIGC_BUNDLE_ROW];
+	size_t sql_off, down_off;
+	int down_in_rows;
 };
 
 /*
- * The bytes SQL of `len` kept as rows takes in the block when assembled:
- * none when it fits one row, which is NUL-terminated in place.
+ * The bytes SQL of `len` kept in a bundle's stream takes in the block when
+ * assembled: len + 1, or none when it is empty (it is then "").
  */
 size_t set_sql_size(size_t len);
 
-/* Copy `len` bytes kept as rows to `dest` (len + 1 bytes), NUL-terminated. */
-void set_rows_copy(char *dest, const char (*rows)[MIGC_BUNDLE_ROW], size_t len);
+/* Copy `len` bytes of the stream `rows` from byte `off` to `dest` (len + 1
+ * bytes), NUL-terminated. */
+void set_rows_copy(char *dest, const char (*rows)[MIGC_BUNDLE_ROW], size_t off,
+		   size_t len);
 
 /*
  * Reserve `size` bytes for assembling deferred SQL (the sum of their
- * lengths plus one each): address space only, each page is touched when a
+ * set_sql_size()): address space only, each page is touched when a
  * migration is assembled into it. Once per set, before the first
  * set_add_entry() with rows. MIGC_ENOMEM.
  */

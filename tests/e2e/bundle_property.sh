@@ -7,7 +7,9 @@
 # compiled program gives back exactly the input. Inputs: all 256 byte
 # values, row-boundary lengths, hostile patterns (trigraphs, comment ends,
 # quotes, backslash-newline, NUL runs, escapes followed by digits) and many
-# seeded random buffers (a failure names its seed). Raw bytes go through the
+# seeded random buffers (a failure names its seed). All inputs of a run go
+# into one stream of rows, as a bundle's migrations do, so each also starts
+# and ends at some offset inside a row. Raw bytes go through the
 # helper mode of the emitter's unit test (build/tests/test_emit --emit-c),
 # which uses the same row emitter as `migc build`; whole `migc build`
 # bundles of valid UTF-8 hostile SQL are compiled too, and read back through
@@ -122,8 +124,8 @@ test_random_seeds_round_trip() {
 }
 
 # A checker linked with the bundle and libmigc: loads the bundle through
-# the runtime (which re-hashes every row) and writes each migration's SQL
-# to OUTDIR/<filename>.
+# the runtime (which re-hashes every migration) and writes each migration's
+# SQL, read from the bundle's stream of rows, to OUTDIR/<filename>.
 write_checker() {
 	cat >"$T/check.c" <<'EOF'
 #include <stdio.h>
@@ -156,8 +158,8 @@ int main(int argc, char **argv)
 		f = fopen(path, "wb");
 		if (!f)
 			return 1;
-		for (j = 0; j < e->sql_len; j++)
-			fputc(e->sql[j / MIGC_BUNDLE_ROW_BYTES][j % MIGC_BUNDLE_ROW_BYTES], f);
+		for (j = e->sql_off; j < e->sql_off + e->sql_len; j++)
+			fputc(b->sql[j / MIGC_BUNDLE_ROW_BYTES][j % MIGC_BUNDLE_ROW_BYTES], f);
 		if (fclose(f) != 0)
 			return 1;
 	}

@@ -1,59 +1,71 @@
 /*
  * test_bundle.c - loading a bundle refuses anything damaged: another ABI,
- * SQL whose bytes no longer match the checksum (in a one-row and in a
- * multi-row migration), a wrong bundle id, fields that disagree. A good
+ * SQL whose bytes no longer match the checksum (in a migration that shares
+ * its row with another, and in one that spans two rows), SQL placed beyond
+ * the bundle's stream, a wrong bundle id, fields that disagree. A good
  * bundle loads into the same set the compiler would build.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "migc.h"
 #include "unit.h"
 
-/* A one-row migration and a 5023-byte one that spans two rows. */
-static char short_rows[1][MIGC_BUNDLE_ROW] = {"CREATE TABLE a (x int);\n"};
-static char long_rows[2][MIGC_BUNDLE_ROW];
+/* A short migration and a 5023-byte one after it in the same stream: the
+ * first row holds all of the first and the start of the second. */
+#define SHORT_SQL "CREATE TABLE a (x int);\n"
+#define SHORT_LEN (sizeof(SHORT_SQL) - 1)
+#define LONG_LEN 5023
+static char rows[2][MIGC_BUNDLE_ROW];
 static struct migc_bundle_entry entries[2];
 static struct migc_bundle bundle;
 static char sum_short[33], sum_long[33], bundle_id[33];
 
-#define LONG_LEN 5023
+/* Stream byte `at`, as the loader finds it. */
+static char *stream_byte(size_t at)
+{
+	return &rows[at / MIGC_BUNDLE_ROW_BYTES][at % MIGC_BUNDLE_ROW_BYTES];
+}
 
 /* Build a correct two-migration bundle the way generated code lays it out,
  * with the bundle id the compiler would compute for the same files. */
 static void make_bundle(void)
 {
 	static const char head[] = "-- migc:no-transaction\nSELECT '";
-	char flat[LONG_LEN];
+	char flat[SHORT_LEN + LONG_LEN];
+	char *lng = flat + SHORT_LEN;
 	migc_set *set;
 	migc_error err;
 
-	memset(flat, 'x', sizeof(flat));
-	memcpy(flat, head, strlen(head));
-	memcpy(flat + LONG_LEN - 3, "';\n", 3);
-	memset(long_rows, 0, sizeof(long_rows));
-	memcpy(long_rows[0], flat, MIGC_BUNDLE_ROW_BYTES);
-	memcpy(long_rows[1], flat + MIGC_BUNDLE_ROW_BYTES, LONG_LEN - MIGC_BUNDLE_ROW_BYTES);
-	migc_checksum(sum_short, short_rows[0], strlen(short_rows[0]));
-	migc_checksum(sum_long, flat, LONG_LEN);
+	memcpy(flat, SHORT_SQL, SHORT_LEN);
+	memset(lng, 'x', LONG_LEN);
+	memcpy(lng, head, strlen(head));
+	memcpy(lng + LONG_LEN - 3, "';\n", 3);
+	memset(rows, 0, sizeof(rows));
+	memcpy(rows[0], flat, MIGC_BUNDLE_ROW_BYTES);
+	memcpy(rows[1], flat + MIGC_BUNDLE_ROW_BYTES,
+	       sizeof(flat) - MIGC_BUNDLE_ROW_BYTES);
+	migc_checksum(sum_short, flat, SHORT_LEN);
+	migc_checksum(sum_long, lng, LONG_LEN);
 
 	entries[0] = (struct migc_bundle_entry){MIGC_KIND_VERSIONED, 0, "0001", "a",
-		"0001_a.sql", sum_short, strlen(short_rows[0]),
-		(const char(*)[MIGC_BUNDLE_ROW])short_rows, NULL, 0, 1, NULL, NULL, 0, NULL, 0};
+		"0001_a.sql", sum_short, 0, SHORT_LEN, NULL, 0, 1, NULL, NULL, 0, 0, 0};
 	entries[1] = (struct migc_bundle_entry){MIGC_KIND_VERSIONED, MIGC_FLAG_NO_TRANSACTION,
-		"0002", "long", "0002_long.sql", sum_long, LONG_LEN,
-		(const char(*)[MIGC_BUNDLE_ROW])long_rows, NULL, 0, 1, NULL, NULL, 0, NULL, 0};
+		"0002", "long", "0002_long.sql", sum_long, SHORT_LEN, LONG_LEN,
+		NULL, 0, 1, NULL, NULL, 0, 0, 0};
 
 	migc_set_new(&set, &err);
-	migc_set_add(set, "0001_a.sql", NULL, short_rows[0], strlen(short_rows[0]), &err);
-	migc_set_add(set, "0002_long.sql", NULL, flat, LONG_LEN, &err);
+	migc_set_add(set, "0001_a.sql", NULL, flat, SHORT_LEN, &err);
+	migc_set_add(set, "0002_long.sql", NULL, lng, LONG_LEN, &err);
 	migc_set_finish(set, &err);
 	migc_set_bundle_id(set, bundle_id);
 	migc_set_free(set);
 
 	bundle = (struct migc_bundle){MIGC_BUNDLE_ABI, MIGC_VERSION, bundle_id,
 		"0123456789abcdef0123456789abcdef01234567", 0, 2, entries,
-		MIGC_LAYOUT_MIGC};
+		MIGC_LAYOUT_MIGC, (const char(*)[MIGC_BUNDLE_ROW])rows,
+		SHORT_LEN + LONG_LEN};
 }
 
 static void good_bundle_loads(void)
@@ -64,7 +76,7 @@ static void good_bundle_loads(void)
 	make_bundle();
 	CHECK_INT(migc_bundle_load(&set, &bundle, &err), 0);
 	CHECK_INT(migc_set_count(set), 2);
-	CHECK_STR(migc_set_get(set, 0)->sql, short_rows[0]);
+	CHECK_STR(migc_set_get(set, 0)->sql, SHORT_SQL);
 	CHECK_INT(migc_set_get(set, 1)->sql_len, LONG_LEN);
 	CHECK(strncmp(migc_set_get(set, 1)->sql, "-- migc:no-transaction\nSELECT '", 31) == 0);
 	CHECK_INT(migc_set_get(set, 1)->flags, MIGC_FLAG_NO_TRANSACTION);
@@ -82,19 +94,63 @@ static int load_err(migc_error *err)
 	return rc;
 }
 
+/* Damage in the row two migrations share is the one's it hits. */
 static void flipped_byte_is_corrupt(void)
+{
+	static const size_t at[] = {3, SHORT_LEN - 1, SHORT_LEN, SHORT_LEN + 3,
+				    MIGC_BUNDLE_ROW_BYTES - 1, MIGC_BUNDLE_ROW_BYTES,
+				    SHORT_LEN + LONG_LEN - 1};
+	size_t k;
+	migc_error err;
+
+	for (k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		make_bundle();
+		*stream_byte(at[k]) ^= 1;
+		CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+		CHECK_CONTAINS(err.message, at[k] < SHORT_LEN ? "0001_a.sql"
+							      : "0002_long.sql");
+		CHECK(strstr(err.message, at[k] < SHORT_LEN ? "0002_long.sql"
+							    : "0001_a.sql") == NULL);
+		CHECK_INT(migc_exit_code(err.code), MIGC_EXIT_CORRUPT);
+	}
+}
+
+/* An offset or length past the stream is refused before a byte is read
+ * there, naming the migration; so is a stream size its rows disagree with. */
+static void sql_beyond_the_stream_is_corrupt(void)
 {
 	migc_error err;
 
 	make_bundle();
-	short_rows[0][3] ^= 1;
-	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
-	CHECK_CONTAINS(err.message, "0001_a.sql");
-	short_rows[0][3] ^= 1;
-	long_rows[1][100] ^= 1;
+	entries[1].sql_len = LONG_LEN + 1;
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 	CHECK_CONTAINS(err.message, "0002_long.sql");
-	CHECK_INT(migc_exit_code(err.code), MIGC_EXIT_CORRUPT);
+	CHECK_CONTAINS(err.message, "beyond");
+	make_bundle();
+	entries[1].sql_off = SIZE_MAX - 10; /* off + len wraps around */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0002_long.sql");
+	CHECK_CONTAINS(err.message, "beyond");
+	make_bundle();
+	entries[0].sql_off = SHORT_LEN + LONG_LEN + 1;
+	entries[0].sql_len = 0;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0001_a.sql");
+	make_bundle();
+	entries[0].sql_len = SIZE_MAX;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0001_a.sql");
+	make_bundle();
+	entries[1].sql_len = SIZE_MAX / 2; /* not "out of memory" reserving it */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0002_long.sql");
+	make_bundle();
+	bundle.sql_size -= 2; /* what the rows hold goes on past the size */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "size");
+	make_bundle();
+	bundle.sql = NULL;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 }
 
 static void header_damage_is_corrupt(void)
@@ -105,6 +161,10 @@ static void header_damage_is_corrupt(void)
 	bundle.abi = MIGC_BUNDLE_ABI + 1;
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 	CHECK_CONTAINS(err.message, "ABI");
+	make_bundle();
+	bundle.abi = 2; /* rows per migration: refused before its fields are read */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "bundle ABI 2");
 	make_bundle();
 	bundle_id[0] = bundle_id[0] == 'a' ? 'b' : 'a';
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
@@ -117,13 +177,15 @@ static void header_damage_is_corrupt(void)
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 	CHECK_CONTAINS(err.message, "disagree");
 	make_bundle();
-	entries[0].sql_len = 5; /* row no longer ends where the length says */
+	entries[0].sql_len = 5; /* no longer the bytes the checksum covers */
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 }
 
 static void empty_bundle_loads(void)
 {
-	struct migc_bundle empty = {MIGC_BUNDLE_ABI, MIGC_VERSION, NULL, "", -1, 0, NULL, 0};
+	static const char no_sql[][MIGC_BUNDLE_ROW] = {""};
+	struct migc_bundle empty = {MIGC_BUNDLE_ABI, MIGC_VERSION, NULL, "", -1, 0,
+				    NULL, 0, no_sql, 0};
 	char id[33];
 	migc_set *set;
 	migc_error err;
@@ -143,6 +205,7 @@ int main(void)
 {
 	RUN(good_bundle_loads);
 	RUN(flipped_byte_is_corrupt);
+	RUN(sql_beyond_the_stream_is_corrupt);
 	RUN(header_damage_is_corrupt);
 	RUN(empty_bundle_loads);
 	return unit_done();

@@ -1,13 +1,14 @@
 /*
- * test_bundle_load.c - how a bundle's multi-row SQL is loaded
- * (runtime/bundle.c): every migration longer than a row comes out whole,
- * contiguous and NUL-terminated, however many there are and however large
- * (past the 2 MiB where the copies go to huge pages); directives are read
- * from a leading comment block longer than a row; the flags must still
- * match them; and a damaged migration anywhere (the first copied, or one
- * after it) is refused without leaking the copies (the sanitizer build
- * checks that). Down SQL (other tools' layouts) is copied the same way,
- * even when it is the first copy of the bundle.
+ * test_bundle_load.c - how a bundle's SQL stream is loaded
+ * (runtime/bundle.c): every migration comes out whole, contiguous and
+ * NUL-terminated, wherever it starts and ends in the stream's rows (at
+ * every offset around a row's end), however many there are and however
+ * large (past the 2 MiB where the copies go to huge pages); directives are
+ * read from a leading comment block longer than a row, or cut by a row's
+ * end; the flags must still match them; and a damaged migration anywhere
+ * (the first copied, or one after it) is refused without leaking the
+ * copies (the sanitizer build checks that). Down SQL (other tools'
+ * layouts) is in the stream too, after its up SQL.
  *
  * Each test runs with both loaders: the public one, which assembles every
  * SQL before it returns, and the command line's deferred one (bundle.h),
@@ -56,10 +57,40 @@ static char *make_sql(int i, size_t *len)
 	return s;
 }
 
+/*
+ * The rows of `n` parts laid one after the other in a stream, as the
+ * compiler lays them out: offs[i] receives where part i starts, *size the
+ * stream's length. NULL when out of memory.
+ */
+static char (*stream_of(char *const *parts, const size_t *lens, size_t n,
+			size_t *offs, size_t *size))[MIGC_BUNDLE_ROW]
+{
+	char (*rows)[MIGC_BUNDLE_ROW];
+	size_t i, k, at = 0, total = 0;
+
+	for (i = 0; i < n; i++)
+		total += lens[i];
+	rows = calloc(total / MIGC_BUNDLE_ROW_BYTES + 1, MIGC_BUNDLE_ROW);
+	for (i = 0; rows && i < n; i++) {
+		offs[i] = at;
+		for (k = 0; k < lens[i]; k++, at++)
+			rows[at / MIGC_BUNDLE_ROW_BYTES][at % MIGC_BUNDLE_ROW_BYTES] =
+				parts[i][k];
+	}
+	*size = total;
+	return rows;
+}
+
+/* Byte `at` of the stream `rows`. */
+static char *stream_byte(char (*rows)[MIGC_BUNDLE_ROW], size_t at)
+{
+	return &rows[at / MIGC_BUNDLE_ROW_BYTES][at % MIGC_BUNDLE_ROW_BYTES];
+}
+
 struct fixture {
 	char *sql[N];
-	size_t len[N];
-	char (*rows[N])[MIGC_BUNDLE_ROW];
+	size_t len[N], off[N];
+	char (*rows)[MIGC_BUNDLE_ROW];
 	char sums[N][33], names[N][32], versions[N][8], id[33];
 	struct migc_bundle_entry e[N];
 	struct migc_bundle b;
@@ -69,10 +100,9 @@ static void fixture_free(struct fixture *f)
 {
 	int i;
 
-	for (i = 0; i < N; i++) {
+	for (i = 0; i < N; i++)
 		free(f->sql[i]);
-		free(f->rows[i]);
-	}
+	free(f->rows);
 	free(f);
 }
 
@@ -87,19 +117,13 @@ static struct fixture *make_fixture(void)
 	if (!f || migc_set_new(&set, &err))
 		return f;
 	for (i = 0; i < N; i++) {
-		size_t nrows, r;
-
 		f->sql[i] = make_sql(i, &f->len[i]);
-		nrows = f->len[i] / MIGC_BUNDLE_ROW_BYTES + 1;
-		f->rows[i] = calloc(nrows, MIGC_BUNDLE_ROW);
-		if (!f->sql[i] || !f->rows[i])
+		if (!f->sql[i])
 			break;
-		for (r = 0; r * MIGC_BUNDLE_ROW_BYTES < f->len[i]; r++) {
-			size_t left = f->len[i] - r * MIGC_BUNDLE_ROW_BYTES;
-
-			memcpy(f->rows[i][r], f->sql[i] + r * MIGC_BUNDLE_ROW_BYTES,
-			       left < MIGC_BUNDLE_ROW_BYTES ? left : MIGC_BUNDLE_ROW_BYTES);
-		}
+	}
+	f->rows = i == N ? stream_of(f->sql, f->len, N, f->off, &f->b.sql_size)
+			 : NULL;
+	for (i = 0; f->rows && i < N; i++) {
 		snprintf(f->versions[i], sizeof(f->versions[i]), "%04d", i + 1);
 		snprintf(f->names[i], sizeof(f->names[i]), "%04d_m.sql", i + 1);
 		migc_checksum(f->sums[i], f->sql[i], f->len[i]);
@@ -108,8 +132,8 @@ static struct fixture *make_fixture(void)
 		f->e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
 			.flags = i == 3 || i == 5 ? MIGC_FLAG_NO_TRANSACTION : 0,
 			.version = f->versions[i], .name = "m", .filename = f->names[i],
-			.checksum = f->sums[i], .sql_len = f->len[i],
-			.sql = (const char(*)[MIGC_BUNDLE_ROW])f->rows[i], .sql_line = 1};
+			.checksum = f->sums[i], .sql_off = f->off[i],
+			.sql_len = f->len[i], .sql_line = 1};
 	}
 	migc_set_finish(set, &err);
 	migc_set_bundle_id(set, f->id);
@@ -117,7 +141,9 @@ static struct fixture *make_fixture(void)
 	f->b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
 		.compiler_version = MIGC_VERSION, .bundle_id = f->id,
 		.source_commit = "", .source_dirty = -1, .count = N,
-		.entries = f->e, .layout = MIGC_LAYOUT_MIGC};
+		.entries = f->e, .layout = MIGC_LAYOUT_MIGC,
+		.sql = (const char(*)[MIGC_BUNDLE_ROW])f->rows,
+		.sql_size = f->b.sql_size};
 	return f;
 }
 
@@ -126,8 +152,8 @@ static void multi_row_sql_comes_out_whole(void)
 	struct fixture *f = make_fixture();
 	int i, l;
 
-	CHECK(f && f->rows[N - 1]);
-	if (!f || !f->rows[N - 1])
+	CHECK(f && f->rows);
+	if (!f || !f->rows)
 		return;
 	for (l = 0; l < NLOADERS; l++) {
 		migc_set *set = NULL;
@@ -139,9 +165,9 @@ static void multi_row_sql_comes_out_whole(void)
 		for (i = 0; set && i < N; i++) {
 			const migc_migration *m = set_peek(set, i);
 
-			/* one row is used in place; longer SQL is there at
-			 * once, or (deferred) only from migc_set_get on */
-			if (l == 0 || f->len[i] < MIGC_BUNDLE_ROW_BYTES)
+			/* SQL is there at once, or (deferred) only from
+			 * migc_set_get on: not a string in the stream */
+			if (l == 0)
 				CHECK(m->sql != NULL);
 			else
 				CHECK(m->sql == NULL);
@@ -166,7 +192,7 @@ static void deferred_sql_is_assembled_once_each(void)
 	migc_set *set = NULL;
 	migc_error err;
 
-	if (!f || !f->rows[N - 1])
+	if (!f || !f->rows)
 		return;
 	CHECK_INT(bundle_load_deferred(&set, &f->b, &err), 0);
 	m4 = set_peek(set, 4);
@@ -197,7 +223,7 @@ static void directives_must_still_match_the_flags(void)
 
 	int l;
 
-	if (!f || !f->rows[N - 1])
+	if (!f || !f->rows)
 		return;
 	f->e[3].flags = 0; /* the file says no-transaction, past its first row */
 	for (l = 0; l < NLOADERS; l++) {
@@ -220,13 +246,11 @@ static void damage_anywhere_is_refused_without_leaks(void)
 		migc_set *set = NULL;
 		migc_error err;
 		int v = victims[k / 2];
-		size_t row = k % 2 ? (f ? f->len[v] - 1 : 0) / MIGC_BUNDLE_ROW_BYTES : 0;
 
-		if (!f || !f->rows[N - 1])
+		if (!f || !f->rows)
 			return;
-		/* a byte of the first row, or the last row's first byte (the
-		 * only one 0002's second row holds) */
-		f->rows[v][row][k % 2 ? 0 : 3] ^= 1;
+		/* its fourth byte, or its last */
+		*stream_byte(f->rows, f->off[v] + (k % 2 ? f->len[v] - 1 : 3)) ^= 1;
 		for (l = 0; l < NLOADERS; l++) {
 			CHECK_INT(loaders[l](&set, &f->b, &err), MIGC_ECORRUPT);
 			CHECK_CONTAINS(err.message, f->names[v]);
@@ -234,22 +258,6 @@ static void damage_anywhere_is_refused_without_leaks(void)
 		}
 		fixture_free(f);
 	}
-}
-
-/* Rows of `len` bytes of `sql`, as the compiler lays them out. */
-static char (*rows_of(const char *sql, size_t len))[MIGC_BUNDLE_ROW]
-{
-	char (*rows)[MIGC_BUNDLE_ROW] = calloc(len / MIGC_BUNDLE_ROW_BYTES + 1,
-						MIGC_BUNDLE_ROW);
-	size_t r;
-
-	for (r = 0; rows && r * MIGC_BUNDLE_ROW_BYTES < len; r++) {
-		size_t left = len - r * MIGC_BUNDLE_ROW_BYTES;
-
-		memcpy(rows[r], sql + r * MIGC_BUNDLE_ROW_BYTES,
-		       left < MIGC_BUNDLE_ROW_BYTES ? left : MIGC_BUNDLE_ROW_BYTES);
-	}
-	return rows;
 }
 
 /* SQL text of `len` bytes. */
@@ -272,7 +280,8 @@ static void down_sql_is_copied_too(void)
 	static const char *const files[] = {"000001_a.up.sql", "000001_a.down.sql",
 					    "000002_b.up.sql", "000002_b.down.sql"};
 	static const size_t sizes[] = {50, 6000, 9000, 5000};
-	char *sql[4], (*rows[4])[MIGC_BUNDLE_ROW], id[33];
+	char *sql[4], (*rows)[MIGC_BUNDLE_ROW] = NULL, id[33];
+	size_t off[4], size = 0;
 	struct migc_bundle_entry e[2];
 	struct migc_bundle b;
 	migc_set *set = NULL, *loaded = NULL;
@@ -283,36 +292,39 @@ static void down_sql_is_copied_too(void)
 	CHECK_INT(migc_set_set_layout(set, MIGC_LAYOUT_GOLANG_MIGRATE, &err), 0);
 	for (i = 0; i < 4; i++) {
 		sql[i] = filler(sizes[i], (char)('a' + i));
-		rows[i] = sql[i] ? rows_of(sql[i], sizes[i]) : NULL;
-		CHECK(sql[i] && rows[i]);
+		CHECK(sql[i] != NULL);
 		if (migc_set_add(set, files[i], NULL, sql[i], sizes[i], &err))
 			unit_fail(__FILE__, __LINE__, "set_add %s: %s", files[i], err.message);
 	}
 	CHECK_INT(migc_set_finish(set, &err), 0);
 	CHECK_INT(migc_set_count(set), 2);
 	migc_set_bundle_id(set, id);
+	/* the stream: 000001's up, its down, then 000002's up and down */
+	rows = stream_of(sql, sizes, 4, off, &size);
+	CHECK(rows != NULL);
 	for (i = 0; i < 2 && migc_set_count(set) == 2; i++) {
 		const migc_migration *m = migc_set_get(set, i);
 
 		e[i] = (struct migc_bundle_entry){.kind = (int)m->kind,
 			.flags = m->flags, .version = m->version, .name = m->name,
 			.filename = m->filename, .checksum = m->checksum,
-			.sql_len = m->sql_len, .sql = (const char(*)[MIGC_BUNDLE_ROW])rows[2 * i],
+			.sql_off = off[2 * i], .sql_len = m->sql_len,
 			.sql_line = 1, .down_filename = m->down_filename,
-			.down_checksum = m->down_checksum, .down_len = m->down_len,
-			.down = (const char(*)[MIGC_BUNDLE_ROW])rows[2 * i + 1],
+			.down_checksum = m->down_checksum,
+			.down_off = off[2 * i + 1], .down_len = m->down_len,
 			.down_line = 1};
 	}
 	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
 		.compiler_version = MIGC_VERSION, .bundle_id = id,
 		.source_commit = "", .source_dirty = -1, .count = 2, .entries = e,
-		.layout = MIGC_LAYOUT_GOLANG_MIGRATE};
-	/* 000001: one-row up SQL, long down SQL; 000002: both long */
-	for (l = 0; l < NLOADERS; l++) {
+		.layout = MIGC_LAYOUT_GOLANG_MIGRATE,
+		.sql = (const char(*)[MIGC_BUNDLE_ROW])rows, .sql_size = size};
+	/* 000001: short up SQL, long down SQL; 000002: both long */
+	for (l = 0; rows && l < NLOADERS; l++) {
 		loaded = NULL;
 		CHECK_INT(loaders[l](&loaded, &b, &err), 0);
-		/* deferred, a migration with any long part waits whole: its
-		 * down_sql is not NULL as if it had none */
+		/* deferred, a migration waits whole: its down_sql is not
+		 * NULL as if it had none */
 		if (loaded && l == 1)
 			CHECK(set_peek(loaded, 0)->sql == NULL &&
 			      set_peek(loaded, 0)->down_sql == NULL &&
@@ -327,18 +339,105 @@ static void down_sql_is_copied_too(void)
 			CHECK_STR(m->down_checksum, e[i].down_checksum);
 		}
 		migc_set_free(loaded);
-		for (damaged = 1; damaged < 4; damaged++) {
-			rows[damaged][1][7] ^= 1;
+		for (damaged = 0; damaged < 4; damaged++) {
+			char *at = stream_byte(rows, off[damaged] + sizes[damaged] - 7);
+
+			*at ^= 1;
 			loaded = NULL;
 			CHECK_INT(loaders[l](&loaded, &b, &err), MIGC_ECORRUPT);
 			CHECK_CONTAINS(err.message, files[damaged]);
-			rows[damaged][1][7] ^= 1;
+			*at ^= 1;
 		}
+		/* a down SQL placed past the stream */
+		e[1].down_off = size - 10;
+		loaded = NULL;
+		CHECK_INT(loaders[l](&loaded, &b, &err), MIGC_ECORRUPT);
+		CHECK_CONTAINS(err.message, files[3]);
+		CHECK_CONTAINS(err.message, "beyond");
+		e[1].down_off = off[3];
 	}
 	migc_set_free(set);
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < 4; i++)
 		free(sql[i]);
-		free(rows[i]);
+	free(rows);
+}
+
+/*
+ * A migration that starts at every offset around the first row's end
+ * (so that its leading block, its directive, or only its last bytes are
+ * cut by it) comes out whole with its directive read, and so do the
+ * migrations around it.
+ */
+static void sql_across_a_row_end_at_every_offset(void)
+{
+	static const char *const names[] = {"0001_a.sql", "0002_b.sql", "0003_c.sql"};
+	char second[] = "-- migc:no-transaction\nSELECT 2;\n", third[] = "SELECT 3;\n";
+	size_t start;
+
+	for (start = MIGC_BUNDLE_ROW_BYTES - 40; start <= MIGC_BUNDLE_ROW_BYTES + 2;
+	     start++) {
+		char *sql[3] = {filler(start, 'a'), second, third}, id[33];
+		char (*rows)[MIGC_BUNDLE_ROW] = NULL;
+		size_t lens[3] = {start, strlen(second), strlen(third)}, off[3], size;
+		char sums[3][33];
+		struct migc_bundle_entry e[3];
+		struct migc_bundle b;
+		migc_set *set = NULL;
+		migc_error err;
+		int i, l;
+
+		if (sql[0])
+			rows = stream_of(sql, lens, 3, off, &size);
+		if (!rows) {
+			unit_fail(__FILE__, __LINE__, "out of memory");
+			free(sql[0]);
+			return;
+		}
+		CHECK_INT(migc_set_new(&set, &err), 0);
+		for (i = 0; i < 3; i++) {
+			CHECK_INT(migc_set_add(set, names[i], NULL, sql[i], lens[i], &err), 0);
+			migc_checksum(sums[i], sql[i], lens[i]);
+			e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
+				.flags = i == 1 ? MIGC_FLAG_NO_TRANSACTION : 0,
+				.version = i == 0 ? "0001" : i == 1 ? "0002" : "0003",
+				.name = i == 0 ? "a" : i == 1 ? "b" : "c",
+				.filename = names[i], .checksum = sums[i],
+				.sql_off = off[i], .sql_len = lens[i], .sql_line = 1};
+		}
+		CHECK_INT(migc_set_finish(set, &err), 0);
+		migc_set_bundle_id(set, id);
+		migc_set_free(set);
+		b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+			.compiler_version = MIGC_VERSION, .bundle_id = id,
+			.source_commit = "", .source_dirty = -1, .count = 3,
+			.entries = e, .layout = MIGC_LAYOUT_MIGC,
+			.sql = (const char(*)[MIGC_BUNDLE_ROW])rows, .sql_size = size};
+		for (l = 0; l < NLOADERS; l++) {
+			set = NULL;
+			if (loaders[l](&set, &b, &err)) {
+				unit_fail(__FILE__, __LINE__, "start %zu, %s: %s", start,
+					  loader_names[l], err.message);
+				continue;
+			}
+			for (i = 0; i < 3; i++) {
+				const migc_migration *m = migc_set_get(set, (size_t)i);
+
+				CHECK_INT(m->sql_len, lens[i]);
+				CHECK(memcmp(m->sql, sql[i], lens[i]) == 0);
+				CHECK(m->sql[m->sql_len] == '\0');
+				CHECK_INT(m->flags, e[i].flags);
+			}
+			migc_set_free(set);
+		}
+		/* the directive says what the flags do not */
+		e[1].flags = 0;
+		for (l = 0; l < NLOADERS; l++) {
+			set = NULL;
+			CHECK_INT(loaders[l](&set, &b, &err), MIGC_ECORRUPT);
+			CHECK_CONTAINS(err.message, names[1]);
+		}
+		free(sql[0]);
+		free(rows);
 	}
 }
 
@@ -353,7 +452,8 @@ static void large_bundle_hashed_on_two_threads(void)
 	enum { M = 6 };
 	static const size_t size = (size_t)3 << 20;
 	static const int damaged[][2] = {{-1, -1}, {5, -1}, {1, 5}, {4, 5}, {3, 4}};
-	char *sql[M], (*rows[M])[MIGC_BUNDLE_ROW], sums[M][33], names[M][16], id[33];
+	char *sql[M], (*rows)[MIGC_BUNDLE_ROW], sums[M][33], names[M][16], id[33];
+	size_t lens[M], off[M], total = 0;
 	struct migc_bundle_entry e[M];
 	struct migc_bundle b;
 	migc_set *set = NULL;
@@ -364,8 +464,8 @@ static void large_bundle_hashed_on_two_threads(void)
 	CHECK_INT(migc_set_new(&set, &err), 0);
 	for (i = 0; i < M; i++) {
 		sql[i] = filler(size, (char)('a' + i));
-		rows[i] = sql[i] ? rows_of(sql[i], size) : NULL;
-		if (!sql[i] || !rows[i]) {
+		lens[i] = size;
+		if (!sql[i]) {
 			unit_fail(__FILE__, __LINE__, "out of memory");
 			return;
 		}
@@ -376,18 +476,26 @@ static void large_bundle_hashed_on_two_threads(void)
 		e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
 			.version = migc_set_get(set, i)->version, .name = "big",
 			.filename = names[i], .checksum = sums[i], .sql_len = size,
-			.sql = (const char(*)[MIGC_BUNDLE_ROW])rows[i], .sql_line = 1};
+			.sql_line = 1};
 	}
+	rows = stream_of(sql, lens, M, off, &total);
+	if (!rows) {
+		unit_fail(__FILE__, __LINE__, "out of memory");
+		return;
+	}
+	for (i = 0; i < M; i++)
+		e[i].sql_off = off[i];
 	CHECK_INT(migc_set_finish(set, &err), 0);
 	migc_set_bundle_id(set, id);
 	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
 		.compiler_version = MIGC_VERSION, .bundle_id = id,
 		.source_commit = "", .source_dirty = -1, .count = M, .entries = e,
-		.layout = MIGC_LAYOUT_MIGC};
+		.layout = MIGC_LAYOUT_MIGC,
+		.sql = (const char(*)[MIGC_BUNDLE_ROW])rows, .sql_size = total};
 	for (k = 0; k < sizeof(damaged) / sizeof(damaged[0]); k++) {
 		for (l = 0; l < 2; l++)
 			if (damaged[k][l] >= 0)
-				rows[damaged[k][l]][700][9] ^= 1;
+				*stream_byte(rows, off[damaged[k][l]] + 700 * MIGC_BUNDLE_ROW_BYTES + 9) ^= 1;
 		for (l = 0; l < NLOADERS; l++) {
 			migc_set *loaded = NULL;
 			int rc = loaders[l](&loaded, &b, &err);
@@ -405,7 +513,7 @@ static void large_bundle_hashed_on_two_threads(void)
 		}
 		for (l = 0; l < 2; l++)
 			if (damaged[k][l] >= 0)
-				rows[damaged[k][l]][700][9] ^= 1;
+				*stream_byte(rows, off[damaged[k][l]] + 700 * MIGC_BUNDLE_ROW_BYTES + 9) ^= 1;
 	}
 	/* a malformed checksum in the helper's half: the loader says so */
 	e[4].checksum = "not a checksum";
@@ -417,10 +525,9 @@ static void large_bundle_hashed_on_two_threads(void)
 		CHECK(bad == NULL);
 	}
 	migc_set_free(set);
-	for (i = 0; i < M; i++) {
+	for (i = 0; i < M; i++)
 		free(sql[i]);
-		free(rows[i]);
-	}
+	free(rows);
 }
 
 int main(void)
@@ -430,6 +537,7 @@ int main(void)
 	RUN(directives_must_still_match_the_flags);
 	RUN(damage_anywhere_is_refused_without_leaks);
 	RUN(down_sql_is_copied_too);
+	RUN(sql_across_a_row_end_at_every_offset);
 	RUN(large_bundle_hashed_on_two_threads);
 	return unit_done();
 }

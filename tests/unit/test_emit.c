@@ -328,6 +328,39 @@ static void test_row_boundaries(void)
 	check_length(3 * 4095 + 17, 4);
 }
 
+/*
+ * A stream written in pieces is laid out as the rows of the pieces joined:
+ * a piece continues the row the last one left open, at every split around
+ * a row's end, and empty pieces change nothing.
+ */
+static void test_stream_pieces_continue_the_row(void)
+{
+	static const size_t splits[] = {0, 1, 4094, 4095, 4096, 8190, 8191};
+	char data[3 * 4095 + 17];
+	size_t i, k;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (char)(i * 7 + 3);
+	for (k = 0; k < sizeof(splits) / sizeof(splits[0]); k++) {
+		struct emit_out whole, pieces;
+		struct emit_stream st;
+		size_t a = splits[k], b = a + (sizeof(data) - a) / 2;
+
+		emit_out_init(&whole, NULL);
+		emit_out_init(&pieces, NULL);
+		emit_rows(&whole, data, sizeof(data), "\t");
+		emit_stream_init(&st, "\t");
+		emit_stream_put(&pieces, &st, data, a);
+		emit_stream_put(&pieces, &st, "", 0);
+		emit_stream_put(&pieces, &st, data + a, b - a);
+		emit_stream_put(&pieces, &st, data + b, sizeof(data) - b);
+		emit_stream_end(&pieces, &st);
+		CHECK_STR(pieces.buf.data, whole.buf.data);
+		emit_out_free(&whole);
+		emit_out_free(&pieces);
+	}
+}
+
 static void test_rows_are_one_literal_per_line(void)
 {
 	struct emit_out o;
@@ -583,7 +616,8 @@ static void test_symbol_rules(void)
 	CHECK_INT(render_symbol_check("int", &err), MIGC_EUSAGE);
 	CHECK_INT(render_symbol_check("main", &err), MIGC_EUSAGE);
 	CHECK_INT(render_symbol_check("entries", &err), MIGC_EUSAGE);
-	CHECK_INT(render_symbol_check("sql_12", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("sql_12", &err), 0); /* ABI 2's arrays */
+	CHECK_INT(render_symbol_check("migc_sql", &err), MIGC_EUSAGE);
 	CHECK_INT(render_symbol_check("__x", &err), MIGC_EUSAGE);
 	CHECK_INT(render_symbol_check("_X", &err), MIGC_EUSAGE);
 	CHECK_CONTAINS(err.message, "cannot name the bundle");
@@ -612,16 +646,21 @@ static int read_file(const char *path, migc_buf *out)
 }
 
 /*
- * Write a program embedding each input as a bundle embeds SQL (same rows,
- * same escaping) plus a comment made of the input's bytes; `prog N` writes
- * input N back to stdout, and exits 3 if a row is not NUL-terminated.
+ * Write a program embedding the inputs as a bundle embeds SQL: one stream
+ * of rows, each input continuing the row the last one left (same rows,
+ * same escaping, same emitter), plus a comment made of each input's bytes;
+ * `prog N` writes input N back to stdout, and exits 3 if a row is not
+ * NUL-terminated or the stream does not end where its size says.
  */
 static int emit_c(const char *out_path, int n, char **inputs)
 {
 	FILE *f = fopen(out_path, "w");
 	struct emit_out o;
+	struct emit_stream st;
+	migc_buf offs = MIGC_BUF_INIT;
 	migc_error err;
-	int i, rc;
+	size_t at = 0;
+	int i, pass, rc;
 
 	if (!f) {
 		perror(out_path);
@@ -630,40 +669,54 @@ static int emit_c(const char *out_path, int n, char **inputs)
 	emit_out_init(&o, f);
 	emit_puts(&o, "/* written by test_emit --emit-c for tests/e2e/bundle_property.sh */\n"
 		      "#include <stdio.h>\n#include <stdlib.h>\n\n#include <migc.h>\n");
-	for (i = 0; i < n; i++) {
-		migc_buf data = MIGC_BUF_INIT;
+	emit_stream_init(&st, "\t");
+	/* the comments, then the stream (a comment cannot stand in a row) */
+	for (pass = 0; pass < 2; pass++) {
+		if (pass)
+			emit_puts(&o, "\nstatic const char stream[][MIGC_BUNDLE_ROW] = {\n");
+		for (i = 0; i < n; i++) {
+			migc_buf data = MIGC_BUF_INIT;
 
-		if (read_file(inputs[i], &data)) {
-			perror(inputs[i]);
-			fclose(f);
-			return 1;
+			if (read_file(inputs[i], &data)) {
+				perror(inputs[i]);
+				fclose(f);
+				return 1;
+			}
+			if (!pass) {
+				emit_puts(&o, "\n/* ");
+				emit_comment_text(&o, data.data,
+						  data.len < 3000 ? data.len : 3000);
+				emit_puts(&o, " */\n");
+			} else {
+				emit_stream_put(&o, &st, data.data, data.len);
+				migc_buf_printf(&offs, "\t{%zu, %zu},\n", at, data.len);
+				at += data.len;
+			}
+			migc_buf_free(&data);
 		}
-		emit_puts(&o, "\n/* ");
-		emit_comment_text(&o, data.data, data.len < 3000 ? data.len : 3000);
-		emit_printf(&o, " */\nstatic const char data_%d[][MIGC_BUNDLE_ROW] = {\n", i);
-		emit_rows(&o, data.data, data.len, "\t");
-		emit_printf(&o, "\n};\nstatic const size_t len_%d = %zu;\n", i, data.len);
-		migc_buf_free(&data);
 	}
-	emit_puts(&o, "\nint main(int argc, char **argv)\n{\n"
-		      "\tconst char (*rows)[MIGC_BUNDLE_ROW] = NULL;\n"
-		      "\tsize_t len = 0, i;\n"
+	emit_stream_end(&o, &st);
+	emit_printf(&o, "\n};\nstatic const size_t stream_size = %zu;\n"
+		    "static const size_t inputs[][2] = {\n%s\t{0, 0}\n};\n",
+		    at, offs.data ? offs.data : "");
+	migc_buf_free(&offs);
+	emit_printf(&o, "\nint main(int argc, char **argv)\n{\n"
+		      "\tsize_t off, len, i;\n"
 		      "\tunsigned long which;\n\n"
 		      "\tif (argc != 2)\n\t\treturn 2;\n"
 		      "\twhich = strtoul(argv[1], NULL, 10);\n"
-		      "\tswitch (which) {\n");
-	for (i = 0; i < n; i++)
-		emit_printf(&o, "\tcase %d:\n\t\trows = data_%d;\n\t\tlen = len_%d;\n\t\tbreak;\n",
-			    i, i, i);
-	emit_puts(&o, "\tdefault:\n\t\treturn 2;\n\t}\n"
-		      "\tfor (i = 0; i < len; i++)\n"
-		      "\t\tputchar(rows[i / MIGC_BUNDLE_ROW_BYTES][i % MIGC_BUNDLE_ROW_BYTES]);\n"
-		      "\tfor (i = 0; i * MIGC_BUNDLE_ROW_BYTES < len; i++) {\n"
-		      "\t\tsize_t n = len - i * MIGC_BUNDLE_ROW_BYTES;\n\n"
-		      "\t\tif (rows[i][n < MIGC_BUNDLE_ROW_BYTES ? n : MIGC_BUNDLE_ROW_BYTES] != '\\0')\n"
+		      "\tif (which >= %d)\n\t\treturn 2;\n"
+		      "\toff = inputs[which][0];\n"
+		      "\tlen = inputs[which][1];\n"
+		      "\tfor (i = off; i < off + len; i++)\n"
+		      "\t\tputchar(stream[i / MIGC_BUNDLE_ROW_BYTES][i %% MIGC_BUNDLE_ROW_BYTES]);\n"
+		      "\tfor (i = 0; i * MIGC_BUNDLE_ROW_BYTES < stream_size; i++)\n"
+		      "\t\tif (stream[i][MIGC_BUNDLE_ROW_BYTES] != '\\0')\n"
 		      "\t\t\treturn 3;\n"
-		      "\t}\n"
-		      "\treturn 0;\n}\n");
+		      "\tif (stream_size && stream[(stream_size - 1) / MIGC_BUNDLE_ROW_BYTES]\n"
+		      "\t\t\t  [(stream_size - 1) %% MIGC_BUNDLE_ROW_BYTES + 1] != '\\0')\n"
+		      "\t\treturn 3;\n"
+		      "\treturn 0;\n}\n", n);
 	rc = emit_finish(&o, out_path, &err);
 	emit_out_free(&o);
 	if (fclose(f) != 0 || rc) {
@@ -685,6 +738,7 @@ int main(int argc, char **argv)
 	RUN(test_nul_and_high_bytes);
 	RUN(test_empty_input_is_one_empty_literal);
 	RUN(test_row_boundaries);
+	RUN(test_stream_pieces_continue_the_row);
 	RUN(test_rows_are_one_literal_per_line);
 	RUN(test_comment_text_cannot_close_the_comment);
 	RUN(test_write_errors_are_reported);

@@ -787,32 +787,34 @@ static void test_urls(void)
 /* Build a bundle struct by hand, the way generated code lays it out. */
 static void test_run_from_a_bundle(void)
 {
-	static const char sql1[][MIGC_BUNDLE_ROW] = {"CREATE TABLE a(x);\n"};
-	static const char sql2[][MIGC_BUNDLE_ROW] = {"CREATE TABLE b(x);\n"};
+	static const char stream[][MIGC_BUNDLE_ROW] = {
+		"CREATE TABLE a(x);\nCREATE TABLE b(x);\n"};
+	static const char sql1[] = "CREATE TABLE a(x);\n", sql2[] = "CREATE TABLE b(x);\n";
 	char sum1[MIGC_CHECKSUM_HEX_LEN + 1], sum2[MIGC_CHECKSUM_HEX_LEN + 1];
 	char id[MIGC_CHECKSUM_HEX_LEN + 1], path[512], url[600];
 	const char *const files[] = {
-		"0001_a.sql", sql1[0], "0002_b.sql", sql2[0], NULL,
+		"0001_a.sql", sql1, "0002_b.sql", sql2, NULL,
 	};
 	migc_set *set = mkset(files);
 	struct migc_bundle_entry e[2];
 	struct migc_bundle b;
 	migc_error err;
 
-	migc_checksum(sum1, sql1[0], strlen(sql1[0]));
-	migc_checksum(sum2, sql2[0], strlen(sql2[0]));
+	migc_checksum(sum1, sql1, strlen(sql1));
+	migc_checksum(sum2, sql2, strlen(sql2));
 	migc_set_bundle_id(set, id);
 	migc_set_free(set);
 	memset(e, 0, sizeof(e));
 	e[0] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
 		.version = "0001", .name = "a", .filename = "0001_a.sql",
-		.checksum = sum1, .sql_len = strlen(sql1[0]), .sql = sql1};
+		.checksum = sum1, .sql_len = strlen(sql1)};
 	e[1] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
 		.version = "0002", .name = "b", .filename = "0002_b.sql",
-		.checksum = sum2, .sql_len = strlen(sql2[0]), .sql = sql2};
+		.checksum = sum2, .sql_off = strlen(sql1), .sql_len = strlen(sql2)};
 	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
 		.compiler_version = MIGC_VERSION, .bundle_id = id,
-		.source_commit = "abc123", .count = 2, .entries = e};
+		.source_commit = "abc123", .count = 2, .entries = e,
+		.sql = stream, .sql_size = strlen(stream[0])};
 	new_db(path);
 	snprintf(url, sizeof(url), "sqlite:%s", path);
 	CHECK_INT(migc_run(&b, url, NULL, &err), 0);
