@@ -20,8 +20,12 @@
  * for the loops over every migration that look only at names, versions,
  * flags and checksums.
  *
+ * A migration whose `sql` is NULL is always such an entry: views made for
+ * the driver or for events (down's) copy an assembled migration.
+ *
  * Assembling cannot fail (the block is reserved at load) but writes into
- * the set: a deferred set is for one thread, as the command line is.
+ * the set: a deferred set is for one thread, as the command line and
+ * migc_run() use it.
  */
 #ifndef MIGC_BUNDLE_H
 #define MIGC_BUNDLE_H

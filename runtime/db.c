@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "driver.h"
 #include "engine.h"
 #include "util.h"
@@ -116,6 +117,10 @@ void migc_engine_event(const migc_options *opts, migc_event_type type,
 
 	if (!opts || !opts->on_event)
 		return;
+	/* what an application is handed is complete: only a deferred set's
+	 * entry has a NULL sql (bundle.h), never a view made from one */
+	if (m && !m->sql)
+		set_sql_assemble(m);
 	memset(&ev, 0, sizeof(ev));
 	ev.type = type;
 	ev.migration = m;

@@ -856,7 +856,9 @@ int migc_run(const struct migc_bundle *bundle, const char *url,
 	migc_db *db = NULL;
 	int rc;
 
-	rc = migc_bundle_load(&set, bundle, err);
+	/* the set never leaves this call, and what runs or reaches
+	 * opts->on_event is assembled first: SQL is copied only as needed */
+	rc = bundle_load_deferred(&set, bundle, err);
 	if (!rc)
 		rc = migc_db_open(&db, url, opts, err);
 	if (!rc)

@@ -14,9 +14,12 @@
  * SQL before it returns, and the command line's deferred one (bundle.h),
  * which verifies the same and assembles a migration's SQL on first use.
  */
+#define _DEFAULT_SOURCE /* mkstemp */
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bundle.h"
 #include "migc.h"
@@ -530,6 +533,105 @@ static void large_bundle_hashed_on_two_threads(void)
 	free(rows);
 }
 
+/* What migc_run's events carry: each migration's whole SQL. */
+struct seen {
+	const char *const *sql;
+	int events, whole;
+};
+
+static void on_event(const migc_event *ev, void *ctx)
+{
+	struct seen *s = ctx;
+	int v;
+
+	s->events++;
+	if (!ev->migration)
+		return;
+	v = atoi(ev->migration->version);
+	s->whole += v >= 1 && v <= 3 && ev->migration->sql &&
+		    strcmp(ev->migration->sql, s->sql[v - 1]) == 0;
+}
+
+/*
+ * migc_run() loads its bundle deferred: migrations longer than a row and
+ * sharing rows still run whole, and every event an application gets
+ * carries a migration whose SQL is complete (db.c assembles before it
+ * calls back).
+ */
+static void migc_run_runs_and_reports_whole_sql(void)
+{
+	enum { M = 3 };
+	static const char *const names[M] = {"0001_a.sql", "0002_b.sql", "0003_c.sql"};
+	char *sql[M], (*rows)[MIGC_BUNDLE_ROW], sums[M][33], id[33], path[64], url[80];
+	size_t lens[M], off[M], total = 0, i;
+	struct migc_bundle_entry e[M];
+	struct migc_bundle b;
+	struct seen seen = {NULL, 0, 0};
+	migc_options opts;
+	migc_set *set = NULL;
+	migc_error err;
+	int fd;
+
+	for (i = 0; i < M; i++) {
+		size_t pad = i == 1 ? 0 : 300, k, at;
+		const char *head = i == 0 ? "CREATE TABLE a (x INTEGER);\n"
+				 : i == 1 ? "CREATE TABLE b (x INTEGER);\n"
+					  : "INSERT INTO a VALUES (1);\n";
+
+		sql[i] = malloc(strlen(head) + pad * 24 + 1);
+		if (!sql[i]) {
+			unit_fail(__FILE__, __LINE__, "out of memory");
+			return;
+		}
+		at = (size_t)sprintf(sql[i], "%s", head);
+		for (k = 0; k < pad; k++)
+			at += (size_t)sprintf(sql[i] + at, "-- padding line %05zu\n", k);
+		lens[i] = at;
+	}
+	CHECK(lens[0] > MIGC_BUNDLE_ROW_BYTES && lens[1] < 100);
+	CHECK_INT(migc_set_new(&set, &err), 0);
+	for (i = 0; i < M; i++) {
+		if (migc_set_add(set, names[i], NULL, sql[i], lens[i], &err))
+			unit_fail(__FILE__, __LINE__, "%s: %s", names[i], err.message);
+		memcpy(sums[i], migc_set_get(set, i)->checksum, 33);
+		e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
+			.version = migc_set_get(set, i)->version,
+			.name = migc_set_get(set, i)->name, .filename = names[i],
+			.checksum = sums[i], .sql_len = lens[i], .sql_line = 1};
+	}
+	CHECK_INT(migc_set_finish(set, &err), 0);
+	migc_set_bundle_id(set, id);
+	rows = stream_of(sql, lens, M, off, &total);
+	for (i = 0; i < M; i++)
+		e[i].sql_off = off[i];
+	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.compiler_version = MIGC_VERSION, .bundle_id = id,
+		.source_commit = "", .source_dirty = -1, .count = M, .entries = e,
+		.layout = MIGC_LAYOUT_MIGC,
+		.sql = (const char(*)[MIGC_BUNDLE_ROW])rows, .sql_size = total};
+	snprintf(path, sizeof(path), "/tmp/migc_run_XXXXXX");
+	fd = mkstemp(path);
+	CHECK(fd >= 0 && rows);
+	if (fd >= 0 && rows) {
+		close(fd);
+		snprintf(url, sizeof(url), "sqlite:%s", path);
+		migc_options_init(&opts, MIGC_OPTIONS_VERSION);
+		seen.sql = (const char *const *)sql;
+		opts.on_event = on_event;
+		opts.event_ctx = &seen;
+		if (migc_run(&b, url, &opts, &err))
+			unit_fail(__FILE__, __LINE__, "migc_run: %s", err.message);
+		/* start and done for each: six events, all whole */
+		CHECK_INT(seen.events, 6);
+		CHECK_INT(seen.whole, 6);
+		unlink(path);
+	}
+	migc_set_free(set);
+	free(rows);
+	for (i = 0; i < M; i++)
+		free(sql[i]);
+}
+
 int main(void)
 {
 	RUN(multi_row_sql_comes_out_whole);
@@ -539,5 +641,6 @@ int main(void)
 	RUN(down_sql_is_copied_too);
 	RUN(sql_across_a_row_end_at_every_offset);
 	RUN(large_bundle_hashed_on_two_threads);
+	RUN(migc_run_runs_and_reports_whole_sql);
 	return unit_done();
 }
