@@ -14,12 +14,9 @@
  * SQL before it returns, and the command line's deferred one (bundle.h),
  * which verifies the same and assembles a migration's SQL on first use.
  */
-#define _DEFAULT_SOURCE /* mkstemp */
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "bundle.h"
 #include "migc.h"
@@ -562,7 +559,7 @@ static void migc_run_runs_and_reports_whole_sql(void)
 {
 	enum { M = 3 };
 	static const char *const names[M] = {"0001_a.sql", "0002_b.sql", "0003_c.sql"};
-	char *sql[M], (*rows)[MIGC_BUNDLE_ROW], sums[M][33], id[33], path[64], url[80];
+	char *sql[M], (*rows)[MIGC_BUNDLE_ROW], sums[M][33], id[33], path[300], url[320];
 	size_t lens[M], off[M], total = 0, i;
 	struct migc_bundle_entry e[M];
 	struct migc_bundle b;
@@ -570,7 +567,6 @@ static void migc_run_runs_and_reports_whole_sql(void)
 	migc_options opts;
 	migc_set *set = NULL;
 	migc_error err;
-	int fd;
 
 	for (i = 0; i < M; i++) {
 		size_t pad = i == 1 ? 0 : 300, k, at;
@@ -609,23 +605,18 @@ static void migc_run_runs_and_reports_whole_sql(void)
 		.source_commit = "", .source_dirty = -1, .count = M, .entries = e,
 		.layout = MIGC_LAYOUT_MIGC,
 		.sql = (const char(*)[MIGC_BUNDLE_ROW])rows, .sql_size = total};
-	snprintf(path, sizeof(path), "/tmp/migc_run_XXXXXX");
-	fd = mkstemp(path);
-	CHECK(fd >= 0 && rows);
-	if (fd >= 0 && rows) {
-		close(fd);
-		snprintf(url, sizeof(url), "sqlite:%s", path);
-		migc_options_init(&opts, MIGC_OPTIONS_VERSION);
-		seen.sql = (const char *const *)sql;
-		opts.on_event = on_event;
-		opts.event_ctx = &seen;
-		if (migc_run(&b, url, &opts, &err))
-			unit_fail(__FILE__, __LINE__, "migc_run: %s", err.message);
-		/* start and done for each: six events, all whole */
-		CHECK_INT(seen.events, 6);
-		CHECK_INT(seen.whole, 6);
-		unlink(path);
-	}
+	snprintf(path, sizeof(path), "%s/run.db", unit_tmpdir("bundle-load"));
+	snprintf(url, sizeof(url), "sqlite:%s", path);
+	migc_options_init(&opts, MIGC_OPTIONS_VERSION);
+	seen.sql = (const char *const *)sql;
+	opts.on_event = on_event;
+	opts.event_ctx = &seen;
+	CHECK(rows != NULL);
+	if (rows && migc_run(&b, url, &opts, &err))
+		unit_fail(__FILE__, __LINE__, "migc_run: %s", err.message);
+	/* start and done for each: six events, all whole */
+	CHECK_INT(seen.events, 6);
+	CHECK_INT(seen.whole, 6);
 	migc_set_free(set);
 	free(rows);
 	for (i = 0; i < M; i++)

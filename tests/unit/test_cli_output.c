@@ -18,7 +18,7 @@
 #include "migc.h"
 #include "unit.h"
 
-static char tmpdir[256];
+static const char *tmpdir;
 
 /* What cli_on_event() printed on stdout for `ev`, into `out`. */
 static void captured(struct cli *c, const migc_event *ev, char *out,
@@ -154,26 +154,9 @@ static void test_applied_are_the_sets_own(void)
 	migc_set_free(c.set);
 }
 
-static void cleanup(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-}
-
 int main(void)
 {
-	const char *base = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/migc-cli-output.XXXXXX",
-		 base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	atexit(cleanup);
+	tmpdir = unit_tmpdir("cli-output");
 	RUN(test_progress_lines_are_printfs);
 	RUN(test_label_is_snprintfs);
 	RUN(test_applied_are_the_sets_own);

@@ -33,7 +33,7 @@
 #include "migc.h"
 #include "unit.h"
 
-static char tmpdir[256];
+static const char *tmpdir;
 static int dbseq;
 
 /* A fresh database file for one test, opened with a short busy timeout. */
@@ -255,26 +255,9 @@ static void test_threads_each_with_a_db(void)
 	migc_set_free(set);
 }
 
-static void cleanup(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-}
-
 int main(void)
 {
-	const char *base = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/migc-driver-sqlite.XXXXXX",
-		 base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	atexit(cleanup);
+	tmpdir = unit_tmpdir("driver-sqlite");
 	RUN(test_cli_turns_memory_statistics_off); /* first */
 	RUN(test_begin_and_commit_when_locked);
 	RUN(test_exec_between_statements);

@@ -21,7 +21,7 @@
 #include "unit.h"
 #include "util.h"
 
-static char tmpdir[256];
+static const char *tmpdir;
 static int dbseq;
 
 /* What the engine told us through on_event. */
@@ -1086,26 +1086,9 @@ static void test_report_takes_the_newest_row_in_any_order(void)
 	CHECK_INT(n, 0);
 }
 
-static void cleanup(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", tmpdir);
-}
-
 int main(void)
 {
-	const char *base = getenv("TMPDIR");
-
-	snprintf(tmpdir, sizeof(tmpdir), "%s/migc-engine.XXXXXX",
-		 base && *base ? base : "/tmp");
-	if (!mkdtemp(tmpdir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	atexit(cleanup);
+	tmpdir = unit_tmpdir("engine");
 	RUN(test_options_version_is_checked);
 	RUN(test_apply_then_rerun_is_a_no_op);
 	RUN(test_drift_is_refused);

@@ -1,11 +1,14 @@
 /*
  * unit.c - the unit-test harness behind unit.h.
  */
+#define _DEFAULT_SOURCE /* mkdtemp */
+
 #include "unit.h"
 
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int failed_checks;
@@ -69,4 +72,32 @@ int unit_huge_advised(const void *p)
 	}
 	fclose(f);
 	return found;
+}
+
+static char tmpdir[256];
+
+static void tmpdir_remove(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", tmpdir);
+}
+
+const char *unit_tmpdir(const char *name)
+{
+	const char *base;
+
+	if (tmpdir[0])
+		return tmpdir;
+	base = getenv("TMPDIR");
+	snprintf(tmpdir, sizeof(tmpdir), "%s/migc-%s.XXXXXX",
+		 base && *base ? base : "/tmp", name);
+	if (!mkdtemp(tmpdir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	atexit(tmpdir_remove);
+	return tmpdir;
 }

@@ -15,6 +15,10 @@ int unit_done(void);
 /* 1: the mapping holding `p` is advised MADV_HUGEPAGE (VmFlags "hg"), 0: it
  * is not, -1: unknown (no /proc/self/smaps). */
 int unit_huge_advised(const void *p);
+/* A directory of this test program's own, made under $TMPDIR (or /tmp) on
+ * the first call as "<TMPDIR>/migc-<name>.XXXXXX" and removed at exit; the
+ * program stops with a message when it cannot be made. */
+const char *unit_tmpdir(const char *name);
 
 #define RUN(fn) unit_run(#fn, fn)
 
