@@ -1,19 +1,28 @@
 /*
- * benchtime.c - run a command several times and print its wall time and
+ * benchtime.c - run commands several times and print their wall time and
  * peak memory: the measuring tool of `make bench` (tests/bench/run.sh).
  *
- *   benchtime [-n RUNS] [-w WARMUPS] [-j JOBS] [-p PREP] [-e ERRLOG] -- CMD ARGS...
+ *   benchtime [-n RUNS] [-w WARMUPS] [-e ERRLOG] ARM [--vs ARM]...
+ *   ARM:      [-j JOBS] [-p PREP] -- CMD ARGS...
  *
- * Each run first executes PREP with `sh -c` (untimed: resetting a database,
- * removing an output), then starts JOBS copies of CMD at once (default 1)
- * and waits for all of them. The time of a run is from the first start to
- * the last exit, taken with CLOCK_MONOTONIC around posix_spawn and wait4,
- * so a run costs only what the command itself costs (no shell, no `env`).
- * Peak RSS is ru_maxrss from wait4, which covers the command's own
- * descendants too (cc1 under gcc). WARMUPS runs come first and are not
- * counted (they fill the page cache and the database's caches).
+ * Each run of an arm first executes its PREP with `sh -c` (untimed:
+ * resetting a database, removing an output), then starts JOBS copies of
+ * its CMD at once (default 1) and waits for all of them. The time of a run
+ * is from the first start to the last exit, taken with CLOCK_MONOTONIC
+ * around posix_spawn and wait4, so a run costs only what the command
+ * itself costs (no shell, no `env`). Peak RSS is ru_maxrss from wait4,
+ * which covers the command's own descendants too (cc1 under gcc). WARMUPS
+ * runs of each arm come first and are not counted (they fill the page
+ * cache and the database's caches).
  *
- * Output, one line on stdout, times in seconds and memory in KiB:
+ * Several arms (a command and its floor) are measured interleaved: round r
+ * runs one of each, starting with arm r mod ARMS, so a machine that gets
+ * busier or quieter during the measurement moves every arm alike, and the
+ * ratio of two arms measured in one call is robust to drift that would
+ * skew figures taken one after the other.
+ *
+ * Output, one line per arm on stdout, in the order of the arms, times in
+ * seconds and memory in KiB:
  *
  *   MEDIAN MIN MAX PEAK_RSS_KIB RUNS
  *
@@ -161,52 +170,132 @@ static long number(const char *s, const char *what, long lo, long hi)
 	return v;
 }
 
+#define MAX_ARMS 8
+
+struct arm {
+	char **cmd; /* NULL-terminated, within argv */
+	const char *prep;
+	long jobs;
+	long peak;
+	double times[MAX_RUNS];
+};
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: benchtime [-n RUNS] [-w WARMUPS] [-e ERRLOG] "
+			"[-j JOBS] [-p PREP] -- CMD ARGS... [--vs [-j JOBS] [-p PREP] -- CMD ARGS...]...\n");
+	exit(2);
+}
+
+/* The value of the option at argv[*i]; advances *i past it. */
+static const char *optval(int argc, char **argv, int *i)
+{
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "benchtime: %s needs a value\n", argv[*i]);
+		usage();
+	}
+	*i += 1;
+	return argv[*i];
+}
+
+/* One run of arm a, recorded as run number `slot` unless it is a warm-up
+ * (slot < 0). Returns 0, or -1 when it failed (reported). */
+static int arm_run(struct arm *a, int slot, const char *errlog, int number)
+{
+	double wall;
+	long rss;
+
+	if (a->prep && prep_run(a->prep) != 0) {
+		fprintf(stderr, "benchtime: run %d: the preparation failed: %s\n", number, a->prep);
+		return -1;
+	}
+	if (one_run(a->cmd, (int)a->jobs, errlog, &wall, &rss) != 0) {
+		fprintf(stderr, "benchtime: run %d of %s failed\n", number, a->cmd[0]);
+		show_log(errlog);
+		return -1;
+	}
+	if (slot >= 0) {
+		a->times[slot] = wall;
+		if (rss > a->peak)
+			a->peak = rss;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static double times[MAX_RUNS];
-	const char *prep = NULL, *errlog = "/dev/null";
-	long runs = 5, warmups = 0, jobs = 1, peak = 0;
-	int opt, i;
+	static struct arm arms[MAX_ARMS];
+	const char *errlog = "/dev/null";
+	long runs = 5, warmups = 0;
+	int narms = 0, i = 1, r, k;
 
-	while ((opt = getopt(argc, argv, "+n:w:j:p:e:")) != -1) {
-		switch (opt) {
-		case 'n': runs = number(optarg, "run count", 1, MAX_RUNS); break;
-		case 'w': warmups = number(optarg, "warm-up count", 0, MAX_RUNS); break;
-		case 'j': jobs = number(optarg, "job count", 1, MAX_JOBS); break;
-		case 'p': prep = optarg; break;
-		case 'e': errlog = optarg; break;
-		default:
-			fprintf(stderr, "usage: benchtime [-n RUNS] [-w WARMUPS] [-j JOBS] "
-					"[-p PREP] [-e ERRLOG] -- CMD ARGS...\n");
+	/* Global options, then arms; -j and -p belong to the arm they start. */
+	while (i < argc) {
+		struct arm *a;
+
+		if (narms == MAX_ARMS) {
+			fprintf(stderr, "benchtime: at most %d arms\n", MAX_ARMS);
 			return 2;
 		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "benchtime: no command\n");
-		return 2;
-	}
-	for (i = 0; i < warmups + runs; i++) {
-		double wall;
-		long rss;
+		a = &arms[narms];
+		a->jobs = 1;
+		for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+			const char *o = argv[i];
 
-		if (prep && prep_run(prep) != 0) {
-			fprintf(stderr, "benchtime: run %d: the preparation failed: %s\n", i + 1, prep);
-			return 1;
+			if (strcmp(o, "-j") == 0)
+				a->jobs = number(optval(argc, argv, &i), "job count", 1, MAX_JOBS);
+			else if (strcmp(o, "-p") == 0)
+				a->prep = optval(argc, argv, &i);
+			else if (narms == 0 && strcmp(o, "-n") == 0)
+				runs = number(optval(argc, argv, &i), "run count", 1, MAX_RUNS);
+			else if (narms == 0 && strcmp(o, "-w") == 0)
+				warmups = number(optval(argc, argv, &i), "warm-up count", 0, MAX_RUNS);
+			else if (narms == 0 && strcmp(o, "-e") == 0)
+				errlog = optval(argc, argv, &i);
+			else {
+				fprintf(stderr, "benchtime: unknown option '%s'\n", o);
+				usage();
+			}
 		}
-		if (one_run(argv + optind, (int)jobs, errlog, &wall, &rss) != 0) {
-			fprintf(stderr, "benchtime: run %d of %s failed\n", i + 1, argv[optind]);
-			show_log(errlog);
-			return 1;
+		if (i + 1 >= argc) {
+			fprintf(stderr, "benchtime: no command for arm %d\n", narms + 1);
+			usage();
 		}
-		if (i < warmups)
-			continue;
-		times[i - warmups] = wall;
-		if (rss > peak)
-			peak = rss;
+		a->cmd = &argv[++i];
+		while (i < argc && strcmp(argv[i], "--vs") != 0)
+			i++;
+		if (i < argc) {
+			argv[i++] = NULL; /* ends this arm's command */
+			if (i == argc) {
+				fprintf(stderr, "benchtime: nothing after --vs\n");
+				usage();
+			}
+		}
+		if (!a->cmd[0]) {
+			fprintf(stderr, "benchtime: no command for arm %d\n", narms + 1);
+			usage();
+		}
+		narms++;
 	}
-	qsort(times, (size_t)runs, sizeof(times[0]), cmp_double);
-	printf("%.6f %.6f %.6f %ld %ld\n",
-	       runs % 2 ? times[runs / 2] : (times[runs / 2 - 1] + times[runs / 2]) / 2,
-	       times[0], times[runs - 1], peak, runs);
+	if (narms == 0) {
+		fprintf(stderr, "benchtime: no command\n");
+		usage();
+	}
+	for (r = 0; r < warmups + runs; r++) {
+		for (k = 0; k < narms; k++) {
+			struct arm *a = &arms[(r + k) % narms];
+
+			if (arm_run(a, r < warmups ? -1 : (int)(r - warmups), errlog, r + 1) != 0)
+				return 1;
+		}
+	}
+	for (k = 0; k < narms; k++) {
+		double *t = arms[k].times;
+
+		qsort(t, (size_t)runs, sizeof(t[0]), cmp_double);
+		printf("%.6f %.6f %.6f %ld %ld\n",
+		       runs % 2 ? t[runs / 2] : (t[runs / 2 - 1] + t[runs / 2]) / 2,
+		       t[0], t[runs - 1], arms[k].peak, runs);
+	}
 	return 0;
 }

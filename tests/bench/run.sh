@@ -8,7 +8,9 @@
 # Every figure is the median, min and max of several runs of the real
 # command (tests/bench/benchtime.c: posix_spawn + wait4, no shell in the
 # timed path) with its peak RSS, next to a floor program doing only what
-# no tool can avoid (tests/bench/floor_*.c), and their ratio. Times are
+# no tool can avoid (tests/bench/floor_*.c), and their ratio. A command and
+# its floor are measured interleaved (one run of each per round), so that
+# load that drifts during the run moves both alike. Times are
 # never asserted: the script exits non-zero only when something is broken
 # (a command fails, a workload does not come out as expected).
 #
@@ -102,16 +104,38 @@ fmt_run() {
 	printf '%s (%s–%s)' "$(fmt_t "${MED[$1]}")" "$(fmt_t "${MIN[$1]}")" "$(fmt_t "${MAX[$1]}")"
 }
 
+# record KEY LABEL "MEDIAN MIN MAX RSS RUNS": keep one arm's figures.
+record() {
+	local key=$1 label=$2
+	read -r MED[$key] MIN[$key] MAX[$key] RSS[$key] _ <<<"$3"
+	printf '  %-52s %-30s %8s\n' "$label" "$(fmt_run "$key")" "$(fmt_mb "${RSS[$key]}")"
+	[ -z "${BENCH_OUT:-}" ] ||
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "${MED[$key]}" "${MIN[$key]}" \
+			"${MAX[$key]}" "${RSS[$key]}" >>"$BENCH_OUT"
+}
+
 # measure KEY LABEL [benchtime options] -- CMD...: run it, keep the figures.
 measure() {
 	local key=$1 label=$2 out
 	shift 2
 	out=$("$BIN/benchtime" -e "$ERRLOG" "$@") || die "$label failed (see above)"
-	read -r MED[$key] MIN[$key] MAX[$key] RSS[$key] _ <<<"$out"
-	printf '  %-52s %-30s %8s\n' "$label" "$(fmt_run "$key")" "$(fmt_mb "${RSS[$key]}")"
-	[ -z "${BENCH_OUT:-}" ] ||
-		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$label" "${MED[$key]}" "${MIN[$key]}" \
-			"${MAX[$key]}" "${RSS[$key]}" >>"$BENCH_OUT"
+	record "$key" "$label" "$out"
+}
+
+# compare KEY=LABEL... [-n RUNS] [-w WARMUPS] ARM --vs ARM...: the arms (a
+# command and its floor) measured interleaved, one run of each per round
+# (benchtime), so that the ratio between them survives a machine whose load
+# drifts during the measurement. One KEY=LABEL per arm, in order.
+compare() {
+	local specs=() out line i=0
+	while [[ $1 == *=* && $1 != -* ]]; do specs+=("$1"); shift; done
+	out=$("$BIN/benchtime" -e "$ERRLOG" "$@") || die "${specs[0]#*=} failed (see above)"
+	while IFS= read -r line; do
+		[ "$i" -lt "${#specs[@]}" ] || die "benchtime printed more arms than asked for"
+		record "${specs[i]%%=*}" "${specs[i]#*=}" "$line"
+		i=$((i + 1))
+	done <<<"$out"
+	[ "$i" = "${#specs[@]}" ] || die "benchtime printed $i arms, expected ${#specs[@]}"
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "-" }'; }
@@ -185,8 +209,8 @@ echo "  big: $BIG_WORK ($BIG_BYTES bytes); small: $SIZES migrations; apply: $APP
 # ------------------------------------------------------------------ #
 
 section "migc build -o, $BIG_WORK"
-measure build_big "migc build DIR -o bundle.c" -n "$RUNS" -w 1 -- "$MIGC" build "$W/big" -o "$W/big.c"
-measure floor_readhash "floor: read + XXH3 every file" -n "$RUNS" -w 1 -- "$BIN/floor_readhash" "$W/big"
+compare "build_big=migc build DIR -o bundle.c" "floor_readhash=floor: read + XXH3 every file" \
+	-n "$RUNS" -w 1 -- "$MIGC" build "$W/big" -o "$W/big.c" --vs -- "$BIN/floor_readhash" "$W/big"
 row "migc build -o" "$BIG_WORK" build_big "read + XXH3 loop" floor_readhash "≤ 2×"
 echo "  bundle: $(( $(stat -c %s "$W/big.c") / 1000000 )) MB of C for $((BIG_BYTES / 1000000)) MB of SQL"
 
@@ -205,12 +229,12 @@ CCS=""
 for cc in gcc clang; do
 	command -v "$cc" >/dev/null || { skip_row "$cc -O2 -c bundle.c" "$BIG_MB MB bundle" "$cc not installed"; continue; }
 	CCS="$CCS $cc"
-	measure "cc_$cc" "$cc -O2 -c bundle.c (-Wall -Wextra -Werror -pedantic)" -n "$SLOW_RUNS" -- \
-		"$cc" $BUNDLE_CFLAGS -c "$W/big.c" -o "$W/big.$cc.o"
-	measure "ctext_$cc" "floor: $cc -O2 -w -c (one string literal)" -n "$SLOW_RUNS" -- \
-		"$cc" -O2 -w -c "$W/ctext.c" -o "$W/ctext.$cc.o"
-	measure "packed_$cc" "  for comparison: the SQL packed into rows, strict flags" -n "$SLOW_RUNS" -- \
-		"$cc" $BUNDLE_CFLAGS -c "$W/packed.c" -o "$W/packed.$cc.o"
+	compare "cc_$cc=$cc -O2 -c bundle.c (-Wall -Wextra -Werror -pedantic)" \
+		"ctext_$cc=floor: $cc -O2 -w -c (one string literal)" \
+		"packed_$cc=  for comparison: the SQL packed into rows, strict flags" -n "$SLOW_RUNS" \
+		-- "$cc" $BUNDLE_CFLAGS -c "$W/big.c" -o "$W/big.$cc.o" \
+		--vs -- "$cc" -O2 -w -c "$W/ctext.c" -o "$W/ctext.$cc.o" \
+		--vs -- "$cc" $BUNDLE_CFLAGS -c "$W/packed.c" -o "$W/packed.$cc.o"
 	row "$cc -O2 -c bundle" "$BIG_MB MB bundle" "cc_$cc" "C-text floor (-w)" "ctext_$cc" "≤ 1.2×"
 	row "  the same SQL packed in 4095-byte rows (no padding per migration)" "$BIG_MB MB" "packed_$cc" "C-text floor (-w)" "ctext_$cc" "-"
 	rss_x=$(awk -v k="${RSS[cc_$cc]}" -v b="$BIG_BYTES" 'BEGIN { printf "%.1f×", k * 1024 / b }')
@@ -231,11 +255,10 @@ $CC $FLOOR_CFLAGS -DBLOB_PATH="\"$W/big.sql\"" -o "$BIN/floor_hashmem" "$HERE/fl
 $CC $FLOOR_CFLAGS -DBLOB_PATH="\"$W/big.sql\"" -o "$BIN/floor_hashmem_libs" "$HERE/floor_hashmem.c" \
 	-Wl,--no-as-needed $LINK_LIBS -lm
 "$W/migrate_big" info >/dev/null || die "migrate info failed on the big bundle"
-measure start_true "true" -n "$FAST_RUNS" -w 2 -- true
-measure start_hash "floor: XXH3 of the embedded bytes" -n "$FAST_RUNS" -w 2 -- "$BIN/floor_hashmem"
-measure start_hashlibs "floor + sqlite3 loaded" -n "$FAST_RUNS" -w 2 -- "$BIN/floor_hashmem_libs"
-measure start_version "migrate --version (exec + loading only)" -n "$FAST_RUNS" -w 2 -- "$W/migrate_big" --version
-measure start_info "migrate info (self-check included)" -n "$FAST_RUNS" -w 2 -- "$W/migrate_big" info
+compare "start_info=migrate info (self-check included)" "start_hash=floor: XXH3 of the embedded bytes" \
+	"start_hashlibs=floor + sqlite3 loaded" "start_version=migrate --version (exec + loading only)" \
+	"start_true=true" -n "$FAST_RUNS" -w 2 -- "$W/migrate_big" info --vs -- "$BIN/floor_hashmem" \
+	--vs -- "$BIN/floor_hashmem_libs" --vs -- "$W/migrate_big" --version --vs -- true
 row "release binary start (migrate info)" "$BIG_MB MB embedded" start_info "XXH3 in memory" start_hash "≤ +2 ms" diff
 row "  the same, vs true" "$BIG_MB MB embedded" start_info "true" start_true "-"
 row "  the same, vs floor + same shared libs" "$BIG_MB MB embedded" start_info "hash + sqlite3" start_hashlibs "-" diff
@@ -265,17 +288,18 @@ section "SQLite: populate (one timed run each), then no-op up"
 for n in $SIZES; do
 	DATABASE_URL="sqlite:$W/noop_$n.db" measure "pop_sqlite_$n" "migrate up from empty, $n (populate)" -n 1 -- "$W/migrate_$n" up
 	expect_count "$(count_sqlite "$W/noop_$n.db" migc_history)" "$n" "SQLite history of $n"
-	DATABASE_URL="sqlite:$W/noop_$n.db" measure "noop_sqlite_$n" "migrate up, $n applied (no-op)" -n "$FAST_RUNS" -w 1 -- "$W/migrate_$n" up
-	measure "floor_noop_sqlite_$n" "floor: open + read $n history rows" -n "$FAST_RUNS" -w 1 -- \
-		"$BIN/floor_sqlite" noop "$W/noop_$n.db" migc_history
+	DATABASE_URL="sqlite:$W/noop_$n.db" compare "noop_sqlite_$n=migrate up, $n applied (no-op)" \
+		"floor_noop_sqlite_$n=floor: open + read $n history rows" -n "$FAST_RUNS" -w 1 \
+		-- "$W/migrate_$n" up --vs -- "$BIN/floor_sqlite" noop "$W/noop_$n.db" migc_history
 done
 row "no-op migrate up, SQLite" "$NOOP_N applied" "noop_sqlite_$NOOP_N" "sqlite3: open + read history" "floor_noop_sqlite_$NOOP_N" "≤ 1.5×"
 
 section "SQLite: migrate up from empty, $APPLY_N migrations"
-DATABASE_URL="sqlite:$W/apply.db" measure apply_sqlite "migrate up, $APPLY_N pending" -n "$RUNS" -p "rm -f '$W/apply.db'" -- "$W/migrate_apply" up
+DATABASE_URL="sqlite:$W/apply.db" compare "apply_sqlite=migrate up, $APPLY_N pending" \
+	"floor_apply_sqlite=floor: BEGIN; SQL; INSERT history; COMMIT" -n "$RUNS" \
+	-p "rm -f '$W/apply.db'" -- "$W/migrate_apply" up \
+	--vs -p "rm -f '$W/floor_apply.db'" -- "$BIN/floor_sqlite" apply "$W/floor_apply.db" "$W/apply"
 expect_count "$(count_sqlite "$W/apply.db" migc_history)" "$APPLY_N" "SQLite apply"
-measure floor_apply_sqlite "floor: BEGIN; SQL; INSERT history; COMMIT" -n "$RUNS" -p "rm -f '$W/floor_apply.db'" -- \
-	"$BIN/floor_sqlite" apply "$W/floor_apply.db" "$W/apply"
 expect_count "$(count_sqlite "$W/floor_apply.db" floor_history)" "$APPLY_N" "SQLite floor apply"
 row "migrate up from empty, SQLite" "$APPLY_N small migrations" apply_sqlite "sqlite3 loop" floor_apply_sqlite "≤ 1.1×"
 
@@ -308,31 +332,32 @@ if [ -n "$PG_OK" ]; then
 		psql_q "CREATE DATABASE noop_$n" >/dev/null
 		DATABASE_URL=$(pg_url "noop_$n") measure "pop_pg_$n" "migrate up from empty, $n (populate)" -n 1 -- "$W/migrate_$n" up
 		expect_count "$(PGDATABASE=noop_$n psql_q 'SELECT count(*) FROM migc_history')" "$n" "PostgreSQL history of $n"
-		DATABASE_URL=$(pg_url "noop_$n") measure "noop_pg_$n" "migrate up, $n applied (no-op)" -n "$FAST_RUNS" -w 1 -- "$W/migrate_$n" up
-		measure "floor_noop_pg_$n" "floor: connect + read $n history rows" -n "$FAST_RUNS" -w 1 -- \
-			"$BIN/floor_pg" noop "$(pg_url "noop_$n")" migc_history
+		DATABASE_URL=$(pg_url "noop_$n") compare "noop_pg_$n=migrate up, $n applied (no-op)" \
+			"floor_noop_pg_$n=floor: connect + read $n history rows" -n "$FAST_RUNS" -w 1 \
+			-- "$W/migrate_$n" up --vs -- "$BIN/floor_pg" noop "$(pg_url "noop_$n")" migc_history
 	done
 	row "no-op migrate up, PostgreSQL" "$NOOP_N applied" "noop_pg_$NOOP_N" "libpq: connect + read history" "floor_noop_pg_$NOOP_N" "≤ 1.2×"
 
 	section "PostgreSQL: migrate up from empty, $APPLY_N migrations"
 	reset_db() { echo "PGOPTIONS='-c client_min_messages=warning' psql -X -q -c 'DROP DATABASE IF EXISTS $1' -c 'CREATE DATABASE $1'"; }
-	DATABASE_URL=$(pg_url apply) measure apply_pg "migrate up, $APPLY_N pending" -n "$RUNS" -p "$(reset_db apply)" -- "$W/migrate_apply" up
+	DATABASE_URL=$(pg_url apply) compare "apply_pg=migrate up, $APPLY_N pending" \
+		"floor_apply_pg=floor: BEGIN; SQL; INSERT history; COMMIT" -n "$RUNS" \
+		-p "$(reset_db apply)" -- "$W/migrate_apply" up \
+		--vs -p "$(reset_db floor_apply)" -- "$BIN/floor_pg" apply "$(pg_url floor_apply)" "$W/apply"
 	expect_count "$(PGDATABASE=apply psql_q 'SELECT count(*) FROM migc_history')" "$APPLY_N" "PostgreSQL apply"
-	measure floor_apply_pg "floor: BEGIN; SQL; INSERT history; COMMIT" -n "$RUNS" -p "$(reset_db floor_apply)" -- \
-		"$BIN/floor_pg" apply "$(pg_url floor_apply)" "$W/apply"
 	expect_count "$(PGDATABASE=floor_apply psql_q 'SELECT count(*) FROM floor_history')" "$APPLY_N" "PostgreSQL floor apply"
 	row "migrate up from empty, PostgreSQL" "$APPLY_N small migrations" apply_pg "libpq loop" floor_apply_pg "≤ 1.1×"
 
 	section "PostgreSQL: $CONCURRENCY concurrent no-op up runners, $NOOP_N applied"
 	export DATABASE_URL
 	DATABASE_URL=$(pg_url "noop_$NOOP_N")
-	measure conc_1 "1 runner" -n "$RUNS" -w 1 -- "$W/migrate_$NOOP_N" up
-	measure conc_n "$CONCURRENCY runners at once (wall time of the last)" -n "$RUNS" -w 1 -j "$CONCURRENCY" -- "$W/migrate_$NOOP_N" up
-	unset DATABASE_URL
 	# What 2 cores allow at best: the floor's reader has no lock at all.
-	measure conc_floor_1 "floor: 1 libpq reader" -n "$RUNS" -w 1 -- "$BIN/floor_pg" noop "$(pg_url "noop_$NOOP_N")" migc_history
-	measure conc_floor_n "floor: $CONCURRENCY libpq readers at once" -n "$RUNS" -w 1 -j "$CONCURRENCY" -- \
-		"$BIN/floor_pg" noop "$(pg_url "noop_$NOOP_N")" migc_history
+	compare "conc_1=1 runner" "conc_n=$CONCURRENCY runners at once (wall time of the last)" \
+		"conc_floor_1=floor: 1 libpq reader" "conc_floor_n=floor: $CONCURRENCY libpq readers at once" \
+		-n "$RUNS" -w 1 -- "$W/migrate_$NOOP_N" up --vs -j "$CONCURRENCY" -- "$W/migrate_$NOOP_N" up \
+		--vs -- "$BIN/floor_pg" noop "$(pg_url "noop_$NOOP_N")" migc_history \
+		--vs -j "$CONCURRENCY" -- "$BIN/floor_pg" noop "$(pg_url "noop_$NOOP_N")" migc_history
+	unset DATABASE_URL
 	row "$CONCURRENCY concurrent no-op up, PostgreSQL" "$NOOP_N applied" conc_n "one runner" conc_1 "≤ 2×"
 	row "  floor: $CONCURRENCY concurrent history readers (no lock)" "$NOOP_N applied" conc_floor_n "one reader" conc_floor_1 "-"
 else
@@ -376,10 +401,11 @@ else
 	GIT_WORK="$GIT_N commits, $GIT_N migrations"
 	echo "  $(git rev-list --count HEAD) commits, $(ls migrations | wc -l) migrations, .git $(du -sh .git | cut -f1)"
 	# git log and --provenance take seconds at full size: SLOW_RUNS of them
-	measure git_log "floor: git log --format=%H -- migrations" -n "$SLOW_RUNS" -- git log --format=%H -- migrations
+	compare "git_prov=migc build migrations --provenance -o" "git_log=floor: git log --format=%H -- migrations" \
+		-n "$SLOW_RUNS" -- "$MIGC" build migrations --provenance -o "$W/prov.c" \
+		--vs -- git log --format=%H -- migrations
 	measure git_check "migc check migrations --base main" -n "$RUNS" -w 1 -- "$MIGC" check migrations --base main
 	measure git_build "migc build migrations -o (no history)" -n "$RUNS" -w 1 -- "$MIGC" build migrations -o "$W/plain.c"
-	measure git_prov "migc build migrations --provenance -o" -n "$SLOW_RUNS" -- "$MIGC" build migrations --provenance -o "$W/prov.c"
 	[ "$(grep -c '\.added_commit = "' "$W/prov.c")" = $((GIT_N + 1)) ] ||
 		die "migc build --provenance did not credit every migration to a commit"
 	cd "$ROOT"
@@ -495,11 +521,12 @@ fi
 # ------------------------------------------------------------------ #
 
 section "where the time of a no-op up goes ($NOOP_N applied)"
-measure "ver_$NOOP_N" "migrate --version: exec + dynamic loading" -n "$FAST_RUNS" -w 2 -- "$W/migrate_$NOOP_N" --version
-measure "info_$NOOP_N" "migrate info: + bundle self-check" -n "$FAST_RUNS" -w 2 -- "$W/migrate_$NOOP_N" info
-measure floor_load_sqlite "floor: exec + load sqlite3" -n "$FAST_RUNS" -w 2 -- "$BIN/floor_sqlite" load x y
-measure floor_open_sqlite "floor: + open the database" -n "$FAST_RUNS" -w 2 -- "$BIN/floor_sqlite" connect "$W/noop_$NOOP_N.db" x
-measure floor_load_pg "floor: exec + load libpq" -n "$FAST_RUNS" -w 2 -- "$BIN/floor_pg" load x y
+compare "ver_$NOOP_N=migrate --version: exec + dynamic loading" "info_$NOOP_N=migrate info: + bundle self-check" \
+	"floor_load_sqlite=floor: exec + load sqlite3" "floor_open_sqlite=floor: + open the database" \
+	"floor_load_pg=floor: exec + load libpq" -n "$FAST_RUNS" -w 2 \
+	-- "$W/migrate_$NOOP_N" --version --vs -- "$W/migrate_$NOOP_N" info \
+	--vs -- "$BIN/floor_sqlite" load x y --vs -- "$BIN/floor_sqlite" connect "$W/noop_$NOOP_N.db" x \
+	--vs -- "$BIN/floor_pg" load x y
 [ -z "$PG_OK" ] ||
 	measure floor_conn_pg "floor: + connect" -n "$FAST_RUNS" -w 2 -- "$BIN/floor_pg" connect "$(pg_url "noop_$NOOP_N")" x
 # Differences of minimums (the least noisy figure on a shared machine):
@@ -544,6 +571,8 @@ echo
 echo "== results (load average at start $LOAD, at end $(cut -d ' ' -f 1-3 /proc/loadavg);" \
 	"$(( $(date +%s) - START )) s in all)"
 print_table
+echo
+echo "(each ratio's two sides were measured interleaved: one run of each per round)"
 printf '\n| growth | %s |\n' "$(echo $SIZES | sed 's/ / | /g')"
 printf '| --- |%s\n' "$(for n in $SIZES; do printf ' --- |'; done)"
 for line in "${GROWTH_LINES[@]}"; do
