@@ -24,7 +24,8 @@
 #   BENCH_TMP=DIR     where to put the workloads (default /dev/shm or $TMPDIR)
 #   BENCH_OUT=FILE    also write every measurement there (tab-separated)
 #   BENCH_RUNS=N      override the number of runs of every row
-#   BENCH_DBMATE=0    do not install/time dbmate
+#   BENCH_DBMATE=0    do not install/time dbmate (the one .ci/install-tools
+#                     installed is used when there is one)
 #   CC=cc             the compiler of the floors; gcc and clang are timed
 #                     on the bundle when installed
 set -euo pipefail
@@ -422,8 +423,12 @@ fi
 
 DBMATE=
 DBMATE_WHY=
+TOOLS_DBMATE=${MIGC_TOOLS_DIR:-${HOME:-/root}/.cache/migc-tools}/bin/dbmate
 if [ "${BENCH_DBMATE:-1}" = 0 ]; then
 	DBMATE_WHY="BENCH_DBMATE=0"
+elif [ -x "$TOOLS_DBMATE" ] && "$TOOLS_DBMATE" --version >/dev/null 2>&1; then
+	section "dbmate (the one .ci/install-tools installed)"
+	DBMATE=$(readlink -f "$TOOLS_DBMATE")
 elif ! command -v npm >/dev/null; then
 	DBMATE_WHY="npm is not installed"
 else
