@@ -11,6 +11,16 @@
 #include "migc.h"
 
 /*
+ * Whether `filename` is the name migc's layout gives a migration of `kind`,
+ * `version` and `name` (`<version>_<name>.sql`, `R__<name>.sql`), the
+ * version well-formed and the name not empty: migc_filename_parse() run
+ * backwards, for the loader, whose names the compiler parsed already and
+ * the bundle id covers (filename.c).
+ */
+int migc_filename_agrees(const char *filename, migc_kind kind,
+			 const char *version, const char *name);
+
+/*
  * Validate canonical content: not empty (nor only whitespace), no NUL byte,
  * valid UTF-8. `file` names the file in messages; errors carry the line.
  */

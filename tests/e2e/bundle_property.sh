@@ -154,7 +154,9 @@ int main(int argc, char **argv)
 		char path[4096];
 		FILE *f;
 
-		snprintf(path, sizeof(path), "%s/%s", argv[1], e->filename);
+		snprintf(path, sizeof(path), "%s/%s", argv[1],
+			 b->strings[e->filename_off / MIGC_BUNDLE_ROW] +
+				 e->filename_off % MIGC_BUNDLE_ROW);
 		f = fopen(path, "wb");
 		if (!f)
 			return 1;

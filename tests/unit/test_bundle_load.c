@@ -131,14 +131,16 @@ static struct fixture *make_fixture(void)
 			unit_fail(__FILE__, __LINE__, "set_add: %s", err.message);
 		f->e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
 			.flags = i == 3 || i == 5 ? MIGC_FLAG_NO_TRANSACTION : 0,
-			.version = f->versions[i], .name = "m", .filename = f->names[i],
-			.checksum = f->sums[i], .sql_off = f->off[i],
+			.version_off = unit_str(f->versions[i]), .name_off = unit_str("m"),
+			.filename_off = unit_str(f->names[i]),
+			.checksum_off = unit_str(f->sums[i]), .sql_off = f->off[i],
 			.sql_len = f->len[i], .sql_line = 1};
 	}
 	migc_set_finish(set, &err);
 	migc_set_bundle_id(set, f->id);
 	migc_set_free(set);
 	f->b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.strings = unit_strings(), .string_rows = unit_string_rows(),
 		.compiler_version = MIGC_VERSION, .bundle_id = f->id,
 		.source_commit = "", .source_dirty = -1, .count = N,
 		.entries = f->e, .layout = MIGC_LAYOUT_MIGC,
@@ -306,15 +308,18 @@ static void down_sql_is_copied_too(void)
 		const migc_migration *m = migc_set_get(set, i);
 
 		e[i] = (struct migc_bundle_entry){.kind = (int)m->kind,
-			.flags = m->flags, .version = m->version, .name = m->name,
-			.filename = m->filename, .checksum = m->checksum,
+			.flags = m->flags, .version_off = unit_str(m->version),
+			.name_off = unit_str(m->name),
+			.filename_off = unit_str(m->filename),
+			.checksum_off = unit_str(m->checksum),
 			.sql_off = off[2 * i], .sql_len = m->sql_len,
-			.sql_line = 1, .down_filename = m->down_filename,
-			.down_checksum = m->down_checksum,
+			.sql_line = 1, .down_filename_off = unit_str(m->down_filename),
+			.down_checksum_off = unit_str(m->down_checksum),
 			.down_off = off[2 * i + 1], .down_len = m->down_len,
 			.down_line = 1};
 	}
 	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.strings = unit_strings(), .string_rows = unit_string_rows(),
 		.compiler_version = MIGC_VERSION, .bundle_id = id,
 		.source_commit = "", .source_dirty = -1, .count = 2, .entries = e,
 		.layout = MIGC_LAYOUT_GOLANG_MIGRATE,
@@ -336,7 +341,9 @@ static void down_sql_is_copied_too(void)
 			CHECK(m->down_sql && m->down_len == sizes[2 * i + 1] &&
 			      memcmp(m->down_sql, sql[2 * i + 1], sizes[2 * i + 1]) == 0);
 			CHECK(m->down_sql && m->down_sql[m->down_len] == '\0');
-			CHECK_STR(m->down_checksum, e[i].down_checksum);
+			CHECK_STR(m->down_checksum,
+				  unit_strings()[e[i].down_checksum_off / MIGC_BUNDLE_ROW] +
+				  e[i].down_checksum_off % MIGC_BUNDLE_ROW);
 		}
 		migc_set_free(loaded);
 		for (damaged = 0; damaged < 4; damaged++) {
@@ -399,15 +406,17 @@ static void sql_across_a_row_end_at_every_offset(void)
 			migc_checksum(sums[i], sql[i], lens[i]);
 			e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
 				.flags = i == 1 ? MIGC_FLAG_NO_TRANSACTION : 0,
-				.version = i == 0 ? "0001" : i == 1 ? "0002" : "0003",
-				.name = i == 0 ? "a" : i == 1 ? "b" : "c",
-				.filename = names[i], .checksum = sums[i],
+				.version_off = unit_str(i == 0 ? "0001" : i == 1 ? "0002" : "0003"),
+				.name_off = unit_str(i == 0 ? "a" : i == 1 ? "b" : "c"),
+				.filename_off = unit_str(names[i]),
+				.checksum_off = unit_str(sums[i]),
 				.sql_off = off[i], .sql_len = lens[i], .sql_line = 1};
 		}
 		CHECK_INT(migc_set_finish(set, &err), 0);
 		migc_set_bundle_id(set, id);
 		migc_set_free(set);
 		b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.strings = unit_strings(), .string_rows = unit_string_rows(),
 			.compiler_version = MIGC_VERSION, .bundle_id = id,
 			.source_commit = "", .source_dirty = -1, .count = 3,
 			.entries = e, .layout = MIGC_LAYOUT_MIGC,
@@ -474,8 +483,9 @@ static void large_bundle_hashed_on_two_threads(void)
 			unit_fail(__FILE__, __LINE__, "%s: %s", names[i], err.message);
 		memcpy(sums[i], migc_set_get(set, i)->checksum, 33);
 		e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
-			.version = migc_set_get(set, i)->version, .name = "big",
-			.filename = names[i], .checksum = sums[i], .sql_len = size,
+			.version_off = unit_str(migc_set_get(set, i)->version),
+			.name_off = unit_str("big"), .filename_off = unit_str(names[i]),
+			.checksum_off = unit_str(sums[i]), .sql_len = size,
 			.sql_line = 1};
 	}
 	rows = stream_of(sql, lens, M, off, &total);
@@ -488,6 +498,7 @@ static void large_bundle_hashed_on_two_threads(void)
 	CHECK_INT(migc_set_finish(set, &err), 0);
 	migc_set_bundle_id(set, id);
 	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.strings = unit_strings(), .string_rows = unit_string_rows(),
 		.compiler_version = MIGC_VERSION, .bundle_id = id,
 		.source_commit = "", .source_dirty = -1, .count = M, .entries = e,
 		.layout = MIGC_LAYOUT_MIGC,
@@ -515,8 +526,18 @@ static void large_bundle_hashed_on_two_threads(void)
 			if (damaged[k][l] >= 0)
 				*stream_byte(rows, off[damaged[k][l]] + 700 * MIGC_BUNDLE_ROW_BYTES + 9) ^= 1;
 	}
-	/* a malformed checksum in the helper's half: the loader says so */
-	e[4].checksum = "not a checksum";
+	/* a malformed checksum in the helper's half: it cannot match */
+	e[4].checksum_off = unit_str("not a checksum");
+	for (l = 0; l < NLOADERS; l++) {
+		migc_set *bad = NULL;
+
+		CHECK_INT(loaders[l](&bad, &b, &err), MIGC_ECORRUPT);
+		CHECK_CONTAINS(err.message, names[4]);
+		CHECK(bad == NULL);
+	}
+	/* a file name beyond the string table in the helper's half: the
+	 * loader names the migration by number, in order */
+	e[4].filename_off = (uint32_t)(unit_string_rows() * MIGC_BUNDLE_ROW);
 	for (l = 0; l < NLOADERS; l++) {
 		migc_set *bad = NULL;
 
@@ -591,9 +612,10 @@ static void migc_run_runs_and_reports_whole_sql(void)
 			unit_fail(__FILE__, __LINE__, "%s: %s", names[i], err.message);
 		memcpy(sums[i], migc_set_get(set, i)->checksum, 33);
 		e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
-			.version = migc_set_get(set, i)->version,
-			.name = migc_set_get(set, i)->name, .filename = names[i],
-			.checksum = sums[i], .sql_len = lens[i], .sql_line = 1};
+			.version_off = unit_str(migc_set_get(set, i)->version),
+			.name_off = unit_str(migc_set_get(set, i)->name),
+			.filename_off = unit_str(names[i]),
+			.checksum_off = unit_str(sums[i]), .sql_len = lens[i], .sql_line = 1};
 	}
 	CHECK_INT(migc_set_finish(set, &err), 0);
 	migc_set_bundle_id(set, id);
@@ -601,6 +623,7 @@ static void migc_run_runs_and_reports_whole_sql(void)
 	for (i = 0; i < M; i++)
 		e[i].sql_off = off[i];
 	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.strings = unit_strings(), .string_rows = unit_string_rows(),
 		.compiler_version = MIGC_VERSION, .bundle_id = id,
 		.source_commit = "", .source_dirty = -1, .count = M, .entries = e,
 		.layout = MIGC_LAYOUT_MIGC,

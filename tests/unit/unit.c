@@ -101,3 +101,47 @@ const char *unit_tmpdir(const char *name)
 	atexit(tmpdir_remove);
 	return tmpdir;
 }
+
+/* 1 MiB: room for every hand-written bundle of a test program. Row 0,
+ * byte 0 is never a string (offset 0 means none). */
+enum { UNIT_STRING_ROWS = 256 };
+static char strings[UNIT_STRING_ROWS][MIGC_BUNDLE_ROW];
+static size_t strings_row, strings_col = 1;
+
+uint32_t unit_str(const char *s)
+{
+	size_t len;
+	uint32_t off;
+
+	if (!s)
+		return MIGC_BUNDLE_NO_STRING;
+	len = strlen(s);
+	if (len > MIGC_BUNDLE_ROW_BYTES - 1) {
+		fprintf(stderr, "unit_str: a string of %zu bytes is longer than a row\n", len);
+		exit(2);
+	}
+	if (strings_col + len + 1 > MIGC_BUNDLE_ROW) {
+		strings_row++;
+		strings_col = 0;
+	}
+	if (strings_row >= UNIT_STRING_ROWS) {
+		fprintf(stderr, "unit_str: the test string table is full\n");
+		exit(2);
+	}
+	off = (uint32_t)(strings_row * MIGC_BUNDLE_ROW + strings_col);
+	memcpy(strings[strings_row] + strings_col, s, len + 1);
+	strings_col += len + 1;
+	return off;
+}
+
+const char (*unit_strings(void))[MIGC_BUNDLE_ROW]
+{
+	return (const char(*)[MIGC_BUNDLE_ROW])strings;
+}
+
+/* All of it, used or not: a bundle built before later tests add strings
+ * still sees every offset they hand out. */
+size_t unit_string_rows(void)
+{
+	return UNIT_STRING_ROWS;
+}
