@@ -68,11 +68,13 @@ int render_symbol_check(const char *name, migc_error *err)
 	for (i = 0; refused[i]; i++)
 		if (strcmp(name, refused[i]) == 0)
 			goto bad;
+	if (strncmp(name, "migc_sql_", 9) == 0) /* the chunks: migc_sql_0, ... */
+		goto bad;
 	return 0;
 bad:
 	migc_err(err, MIGC_EUSAGE, "'%.200s' cannot name the bundle", name);
 	migc_err_hint(err, "use a C identifier (letters, digits, _) that is not a keyword, "
-			   "not reserved (_X, __x), and not main, entries, migc_sql or migc_strings");
+			   "not reserved (_X, __x), and not main, entries, migc_sql, migc_sql_N or migc_strings");
 	return MIGC_EUSAGE;
 }
 
@@ -173,19 +175,47 @@ static int migration_value(const struct bundle_ctx *c, const char *name,
 	return MIGC_ENOTFOUND;
 }
 
-/* Every migration's up and down SQL, in order, as one stream of rows. */
-static int emit_sql_stream(const struct bundle_ctx *c, struct emit_out *o)
+/* The bytes of the stream a chunk of rows holds (include/migc.h). */
+#define CHUNK_BYTES ((size_t)MIGC_BUNDLE_CHUNK_ROWS * MIGC_BUNDLE_ROW_BYTES)
+
+/* How many chunks the stream takes (one, empty, when there is no SQL). */
+static size_t chunk_count(const struct bundle_ctx *c)
 {
+	return c->sql_size ? (c->sql_size - 1) / CHUNK_BYTES + 1 : 1;
+}
+
+/*
+ * Chunk `k` of the stream (every migration's up SQL, then its down SQL, in
+ * order) as rows: the bytes [k * CHUNK_BYTES, (k + 1) * CHUNK_BYTES) of it,
+ * from the pieces (offs[]) that overlap them. A chunk starts a row, so its
+ * rows are the stream's own.
+ */
+static int emit_sql_chunk(const struct bundle_ctx *c, size_t k,
+			  struct emit_out *o)
+{
+	size_t from = k * CHUNK_BYTES, to = from + CHUNK_BYTES, lo = 0,
+	       hi = 2 * migc_set_count(c->set), j;
 	struct emit_stream st;
-	size_t i;
 
+	/* the last piece starting at or before `from` */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->offs[mid] <= from)
+			lo = mid;
+		else
+			hi = mid;
+	}
 	emit_stream_init(&st, "\t");
-	for (i = 0; i < migc_set_count(c->set); i++) {
-		const migc_migration *m = migc_set_get(c->set, i);
+	for (j = lo; j < 2 * migc_set_count(c->set) && c->offs[j] < to; j++) {
+		const migc_migration *m = migc_set_get(c->set, j / 2);
+		const char *p = j % 2 ? m->down_sql : m->sql;
+		size_t len = j % 2 ? (m->down_sql ? m->down_len : 0) : m->sql_len,
+		       at = c->offs[j], a = at < from ? from - at : 0,
+		       b = at + len < to ? len : to - at;
 
-		emit_stream_put(o, &st, m->sql, m->sql_len);
-		if (m->down_sql)
-			emit_stream_put(o, &st, m->down_sql, m->down_len);
+		if (a < b)
+			emit_stream_put(o, &st, p + a, b - a);
 	}
 	return emit_stream_end(o, &st);
 }
@@ -300,8 +330,12 @@ static int bundle_value(void *data, const char *name, size_t item,
 		return emit_printf(o, "%d", c->info->source_dirty);
 	if (!strcmp(name, "entries"))
 		return emit_puts(o, migc_set_count(c->set) ? "entries" : "NULL");
-	if (!strcmp(name, "sql_stream"))
-		return emit_sql_stream(c, o);
+	if (!strcmp(name, "chunk"))
+		return emit_printf(o, "%zu", item);
+	if (!strcmp(name, "chunk_sql"))
+		return emit_sql_chunk(c, item, o);
+	if (!strcmp(name, "sql_chunk_count"))
+		return emit_printf(o, "%zu", chunk_count(c));
 	if (!strcmp(name, "sql_size"))
 		return emit_printf(o, "%zu", c->sql_size);
 	if (!strcmp(name, "strings")) {
@@ -339,6 +373,10 @@ static long bundle_section(void *data, const char *name, size_t item,
 	if (!strcmp(name, "migrations")) {
 		*list = 1;
 		return (long)n;
+	}
+	if (!strcmp(name, "sql_chunks")) {
+		*list = 1;
+		return (long)chunk_count(c);
 	}
 	if (!strcmp(name, "has_down")) {
 		const migc_migration *m = migc_set_get(c->set, item);

@@ -300,7 +300,12 @@ void migc_set_free(migc_set *set);
  * migration's up SQL and then its down SQL, in entry order, with nothing
  * between them: a migration is an offset and a length in the stream, so
  * it may start and end anywhere in a row and span rows, and small
- * migrations share rows instead of padding one each.
+ * migrations share rows instead of padding one each. The rows are kept in
+ * chunks of MIGC_BUNDLE_CHUNK_ROWS (the last one shorter), each its own
+ * array, and `sql` is the table of chunks: row r is
+ * sql[r / MIGC_BUNDLE_CHUNK_ROWS][r % MIGC_BUNDLE_CHUNK_ROWS]. One array of
+ * every row made gcc hold the whole 100 MB initializer at once (7.8x the
+ * input in peak memory); a chunk table costs one relocation per ~4 MB.
  *
  * Every other string of an entry (version, name, file names, checksums,
  * provenance) is in one string table, kept in rows of 4096 chars as the
@@ -317,6 +322,7 @@ void migc_set_free(migc_set *set);
 #define MIGC_BUNDLE_ABI 4
 #define MIGC_BUNDLE_ROW 4096
 #define MIGC_BUNDLE_ROW_BYTES (MIGC_BUNDLE_ROW - 1)
+#define MIGC_BUNDLE_CHUNK_ROWS 1024
 #define MIGC_BUNDLE_NO_STRING 0
 
 struct migc_bundle_entry {
@@ -348,8 +354,10 @@ struct migc_bundle {
 	size_t count;
 	const struct migc_bundle_entry *entries;
 	int layout;                   /* migc_layout the files were read as */
-	const char (*sql)[MIGC_BUNDLE_ROW]; /* the SQL stream's rows (see above) */
+	const char (*const *sql)[MIGC_BUNDLE_ROW]; /* the SQL stream's chunks
+					    * of rows (see above) */
 	size_t sql_size;              /* the stream's length in bytes */
+	size_t sql_chunks;            /* how many chunks `sql` has (at least 1) */
 	const char (*strings)[MIGC_BUNDLE_ROW]; /* the string table's rows */
 	size_t string_rows;           /* how many rows it has (at least 1) */
 };

@@ -126,6 +126,15 @@ static int entry_strings(const struct migc_bundle *b, size_t i,
 	return 0;
 }
 
+/* The chunks a stream of `size` bytes is kept in (one, empty, when 0). */
+static size_t stream_chunks(size_t size)
+{
+	size_t rows = size / MIGC_BUNDLE_ROW_BYTES + (size % MIGC_BUNDLE_ROW_BYTES != 0);
+
+	return rows ? rows / MIGC_BUNDLE_CHUNK_ROWS + (rows % MIGC_BUNDLE_CHUNK_ROWS != 0)
+		    : 1;
+}
+
 /* Whether `len` bytes from `off` lie inside `b`'s stream. */
 static int in_stream(const struct migc_bundle *b, size_t off, size_t len)
 {
@@ -178,8 +187,7 @@ static int check_sql(const struct migc_bundle *b, size_t off, size_t len,
 	if (!in_stream(b, off, len))
 		return corrupt(err, "SQL offset or length beyond the bundle's SQL",
 			       file);
-	migc_checksum_rows(sum, b->sql[0], MIGC_BUNDLE_ROW, MIGC_BUNDLE_ROW_BYTES,
-			   off, len);
+	migc_checksum_rows(sum, b->sql, off, len);
 	if (strcmp(sum, checksum) != 0)
 		return corrupt(err, "embedded SQL does not match its checksum", file);
 	return 0;
@@ -297,7 +305,7 @@ static int load_directives(struct set_entry_in *in, migc_layout layout,
 		size_t col = in->sql_off % MIGC_BUNDLE_ROW_BYTES,
 		       avail = MIGC_BUNDLE_ROW_BYTES - col;
 
-		text = in->rows[in->sql_off / MIGC_BUNDLE_ROW_BYTES] + col;
+		text = migc_stream_row(in->rows, in->sql_off / MIGC_BUNDLE_ROW_BYTES) + col;
 		if (avail > in->sql_len)
 			avail = in->sql_len;
 		if (!lead_within(text, avail, in->sql_len, &lead)) {
@@ -465,11 +473,12 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 	    (b->count && !b->entries) || !b->sql || !b->strings ||
 	    !b->string_rows || !migc_layout_name(layout))
 		return corrupt(err, "bundle header is malformed", NULL);
-	/* the stream ends where its size says: a NUL right after its last
-	 * byte (row ends are NUL anyway) */
-	if (b->sql_size &&
-	    b->sql[(b->sql_size - 1) / MIGC_BUNDLE_ROW_BYTES]
-		  [(b->sql_size - 1) % MIGC_BUNDLE_ROW_BYTES + 1] != '\0')
+	/* the stream ends where its size says: as many chunks as its rows
+	 * take, and a NUL right after its last byte (row ends are NUL anyway) */
+	if (b->sql_chunks != stream_chunks(b->sql_size) ||
+	    (b->sql_size &&
+	     migc_stream_row(b->sql, (b->sql_size - 1) / MIGC_BUNDLE_ROW_BYTES)
+		     [(b->sql_size - 1) % MIGC_BUNDLE_ROW_BYTES + 1] != '\0'))
 		return corrupt(err, "SQL size does not match its rows", NULL);
 	rc = reserve_size(&reserve, b, err);
 	if (rc)

@@ -73,8 +73,9 @@ static void make_bundle(void)
 		.source_commit = "0123456789abcdef0123456789abcdef01234567",
 		.source_dirty = 0, .count = 2, .entries = entries,
 		.layout = MIGC_LAYOUT_MIGC,
-		.sql = (const char(*)[MIGC_BUNDLE_ROW])rows,
-		.sql_size = SHORT_LEN + LONG_LEN, .strings = unit_strings(),
+		.sql = unit_chunks(rows, SHORT_LEN + LONG_LEN),
+		.sql_size = SHORT_LEN + LONG_LEN, .sql_chunks = 1,
+		.strings = unit_strings(),
 		.string_rows = unit_string_rows()};
 }
 
@@ -278,11 +279,13 @@ static void header_damage_is_corrupt(void)
 
 static void empty_bundle_loads(void)
 {
-	static const char no_sql[][MIGC_BUNDLE_ROW] = {""};
+	static const char no_rows[][MIGC_BUNDLE_ROW] = {""};
+	static const char (*const no_sql[])[MIGC_BUNDLE_ROW] = {no_rows};
 	static const char no_strings[][MIGC_BUNDLE_ROW] = {""};
 	struct migc_bundle empty = {.abi = MIGC_BUNDLE_ABI,
 		.compiler_version = MIGC_VERSION, .source_commit = "",
-		.source_dirty = -1, .sql = no_sql, .strings = no_strings,
+		.source_dirty = -1, .sql = no_sql, .sql_chunks = 1,
+		.strings = no_strings,
 		.string_rows = 1};
 	char id[33];
 	migc_set *set;

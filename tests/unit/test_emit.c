@@ -685,6 +685,8 @@ static void test_symbol_rules(void)
 	CHECK_INT(render_symbol_check("sql_12", &err), 0); /* ABI 2's arrays */
 	CHECK_INT(render_symbol_check("migc_sql", &err), MIGC_EUSAGE);
 	CHECK_INT(render_symbol_check("migc_strings", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("migc_sql_0", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("migc_sqlx", &err), 0);
 	CHECK_INT(render_symbol_check("__x", &err), MIGC_EUSAGE);
 	CHECK_INT(render_symbol_check("_X", &err), MIGC_EUSAGE);
 	CHECK_CONTAINS(err.message, "cannot name the bundle");

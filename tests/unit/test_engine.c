@@ -817,7 +817,8 @@ static void test_run_from_a_bundle(void)
 		.strings = unit_strings(), .string_rows = unit_string_rows(),
 		.compiler_version = MIGC_VERSION, .bundle_id = id,
 		.source_commit = "abc123", .count = 2, .entries = e,
-		.sql = stream, .sql_size = strlen(stream[0])};
+		.sql = unit_chunks(stream, strlen(stream[0])),
+		.sql_size = strlen(stream[0]), .sql_chunks = 1};
 	new_db(path);
 	snprintf(url, sizeof(url), "sqlite:%s", path);
 	CHECK_INT(migc_run(&b, url, NULL, &err), 0);

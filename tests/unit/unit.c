@@ -145,3 +145,27 @@ size_t unit_string_rows(void)
 {
 	return UNIT_STRING_ROWS;
 }
+
+size_t unit_chunk_count(size_t size)
+{
+	size_t rows = size / MIGC_BUNDLE_ROW_BYTES + (size % MIGC_BUNDLE_ROW_BYTES != 0);
+
+	return rows ? (rows - 1) / MIGC_BUNDLE_CHUNK_ROWS + 1 : 1;
+}
+
+const char (*const *unit_chunks(const void *rows, size_t size))[MIGC_BUNDLE_ROW]
+{
+	static const char (*pool[4096])[MIGC_BUNDLE_ROW];
+	static size_t used;
+	size_t i, n = unit_chunk_count(size);
+	const char (*first)[MIGC_BUNDLE_ROW] = rows;
+
+	if (used + n > sizeof(pool) / sizeof(pool[0])) {
+		fprintf(stderr, "unit_chunks: the pool of chunk tables is full\n");
+		exit(2);
+	}
+	for (i = 0; i < n; i++)
+		pool[used + i] = first + i * MIGC_BUNDLE_CHUNK_ROWS;
+	used += n;
+	return pool + used - n;
+}

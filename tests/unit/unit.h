@@ -34,6 +34,15 @@ uint32_t unit_str(const char *s);
 const char (*unit_strings(void))[MIGC_BUNDLE_ROW];
 size_t unit_string_rows(void);
 
+/*
+ * The chunk table (include/migc.h) of a stream of `size` bytes kept in the
+ * contiguous `rows`, as a bundle's `sql`; unit_chunk_count() is its
+ * `sql_chunks`. The tables come from one pool that lives as long as the
+ * program.
+ */
+const char (*const *unit_chunks(const void *rows, size_t size))[MIGC_BUNDLE_ROW];
+size_t unit_chunk_count(size_t size);
+
 #define RUN(fn) unit_run(#fn, fn)
 
 #define CHECK(cond)                                                        \
