@@ -67,17 +67,29 @@ struct entry_view {
 
 /*
  * The string at `off` of `b`'s table, or NULL when there is none there:
- * MIGC_BUNDLE_NO_STRING, beyond the table, or not ended by a NUL within
- * its row (a damaged offset must not read past the table).
+ * MIGC_BUNDLE_NO_STRING or beyond the table (a damaged offset must not
+ * read past it). It ends within its row: load() checked that every row
+ * ends in a NUL, once, instead of a memchr per string (40,000 of them).
  */
 static const char *table_string(const struct migc_bundle *b, uint32_t off)
 {
-	size_t row = off / MIGC_BUNDLE_ROW, col = off % MIGC_BUNDLE_ROW;
+	size_t row = off / MIGC_BUNDLE_ROW;
 
-	if (off == MIGC_BUNDLE_NO_STRING || row >= b->string_rows ||
-	    !memchr(b->strings[row] + col, '\0', MIGC_BUNDLE_ROW - col))
+	if (off == MIGC_BUNDLE_NO_STRING || row >= b->string_rows)
 		return NULL;
-	return b->strings[row] + col;
+	return b->strings[row] + off % MIGC_BUNDLE_ROW;
+}
+
+/* Whether every row of `b`'s string table ends in a NUL, as its literal's
+ * own terminator does, so no string read in place can run past its row. */
+static int table_ends_rows(const struct migc_bundle *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->string_rows; i++)
+		if (b->strings[i][MIGC_BUNDLE_ROW - 1] != '\0')
+			return 0;
+	return 1;
 }
 
 /* An optional string: 0 with *out NULL when `off` says none, -1 when it is
@@ -480,6 +492,9 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 	     migc_stream_row(b->sql, (b->sql_size - 1) / MIGC_BUNDLE_ROW_BYTES)
 		     [(b->sql_size - 1) % MIGC_BUNDLE_ROW_BYTES + 1] != '\0'))
 		return corrupt(err, "SQL size does not match its rows", NULL);
+	if (!table_ends_rows(b))
+		return corrupt(err, "a row of the string table does not end in a NUL",
+			       NULL);
 	rc = reserve_size(&reserve, b, err);
 	if (rc)
 		return rc;
