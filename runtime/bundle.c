@@ -20,9 +20,10 @@
  * before migc_bundle_load() returns.
  *
  * An entry's strings (version, name, file names, checksums, provenance)
- * are offsets into the bundle's string table; each is looked up once,
- * checked to lie inside the table and to end there (entry_strings), and
- * used in place.
+ * are offsets into the bundle's string table; each is looked up once and
+ * checked to lie inside the table (entry_strings), and used in place: every
+ * row of the table ends in a NUL (checked once, table_ends_rows), so no
+ * string runs past its row.
  */
 #include <pthread.h>
 #include <stdio.h>
