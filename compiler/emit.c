@@ -424,6 +424,50 @@ int emit_stream_end(struct emit_out *o, struct emit_stream *s)
 	return o->rc;
 }
 
+void emit_strtab_init(struct emit_strtab *t, const char *indent)
+{
+	t->indent = indent;
+	t->col = 0;
+	t->rows = 0;
+}
+
+int emit_strtab_add(struct emit_out *o, struct emit_strtab *t, const char *s,
+		    size_t len, uint32_t *off)
+{
+	if (len > MIGC_BUNDLE_ROW_BYTES)
+		return -1;
+	if (!t->rows || t->col + len > MIGC_BUNDLE_ROW_BYTES) {
+		if ((t->rows + 1) > UINT32_MAX / MIGC_BUNDLE_ROW)
+			return -1;
+		if (o) {
+			if (t->rows)
+				emit_put(o, "\",\n", 3);
+			emit_puts(o, t->indent);
+			emit_put(o, "\"", 1);
+		}
+		t->rows++;
+		t->col = 0;
+	}
+	*off = (uint32_t)((t->rows - 1) * MIGC_BUNDLE_ROW + t->col);
+	if (o)
+		emit_escape(o, s, len);
+	t->col += len;
+	/* at a row's last column the literal's own NUL ends the string */
+	if (t->col < MIGC_BUNDLE_ROW_BYTES) {
+		if (o)
+			emit_put(o, "\\000", 4);
+		t->col++;
+	}
+	return 0;
+}
+
+int emit_strtab_end(struct emit_out *o, struct emit_strtab *t)
+{
+	if (t->rows)
+		emit_put(o, "\"", 1);
+	return o->rc;
+}
+
 /* 1 when `c` can stand in a block comment as itself. */
 static int comment_safe(unsigned char c)
 {

@@ -20,6 +20,7 @@
 #define MIGC_EMIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "migc.h"
@@ -102,6 +103,35 @@ int emit_stream_put(struct emit_out *o, struct emit_stream *s,
 		    const void *data, size_t len);
 /* Close the last row (or write the empty stream's one literal). */
 int emit_stream_end(struct emit_out *o, struct emit_stream *s);
+
+/*
+ * A bundle's string table (include/migc.h): strings laid out in rows as
+ * literals, each NUL-terminated and never crossing a row's end (a string
+ * that does not fit in what is left of a row starts the next one; the
+ * rest of the row is zero, as C fills it). emit_strtab_add() says where a
+ * string goes and, when `o` is not NULL, writes it: the same calls with
+ * `o` NULL give the offsets before anything is written, so one function
+ * lays the table out for both.
+ */
+struct emit_strtab {
+	const char *indent;
+	size_t col;  /* bytes used in the current row (a row is open when rows) */
+	size_t rows; /* rows begun */
+};
+
+void emit_strtab_init(struct emit_strtab *t, const char *indent);
+
+/*
+ * Add `len` bytes of `s` (no NUL among them) to the table: *off is where
+ * it is. 0, or -1 when it is longer than a row's MIGC_BUNDLE_ROW_BYTES or
+ * the table would pass what an offset can hold (UINT32_MAX); errors
+ * writing are `o`'s (sticky).
+ */
+int emit_strtab_add(struct emit_out *o, struct emit_strtab *t, const char *s,
+		    size_t len, uint32_t *off);
+
+/* Close the last row (the table has at least one: it starts with a NUL). */
+int emit_strtab_end(struct emit_out *o, struct emit_strtab *t);
 
 /* `data` made safe for the inside of a C block comment (see above). */
 int emit_comment_text(struct emit_out *o, const void *data, size_t len);

@@ -9,6 +9,7 @@
  */
 #include "render.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,13 @@ static const char *const bundle_template[] = {
 	NULL
 };
 
+/* Where one migration's strings are in the string table (include/migc.h);
+ * MIGC_BUNDLE_NO_STRING for those it has not. */
+struct entry_strings {
+	uint32_t version, name, filename, checksum, added_commit, down_filename,
+		down_checksum;
+};
+
 struct bundle_ctx {
 	const migc_set *set;
 	const struct render_info *info;
@@ -27,6 +35,8 @@ struct bundle_ctx {
 	char bundle_id[MIGC_CHECKSUM_HEX_LEN + 1];
 	size_t *offs;     /* migration i: up SQL at offs[2i], down at offs[2i+1] */
 	size_t sql_size;  /* the stream's length */
+	struct entry_strings *strs; /* migration i's strings */
+	size_t string_rows;         /* the string table's rows */
 };
 
 int render_symbol_check(const char *name, migc_error *err)
@@ -40,7 +50,7 @@ int render_symbol_check(const char *name, migc_error *err)
 		"restrict", "return", "short", "signed", "sizeof", "static",
 		"struct", "switch", "typedef", "union", "unsigned", "void",
 		"volatile", "while", "main", "entries", "asm", "typeof",
-		"migc_sql", NULL
+		"migc_sql", "migc_strings", NULL
 	};
 	size_t i, n = strlen(name);
 
@@ -58,11 +68,13 @@ int render_symbol_check(const char *name, migc_error *err)
 	for (i = 0; refused[i]; i++)
 		if (strcmp(name, refused[i]) == 0)
 			goto bad;
+	if (strncmp(name, "migc_sql_", 9) == 0) /* the chunks: migc_sql_0, ... */
+		goto bad;
 	return 0;
 bad:
 	migc_err(err, MIGC_EUSAGE, "'%.200s' cannot name the bundle", name);
 	migc_err_hint(err, "use a C identifier (letters, digits, _) that is not a keyword, "
-			   "not reserved (_X, __x), and not main, entries or migc_sql");
+			   "not reserved (_X, __x), and not main, entries, migc_sql, migc_sql_N or migc_strings");
 	return MIGC_EUSAGE;
 }
 
@@ -130,16 +142,16 @@ static int migration_value(const struct bundle_ctx *c, const char *name,
 		return emit_puts(o, versioned ? "MIGC_KIND_VERSIONED" : "MIGC_KIND_REPEATABLE");
 	if (!strcmp(name, "flags"))
 		return emit_flags(o, m->flags);
-	if (!strcmp(name, "version"))
-		return emit_string(o, m->version);
-	if (!strcmp(name, "name"))
-		return emit_string(o, m->name);
-	if (!strcmp(name, "filename"))
-		return emit_string(o, m->filename);
-	if (!strcmp(name, "checksum"))
-		return emit_string(o, m->checksum);
-	if (!strcmp(name, "added_commit"))
-		return m->added_commit ? emit_string(o, m->added_commit) : emit_puts(o, "NULL");
+	if (!strcmp(name, "version_off"))
+		return emit_printf(o, "%lu", (unsigned long)c->strs[item].version);
+	if (!strcmp(name, "name_off"))
+		return emit_printf(o, "%lu", (unsigned long)c->strs[item].name);
+	if (!strcmp(name, "filename_off"))
+		return emit_printf(o, "%lu", (unsigned long)c->strs[item].filename);
+	if (!strcmp(name, "checksum_off"))
+		return emit_printf(o, "%lu", (unsigned long)c->strs[item].checksum);
+	if (!strcmp(name, "added_commit_off"))
+		return emit_printf(o, "%lu", (unsigned long)c->strs[item].added_commit);
 	if (!strcmp(name, "added_time"))
 		return emit_printf(o, "%lld", m->added_time);
 	if (!strcmp(name, "sql_len"))
@@ -150,10 +162,10 @@ static int migration_value(const struct bundle_ctx *c, const char *name,
 		return emit_printf(o, "%d", m->sql_line);
 	if (!m->down_sql)
 		return MIGC_ENOTFOUND;
-	if (!strcmp(name, "down_filename"))
-		return emit_string(o, m->down_filename);
-	if (!strcmp(name, "down_checksum"))
-		return emit_string(o, m->down_checksum);
+	if (!strcmp(name, "down_filename_off"))
+		return emit_printf(o, "%lu", (unsigned long)c->strs[item].down_filename);
+	if (!strcmp(name, "down_checksum_off"))
+		return emit_printf(o, "%lu", (unsigned long)c->strs[item].down_checksum);
 	if (!strcmp(name, "down_len"))
 		return emit_printf(o, "%zu", m->down_len);
 	if (!strcmp(name, "down_off"))
@@ -163,21 +175,116 @@ static int migration_value(const struct bundle_ctx *c, const char *name,
 	return MIGC_ENOTFOUND;
 }
 
-/* Every migration's up and down SQL, in order, as one stream of rows. */
-static int emit_sql_stream(const struct bundle_ctx *c, struct emit_out *o)
+/* The bytes of the stream a chunk of rows holds (include/migc.h). */
+#define CHUNK_BYTES ((size_t)MIGC_BUNDLE_CHUNK_ROWS * MIGC_BUNDLE_ROW_BYTES)
+
+/* How many chunks the stream takes (one, empty, when there is no SQL). */
+static size_t chunk_count(const struct bundle_ctx *c)
 {
+	return c->sql_size ? (c->sql_size - 1) / CHUNK_BYTES + 1 : 1;
+}
+
+/*
+ * Chunk `k` of the stream (every migration's up SQL, then its down SQL, in
+ * order) as rows: the bytes [k * CHUNK_BYTES, (k + 1) * CHUNK_BYTES) of it,
+ * from the pieces (offs[]) that overlap them. A chunk starts a row, so its
+ * rows are the stream's own.
+ */
+static int emit_sql_chunk(const struct bundle_ctx *c, size_t k,
+			  struct emit_out *o)
+{
+	size_t from = k * CHUNK_BYTES, to = from + CHUNK_BYTES, lo = 0,
+	       hi = 2 * migc_set_count(c->set), j;
 	struct emit_stream st;
-	size_t i;
 
+	/* the last piece starting at or before `from` */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->offs[mid] <= from)
+			lo = mid;
+		else
+			hi = mid;
+	}
 	emit_stream_init(&st, "\t");
-	for (i = 0; i < migc_set_count(c->set); i++) {
-		const migc_migration *m = migc_set_get(c->set, i);
+	for (j = lo; j < 2 * migc_set_count(c->set) && c->offs[j] < to; j++) {
+		const migc_migration *m = migc_set_get(c->set, j / 2);
+		const char *p = j % 2 ? m->down_sql : m->sql;
+		size_t len = j % 2 ? (m->down_sql ? m->down_len : 0) : m->sql_len,
+		       at = c->offs[j], a = at < from ? from - at : 0,
+		       b = at + len < to ? len : to - at;
 
-		emit_stream_put(o, &st, m->sql, m->sql_len);
-		if (m->down_sql)
-			emit_stream_put(o, &st, m->down_sql, m->down_len);
+		if (a < b)
+			emit_stream_put(o, &st, p + a, b - a);
 	}
 	return emit_stream_end(o, &st);
+}
+
+/* Add `str` to the table `t` (and write it when `o`): *off is where. */
+static int add_string(struct emit_out *o, struct emit_strtab *t,
+		      const char *str, const migc_migration *m, uint32_t *off,
+		      migc_error *err)
+{
+	if (emit_strtab_add(o, t, str, strlen(str), off))
+		return migc_err(err, MIGC_EINVALID, "%s: a name is too long for the "
+				"bundle's string table (or the table is full)",
+				m->filename);
+	return 0;
+}
+
+/*
+ * Lay out the string table: where every migration's strings go (when
+ * `strs`) and, when `o`, the table's rows. Called once for each, so the
+ * offsets the entries hold and the rows written cannot differ. The table
+ * starts with a NUL no string is (offset 0 is MIGC_BUNDLE_NO_STRING), then
+ * the "" every empty string shares; a down SQL in the up SQL's own file
+ * (goose, dbmate sections) shares its file name.
+ */
+static int lay_out_strings(const migc_set *set, struct emit_out *o,
+			   struct entry_strings *strs, size_t *rows,
+			   migc_error *err)
+{
+	struct emit_strtab t;
+	uint32_t none, empty;
+	size_t i;
+	int rc = 0;
+
+	emit_strtab_init(&t, "\t");
+	emit_strtab_add(o, &t, "", 0, &none);
+	emit_strtab_add(o, &t, "", 0, &empty);
+	for (i = 0; !rc && i < migc_set_count(set); i++) {
+		const migc_migration *m = migc_set_get(set, i);
+		struct entry_strings es = {0};
+
+		if (*m->version)
+			rc = add_string(o, &t, m->version, m, &es.version, err);
+		else
+			es.version = empty;
+		if (!rc)
+			rc = add_string(o, &t, m->name, m, &es.name, err);
+		if (!rc)
+			rc = add_string(o, &t, m->filename, m, &es.filename, err);
+		if (!rc)
+			rc = add_string(o, &t, m->checksum, m, &es.checksum, err);
+		if (!rc && m->added_commit)
+			rc = add_string(o, &t, m->added_commit, m, &es.added_commit, err);
+		if (!rc && m->down_sql) {
+			if (!strcmp(m->down_filename, m->filename))
+				es.down_filename = es.filename;
+			else
+				rc = add_string(o, &t, m->down_filename, m,
+						&es.down_filename, err);
+			if (!rc)
+				rc = add_string(o, &t, m->down_checksum, m,
+						&es.down_checksum, err);
+		}
+		if (strs)
+			strs[i] = es;
+	}
+	*rows = t.rows;
+	if (o)
+		emit_strtab_end(o, &t);
+	return rc;
 }
 
 /* Where each migration's SQL starts in the stream, and its size. */
@@ -223,10 +330,23 @@ static int bundle_value(void *data, const char *name, size_t item,
 		return emit_printf(o, "%d", c->info->source_dirty);
 	if (!strcmp(name, "entries"))
 		return emit_puts(o, migc_set_count(c->set) ? "entries" : "NULL");
-	if (!strcmp(name, "sql_stream"))
-		return emit_sql_stream(c, o);
+	if (!strcmp(name, "chunk"))
+		return emit_printf(o, "%zu", item);
+	if (!strcmp(name, "chunk_sql"))
+		return emit_sql_chunk(c, item, o);
+	if (!strcmp(name, "sql_chunk_count"))
+		return emit_printf(o, "%zu", chunk_count(c));
 	if (!strcmp(name, "sql_size"))
 		return emit_printf(o, "%zu", c->sql_size);
+	if (!strcmp(name, "strings")) {
+		size_t rows;
+
+		/* laid out before rendering: it cannot fail now */
+		lay_out_strings(c->set, o, NULL, &rows, NULL);
+		return o->rc;
+	}
+	if (!strcmp(name, "string_rows"))
+		return emit_printf(o, "%zu", c->string_rows);
 	if (!strcmp(name, "layout"))
 		return emit_layout(o, migc_set_layout(c->set));
 	if (!strcmp(name, "source")) {
@@ -253,6 +373,10 @@ static long bundle_section(void *data, const char *name, size_t item,
 	if (!strcmp(name, "migrations")) {
 		*list = 1;
 		return (long)n;
+	}
+	if (!strcmp(name, "sql_chunks")) {
+		*list = 1;
+		return (long)chunk_count(c);
 	}
 	if (!strcmp(name, "has_down")) {
 		const migc_migration *m = migc_set_get(c->set, item);
@@ -291,6 +415,17 @@ int render_bundle(struct emit_out *out, const migc_set *set,
 	rc = stream_offsets(&c, err);
 	if (rc)
 		return rc;
+	c.strs = malloc((migc_set_count(set) ? migc_set_count(set) : 1) *
+			sizeof(*c.strs));
+	if (!c.strs)
+		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+	if (!rc)
+		rc = lay_out_strings(set, NULL, c.strs, &c.string_rows, err);
+	if (rc) {
+		free(c.offs);
+		free(c.strs);
+		return rc;
+	}
 	vars.value = bundle_value;
 	vars.section = bundle_section;
 	vars.data = &c;
@@ -299,5 +434,6 @@ int render_bundle(struct emit_out *out, const migc_set *set,
 		rc = tpl_render("bundle.c.in", tpl.data, tpl.len, &vars, out, err);
 	migc_buf_free(&tpl);
 	free(c.offs);
+	free(c.strs);
 	return rc;
 }

@@ -23,6 +23,7 @@
 #define MIGC_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -299,28 +300,48 @@ void migc_set_free(migc_set *set);
  * migration's up SQL and then its down SQL, in entry order, with nothing
  * between them: a migration is an offset and a length in the stream, so
  * it may start and end anywhere in a row and span rows, and small
- * migrations share rows instead of padding one each.
+ * migrations share rows instead of padding one each. The rows are kept in
+ * chunks of MIGC_BUNDLE_CHUNK_ROWS (the last one shorter), each its own
+ * array, and `sql` is the table of chunks: row r is
+ * sql[r / MIGC_BUNDLE_CHUNK_ROWS][r % MIGC_BUNDLE_CHUNK_ROWS]. One array of
+ * every row made gcc hold the whole 100 MB initializer at once (7.8x the
+ * input in peak memory); a chunk table costs one relocation per ~4 MB.
+ *
+ * Every other string of an entry (version, name, file names, checksums,
+ * provenance) is in one string table, kept in rows of 4096 chars as the
+ * stream is, and an entry holds its offsets there: byte `off` of the table
+ * is strings[off / MIGC_BUNDLE_ROW][off % MIGC_BUNDLE_ROW]. A string never
+ * crosses a row's end and is NUL-terminated where it is, so it is usable
+ * in place. Offset 0 (MIGC_BUNDLE_NO_STRING) stands for no string (NULL),
+ * so a field left out of an initializer is missing, never "" by accident:
+ * the table's first byte is never a string. Entries hold no
+ * pointers: the array is constant data the loader needs no relocation for
+ * (ABI 3 had ~4 string pointers per migration, each a load-time relocation
+ * and a literal to compile).
  */
-#define MIGC_BUNDLE_ABI 3
+#define MIGC_BUNDLE_ABI 4
 #define MIGC_BUNDLE_ROW 4096
 #define MIGC_BUNDLE_ROW_BYTES (MIGC_BUNDLE_ROW - 1)
+#define MIGC_BUNDLE_CHUNK_ROWS 1024
+#define MIGC_BUNDLE_NO_STRING 0
 
 struct migc_bundle_entry {
 	int kind;             /* migc_kind */
 	unsigned flags;       /* MIGC_FLAG_* */
-	const char *version;  /* "" for repeatable */
-	const char *name;
-	const char *filename;
-	const char *checksum; /* 32 hex digits */
+	/* offsets into the string table (see above) */
+	uint32_t version_off;  /* "" for repeatable */
+	uint32_t name_off;
+	uint32_t filename_off;
+	uint32_t checksum_off; /* 32 hex digits */
+	uint32_t added_commit_off;  /* NO_STRING unless --provenance */
+	uint32_t down_filename_off; /* NO_STRING when there is no down SQL */
+	uint32_t down_checksum_off; /* 32 hex digits of the down SQL */
+	long long added_time;
 	size_t sql_off;       /* the SQL: sql_len bytes of the stream from sql_off */
 	size_t sql_len;
-	const char *added_commit; /* NULL unless built with --provenance */
-	long long added_time;
-	int sql_line;               /* migc_migration.sql_line */
-	const char *down_filename;  /* NULL when there is no down SQL */
-	const char *down_checksum;  /* 32 hex digits of the down SQL, or NULL */
-	size_t down_off;            /* the down SQL in the stream, as for sql_off */
+	size_t down_off;      /* the down SQL in the stream, as for sql_off */
 	size_t down_len;
+	int sql_line;         /* migc_migration.sql_line */
 	int down_line;
 };
 
@@ -333,14 +354,19 @@ struct migc_bundle {
 	size_t count;
 	const struct migc_bundle_entry *entries;
 	int layout;                   /* migc_layout the files were read as */
-	const char (*sql)[MIGC_BUNDLE_ROW]; /* the SQL stream's rows (see above) */
+	const char (*const *sql)[MIGC_BUNDLE_ROW]; /* the SQL stream's chunks
+					    * of rows (see above) */
 	size_t sql_size;              /* the stream's length in bytes */
+	size_t sql_chunks;            /* how many chunks `sql` has (at least 1) */
+	const char (*strings)[MIGC_BUNDLE_ROW]; /* the string table's rows */
+	size_t string_rows;           /* how many rows it has (at least 1) */
 };
 
 /*
  * Load a bundle into a set: check its ABI, re-hash every migration and its
  * bundle id, and refuse (MIGC_ECORRUPT) anything that does not match, or
- * whose SQL an entry places beyond the bundle's stream.
+ * whose SQL or strings an entry places beyond the bundle's stream or
+ * string table.
  */
 int migc_bundle_load(migc_set **out, const struct migc_bundle *bundle,
 		     migc_error *err);

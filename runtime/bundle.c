@@ -18,6 +18,12 @@
  * assembles it into one block reserved for the whole set (set.c), on first
  * use when the bundle is loaded deferred (bundle.h, the command line), or
  * before migc_bundle_load() returns.
+ *
+ * An entry's strings (version, name, file names, checksums, provenance)
+ * are offsets into the bundle's string table; each is looked up once and
+ * checked to lie inside the table (entry_strings), and used in place: every
+ * row of the table ends in a NUL (checked once, table_ends_rows), so no
+ * string runs past its row.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -54,10 +60,104 @@ static int is_hex32(const char *s)
 	return s[MIGC_CHECKSUM_HEX_LEN] == '\0';
 }
 
+/* An entry's strings, found in the bundle's string table. */
+struct entry_view {
+	const char *version, *name, *filename, *checksum;
+	const char *added_commit, *down_filename, *down_checksum; /* or NULL */
+};
+
+/*
+ * The string at `off` of `b`'s table, or NULL when there is none there:
+ * MIGC_BUNDLE_NO_STRING or beyond the table (a damaged offset must not
+ * read past it). It ends within its row: load() checked that every row
+ * ends in a NUL, once, instead of a memchr per string (40,000 of them).
+ */
+static const char *table_string(const struct migc_bundle *b, uint32_t off)
+{
+	size_t row = off / MIGC_BUNDLE_ROW;
+
+	if (off == MIGC_BUNDLE_NO_STRING || row >= b->string_rows)
+		return NULL;
+	return b->strings[row] + off % MIGC_BUNDLE_ROW;
+}
+
+/* Whether every row of `b`'s string table ends in a NUL, as its literal's
+ * own terminator does, so no string read in place can run past its row. */
+static int table_ends_rows(const struct migc_bundle *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->string_rows; i++)
+		if (b->strings[i][MIGC_BUNDLE_ROW - 1] != '\0')
+			return 0;
+	return 1;
+}
+
+/* An optional string: 0 with *out NULL when `off` says none, -1 when it is
+ * given but not in the table. */
+static int table_optional(const struct migc_bundle *b, uint32_t off,
+			  const char **out)
+{
+	*out = NULL;
+	if (off == MIGC_BUNDLE_NO_STRING)
+		return 0;
+	*out = table_string(b, off);
+	return *out ? 0 : -1;
+}
+
+/*
+ * Find entry `i`'s strings. A damaged offset is refused naming the file,
+ * or the entry's number when the file name itself is what is damaged.
+ * `err` may be NULL (the hashing helper only skips such an entry: the
+ * loader reports it, in order).
+ */
+static int entry_strings(const struct migc_bundle *b, size_t i,
+			 struct entry_view *v, migc_error *err)
+{
+	const struct migc_bundle_entry *e = &b->entries[i];
+
+	v->filename = table_string(b, e->filename_off);
+	if (!v->filename) {
+		char where[64]; /* only now: 10,000 snprintfs were 4 % of a start */
+
+		snprintf(where, sizeof(where), "migration #%zu", i + 1);
+		return corrupt(err, "its file name is missing or beyond the bundle's "
+			       "string table", where);
+	}
+	v->version = table_string(b, e->version_off);
+	v->name = table_string(b, e->name_off);
+	v->checksum = table_string(b, e->checksum_off);
+	if (!v->version || !v->name || !v->checksum ||
+	    table_optional(b, e->added_commit_off, &v->added_commit) ||
+	    table_optional(b, e->down_filename_off, &v->down_filename) ||
+	    table_optional(b, e->down_checksum_off, &v->down_checksum))
+		return corrupt(err, "a string is missing or beyond the bundle's "
+			       "string table", v->filename);
+	if (!v->down_filename != !v->down_checksum)
+		return corrupt(err, "down file name and down checksum do not go "
+			       "together", v->filename);
+	return 0;
+}
+
+/* The chunks a stream of `size` bytes is kept in (one, empty, when 0). */
+static size_t stream_chunks(size_t size)
+{
+	size_t rows = size / MIGC_BUNDLE_ROW_BYTES + (size % MIGC_BUNDLE_ROW_BYTES != 0);
+
+	return rows ? rows / MIGC_BUNDLE_CHUNK_ROWS + (rows % MIGC_BUNDLE_CHUNK_ROWS != 0)
+		    : 1;
+}
+
 /* Whether `len` bytes from `off` lie inside `b`'s stream. */
 static int in_stream(const struct migc_bundle *b, size_t off, size_t len)
 {
 	return off <= b->sql_size && len <= b->sql_size - off;
+}
+
+/* Whether entry `e` says it has down SQL (entry_strings checks the rest). */
+static int has_down(const struct migc_bundle_entry *e)
+{
+	return e->down_filename_off != MIGC_BUNDLE_NO_STRING;
 }
 
 /* What entry `e`'s SQL takes when assembled (up and down); a part placed
@@ -66,7 +166,7 @@ static size_t assembled(const struct migc_bundle *b,
 			const struct migc_bundle_entry *e)
 {
 	size_t up = in_stream(b, e->sql_off, e->sql_len) ? set_sql_size(e->sql_len) : 0,
-	       down = e->down_filename && in_stream(b, e->down_off, e->down_len)
+	       down = has_down(e) && in_stream(b, e->down_off, e->down_len)
 		      ? set_sql_size(e->down_len) : 0;
 
 	return up > (size_t)-1 - down ? (size_t)-1 : up + down;
@@ -100,48 +200,47 @@ static int check_sql(const struct migc_bundle *b, size_t off, size_t len,
 	if (!in_stream(b, off, len))
 		return corrupt(err, "SQL offset or length beyond the bundle's SQL",
 			       file);
-	migc_checksum_rows(sum, b->sql[0], MIGC_BUNDLE_ROW, MIGC_BUNDLE_ROW_BYTES,
-			   off, len);
+	migc_checksum_rows(sum, b->sql, off, len);
 	if (strcmp(sum, checksum) != 0)
 		return corrupt(err, "embedded SQL does not match its checksum", file);
 	return 0;
 }
 
-/* Check the SQL of entry `e` (up and down), unless `hashed` says it is. */
+/*
+ * Check the SQL of entry `e` (up and down), unless `hashed` says it is. A
+ * checksum that is not 32 hex digits cannot equal the one computed, so
+ * comparing them checks its form too.
+ */
 static int check_entry_sql(const struct migc_bundle *b,
-			   const struct migc_bundle_entry *e, int hashed,
+			   const struct migc_bundle_entry *e,
+			   const struct entry_view *v, int hashed,
 			   migc_error *err)
 {
-	int rc = hashed ? 0 : check_sql(b, e->sql_off, e->sql_len, e->checksum,
-					e->filename, err);
+	int rc = hashed ? 0 : check_sql(b, e->sql_off, e->sql_len, v->checksum,
+					v->filename, err);
 
-	if (!rc && e->down_filename) {
-		if (!is_hex32(e->down_checksum))
-			return corrupt(err, "the down SQL's checksum is malformed",
-				       e->down_filename);
-		rc = hashed ? 0 : check_sql(b, e->down_off, e->down_len,
-					    e->down_checksum, e->down_filename,
-					    err);
-	}
+	if (!rc && v->down_filename && !hashed)
+		rc = check_sql(b, e->down_off, e->down_len, v->down_checksum,
+			       v->down_filename, err);
 	return rc;
 }
 
 /* Check entry `e`'s SQL and say where it is: in the stream, to assemble. */
 static int load_sql(const struct migc_bundle *b,
-		    const struct migc_bundle_entry *e, struct set_entry_in *in,
-		    int hashed, migc_error *err)
+		    const struct migc_bundle_entry *e, const struct entry_view *v,
+		    struct set_entry_in *in, int hashed, migc_error *err)
 {
-	int rc = check_entry_sql(b, e, hashed, err);
+	int rc = check_entry_sql(b, e, v, hashed, err);
 
 	if (rc)
 		return rc;
 	in->rows = b->sql;
 	in->sql_off = e->sql_off;
-	if (e->down_filename) {
+	if (v->down_filename) {
 		in->down_len = e->down_len;
-		in->down_filename = e->down_filename;
+		in->down_filename = v->down_filename;
 		in->down_line = e->down_line;
-		in->down_checksum = e->down_checksum;
+		in->down_checksum = v->down_checksum;
 		in->down_off = e->down_off;
 		in->down_in_rows = 1;
 	}
@@ -219,7 +318,7 @@ static int load_directives(struct set_entry_in *in, migc_layout layout,
 		size_t col = in->sql_off % MIGC_BUNDLE_ROW_BYTES,
 		       avail = MIGC_BUNDLE_ROW_BYTES - col;
 
-		text = in->rows[in->sql_off / MIGC_BUNDLE_ROW_BYTES] + col;
+		text = migc_stream_row(in->rows, in->sql_off / MIGC_BUNDLE_ROW_BYTES) + col;
 		if (avail > in->sql_len)
 			avail = in->sql_len;
 		if (!lead_within(text, avail, in->sql_len, &lead)) {
@@ -252,43 +351,42 @@ static int load_directives(struct set_entry_in *in, migc_layout layout,
 	return 0;
 }
 
-/* The file name says what the entry says: kind, version, name. */
-static int name_agrees(const struct migc_bundle_entry *e, migc_layout layout)
+/*
+ * The file name says what the entry says: kind, version, name. migc's own
+ * names are composed and compared rather than parsed (the compiler parsed
+ * them; what a damaged bundle could change is caught either here or by
+ * the bundle id, which covers kind, version and name).
+ */
+static int name_agrees(const struct migc_bundle_entry *e,
+		       const struct entry_view *v, migc_layout layout)
 {
 	struct layout_name ln;
-	migc_filename fn;
 	migc_error perr;
 
 	if (layout == MIGC_LAYOUT_MIGC)
-		return !migc_filename_parse(&fn, e->filename, &perr) &&
-		       (int)fn.kind == e->kind && strcmp(fn.version, e->version) == 0 &&
-		       strcmp(fn.name, e->name) == 0;
-	return !layout_name_parse(layout, e->filename, &ln, &perr) &&
+		return migc_filename_agrees(v->filename, (migc_kind)e->kind,
+					    v->version, v->name);
+	return !layout_name_parse(layout, v->filename, &ln, &perr) &&
 	       (ln.role == LAYOUT_UP || ln.role == LAYOUT_SECTIONS) &&
-	       (int)ln.kind == e->kind && strcmp(ln.version, e->version) == 0 &&
-	       strcmp(ln.name, e->name) == 0;
+	       (int)ln.kind == e->kind && strcmp(ln.version, v->version) == 0 &&
+	       strcmp(ln.name, v->name) == 0;
 }
 
-static int check_entry(const struct migc_bundle_entry *e, size_t i,
-		       migc_layout layout, migc_error *err)
+static int check_entry(const struct migc_bundle_entry *e,
+		       const struct entry_view *v, migc_layout layout,
+		       migc_error *err)
 {
-	if (!e->version || !e->name || !e->filename || !is_hex32(e->checksum)) {
-		char where[64]; /* only now: 10,000 snprintfs were 4 % of a start */
-
-		snprintf(where, sizeof(where), "migration #%zu", i + 1);
-		return corrupt(err, "a field is missing or malformed", where);
-	}
 	if (e->kind != MIGC_KIND_VERSIONED && e->kind != MIGC_KIND_REPEATABLE)
-		return corrupt(err, "unknown kind", e->filename);
+		return corrupt(err, "unknown kind", v->filename);
 	if (e->flags & ~(MIGC_FLAG_NO_TRANSACTION | MIGC_FLAG_PHASE_POST |
 			 MIGC_FLAG_DOWN_NO_TRANSACTION))
-		return corrupt(err, "unknown flags", e->filename);
-	if ((e->flags & MIGC_FLAG_DOWN_NO_TRANSACTION) && !e->down_filename)
-		return corrupt(err, "down flags without down SQL", e->filename);
-	if (!name_agrees(e, layout))
-		return corrupt(err, "name, version and file name disagree", e->filename);
-	if (e->down_filename && layout == MIGC_LAYOUT_MIGC)
-		return corrupt(err, "down SQL in a migc-layout bundle", e->filename);
+		return corrupt(err, "unknown flags", v->filename);
+	if ((e->flags & MIGC_FLAG_DOWN_NO_TRANSACTION) && !v->down_filename)
+		return corrupt(err, "down flags without down SQL", v->filename);
+	if (!name_agrees(e, v, layout))
+		return corrupt(err, "name, version and file name disagree", v->filename);
+	if (v->down_filename && layout == MIGC_LAYOUT_MIGC)
+		return corrupt(err, "down SQL in a migc-layout bundle", v->filename);
 	return 0;
 }
 
@@ -318,12 +416,12 @@ static void *hash_half_run(void *arg)
 	size_t i;
 
 	for (i = h->first; i < h->b->count; i++) {
-		const struct migc_bundle_entry *e = &h->b->entries[i];
+		struct entry_view v;
 
 		/* a malformed entry is the loader's to report, in order */
-		if (!e->filename || !is_hex32(e->checksum))
+		if (entry_strings(h->b, i, &v, NULL))
 			continue;
-		if (check_entry_sql(h->b, e, 0, &h->err)) {
+		if (check_entry_sql(h->b, &h->b->entries[i], &v, 0, &h->err)) {
 			h->failed = i;
 			break;
 		}
@@ -341,13 +439,13 @@ static void hash_half_start(struct hash_half *h, const struct migc_bundle *b)
 	h->first = h->failed = b->count;
 	for (i = 0; i < b->count; i++)
 		total += b->entries[i].sql_len +
-			 (b->entries[i].down_filename ? b->entries[i].down_len : 0);
+			 (has_down(&b->entries[i]) ? b->entries[i].down_len : 0);
 	if (total < MIGC_HASH_SPLIT || b->count < 2)
 		return;
 	/* the loader also builds the set: give it a little less to hash */
 	for (i = 0; i < b->count && half < total / 100 * 45; i++)
 		half += b->entries[i].sql_len +
-			(b->entries[i].down_filename ? b->entries[i].down_len : 0);
+			(has_down(&b->entries[i]) ? b->entries[i].down_len : 0);
 	h->first = i;
 	h->failed = b->count;
 	h->running = pthread_create(&h->thread, NULL, hash_half_run, h) == 0;
@@ -385,14 +483,19 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 	/* a bundle written by hand may leave the layout 0: migc's own */
 	layout = b->layout ? (migc_layout)b->layout : MIGC_LAYOUT_MIGC;
 	if (!b->compiler_version || !is_hex32(b->bundle_id) ||
-	    (b->count && !b->entries) || !b->sql || !migc_layout_name(layout))
+	    (b->count && !b->entries) || !b->sql || !b->strings ||
+	    !b->string_rows || !migc_layout_name(layout))
 		return corrupt(err, "bundle header is malformed", NULL);
-	/* the stream ends where its size says: a NUL right after its last
-	 * byte (row ends are NUL anyway) */
-	if (b->sql_size &&
-	    b->sql[(b->sql_size - 1) / MIGC_BUNDLE_ROW_BYTES]
-		  [(b->sql_size - 1) % MIGC_BUNDLE_ROW_BYTES + 1] != '\0')
+	/* the stream ends where its size says: as many chunks as its rows
+	 * take, and a NUL right after its last byte (row ends are NUL anyway) */
+	if (b->sql_chunks != stream_chunks(b->sql_size) ||
+	    (b->sql_size &&
+	     migc_stream_row(b->sql, (b->sql_size - 1) / MIGC_BUNDLE_ROW_BYTES)
+		     [(b->sql_size - 1) % MIGC_BUNDLE_ROW_BYTES + 1] != '\0'))
 		return corrupt(err, "SQL size does not match its rows", NULL);
+	if (!table_ends_rows(b))
+		return corrupt(err, "a row of the string table does not end in a NUL",
+			       NULL);
 	rc = reserve_size(&reserve, b, err);
 	if (rc)
 		return rc;
@@ -407,31 +510,34 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 	for (i = 0; !rc && i < b->count; i++) {
 		const struct migc_bundle_entry *e = &b->entries[i];
 		struct set_entry_in in;
+		struct entry_view v;
 
-		rc = check_entry(e, i, layout, err);
+		rc = entry_strings(b, i, &v, err);
+		if (!rc)
+			rc = check_entry(e, &v, layout, err);
 		if (rc)
 			break;
 		memset(&in, 0, sizeof(in));
 		in.kind = (migc_kind)e->kind;
 		in.flags = e->flags;
-		in.version = e->version;
-		in.name = e->name;
-		in.filename = e->filename;
-		migc_strlcpy(in.checksum, e->checksum, sizeof(in.checksum));
+		in.version = v.version;
+		in.name = v.name;
+		in.filename = v.filename;
+		migc_strlcpy(in.checksum, v.checksum, sizeof(in.checksum));
 		in.sql_len = e->sql_len;
 		in.sql_line = e->sql_line;
 		if (i == half.first)
 			hash_half_join(&half);
 		/* the helper's part up to where it failed is checked; the
 		 * loader hashes the rest, so it reports the failure itself */
-		rc = load_sql(b, e, &in, i >= half.first && i < half.failed, err);
+		rc = load_sql(b, e, &v, &in, i >= half.first && i < half.failed, err);
 		if (!rc)
 			rc = load_directives(&in, layout, err);
 		if (!rc)
 			rc = set_add_entry(set, &in, err);
-		if (!rc && e->added_commit)
+		if (!rc && v.added_commit)
 			rc = migc_set_set_provenance(set, migc_set_count(set) - 1,
-						     e->added_commit, e->added_time, err);
+						     v.added_commit, e->added_time, err);
 	}
 	hash_half_join(&half); /* when the loop stopped before its part */
 	if (!rc) {

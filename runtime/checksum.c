@@ -80,24 +80,25 @@ void migc_checksum(char out[MIGC_CHECKSUM_HEX_LEN + 1], const void *data,
 	hex128(out, XXH3_128bits(data, len));
 }
 
-void migc_checksum_rows(char out[MIGC_CHECKSUM_HEX_LEN + 1], const char *rows,
-			size_t stride, size_t width, size_t start, size_t len)
+void migc_checksum_rows(char out[MIGC_CHECKSUM_HEX_LEN + 1],
+			const char (*const *chunks)[MIGC_BUNDLE_ROW], size_t start,
+			size_t len)
 {
 	XXH3_state_t st; /* on the stack: 10,000 of these per start */
-	const char *row = rows + start / width * stride;
-	size_t col = start % width;
+	size_t r = start / MIGC_BUNDLE_ROW_BYTES, col = start % MIGC_BUNDLE_ROW_BYTES;
 
-	if (len <= width - col) { /* one piece: the one-shot hash */
-		migc_checksum(out, row + col, len);
+	if (len <= MIGC_BUNDLE_ROW_BYTES - col) { /* one piece: the one-shot hash */
+		migc_checksum(out, migc_stream_row(chunks, r) + col, len);
 		return;
 	}
 	XXH3_128bits_reset(&st);
 	while (len) {
-		size_t n = len < width - col ? len : width - col;
+		size_t n = len < MIGC_BUNDLE_ROW_BYTES - col ? len
+							     : MIGC_BUNDLE_ROW_BYTES - col;
 
-		XXH3_128bits_update(&st, row + col, n);
+		XXH3_128bits_update(&st, migc_stream_row(chunks, r) + col, n);
 		len -= n;
-		row += stride;
+		r++;
 		col = 0;
 	}
 	hex128(out, XXH3_128bits_digest(&st));

@@ -11,6 +11,16 @@
 #include "migc.h"
 
 /*
+ * Whether `filename` is the name migc's layout gives a migration of `kind`,
+ * `version` and `name` (`<version>_<name>.sql`, `R__<name>.sql`), the
+ * version well-formed and the name not empty: migc_filename_parse() run
+ * backwards, for the loader, whose names the compiler parsed already and
+ * the bundle id covers (filename.c).
+ */
+int migc_filename_agrees(const char *filename, migc_kind kind,
+			 const char *version, const char *name);
+
+/*
  * Validate canonical content: not empty (nor only whitespace), no NUL byte,
  * valid UTF-8. `file` names the file in messages; errors carry the line.
  */
@@ -66,13 +76,20 @@ int migc_directives_parse(migc_directives *out, const char *file,
 			  const char *sql, size_t len, migc_error *err);
 
 /*
- * migc_checksum() of `len` bytes kept in pieces, from byte `start` of a
- * stream stored as rows: stream byte k is rows[(k / width) * stride +
- * k % width] (a bundle's stream: stride MIGC_BUNDLE_ROW, width
- * MIGC_BUNDLE_ROW_BYTES). Hashed in place, one piece per row touched.
+ * migc_checksum() of `len` bytes from byte `start` of a bundle's SQL
+ * stream, kept in rows in chunks (include/migc.h). Hashed in place, one
+ * piece per row touched.
  */
-void migc_checksum_rows(char out[MIGC_CHECKSUM_HEX_LEN + 1], const char *rows,
-			size_t stride, size_t width, size_t start, size_t len);
+void migc_checksum_rows(char out[MIGC_CHECKSUM_HEX_LEN + 1],
+			const char (*const *chunks)[MIGC_BUNDLE_ROW], size_t start,
+			size_t len);
+
+/* Row `r` of a bundle's SQL stream kept in `chunks` (include/migc.h). */
+static inline const char *migc_stream_row(const char (*const *chunks)[MIGC_BUNDLE_ROW],
+					  size_t r)
+{
+	return chunks[r / MIGC_BUNDLE_CHUNK_ROWS][r % MIGC_BUNDLE_CHUNK_ROWS];
+}
 
 /* Incremental XXH3-128, for checksums over pieces (bundle rows, ids). */
 typedef struct migc_hash migc_hash;

@@ -38,7 +38,7 @@ struct entry {
 	 * are assembled from (never NULL while deferred; NULL once
 	 * assembled), where in it, and where into, in the set's sql_block
 	 * (NULL when both parts are empty) */
-	const char (*rows)[MIGC_BUNDLE_ROW];
+	const char (*const *rows)[MIGC_BUNDLE_ROW];
 	size_t sql_off, down_off;
 	int down_in_rows;
 	char *dest;
@@ -528,19 +528,19 @@ const migc_migration *set_peek(const migc_set *set, size_t index)
 	return set && index < set->count ? &set->items[index]->m : NULL;
 }
 
-void set_rows_copy(char *dest, const char (*rows)[MIGC_BUNDLE_ROW], size_t off,
-		   size_t len)
+void set_rows_copy(char *dest, const char (*const *rows)[MIGC_BUNDLE_ROW],
+		   size_t off, size_t len)
 {
-	const char *row = rows[off / MIGC_BUNDLE_ROW_BYTES];
-	size_t col = off % MIGC_BUNDLE_ROW_BYTES, done = 0;
+	size_t r = off / MIGC_BUNDLE_ROW_BYTES, col = off % MIGC_BUNDLE_ROW_BYTES,
+	       done = 0;
 
 	while (done < len) {
 		size_t n = len - done < MIGC_BUNDLE_ROW_BYTES - col
 			   ? len - done : MIGC_BUNDLE_ROW_BYTES - col;
 
-		memcpy(dest + done, row + col, n);
+		memcpy(dest + done, migc_stream_row(rows, r) + col, n);
 		done += n;
-		row += MIGC_BUNDLE_ROW;
+		r++;
 		col = 0;
 	}
 	dest[len] = '\0';
@@ -549,7 +549,8 @@ void set_rows_copy(char *dest, const char (*rows)[MIGC_BUNDLE_ROW], size_t off,
 /* `len` bytes of the stream `rows` from `off` made one string at `*at`
  * (which moves past it), or "" when empty: a migration's bytes are not
  * NUL-terminated in the stream (the next one follows). */
-static const char *assemble_rows(char **at, const char (*rows)[MIGC_BUNDLE_ROW],
+static const char *assemble_rows(char **at,
+				 const char (*const *rows)[MIGC_BUNDLE_ROW],
 				 size_t off, size_t len)
 {
 	char *dest = *at;

@@ -43,7 +43,7 @@ struct set_entry_in {
 	 * assembled on first use (set_sql_assemble) into the block of
 	 * set_sql_reserve(). A down SQL in rows makes the migration have one.
 	 */
-	const char (*rows)[MIGC_BUNDLE_ROW];
+	const char (*const *rows)[MIGC_BUNDLE_ROW]; /* the stream's chunks */
 	size_t sql_off, down_off;
 	int down_in_rows;
 };
@@ -54,10 +54,10 @@ struct set_entry_in {
  */
 size_t set_sql_size(size_t len);
 
-/* Copy `len` bytes of the stream `rows` from byte `off` to `dest` (len + 1
- * bytes), NUL-terminated. */
-void set_rows_copy(char *dest, const char (*rows)[MIGC_BUNDLE_ROW], size_t off,
-		   size_t len);
+/* Copy `len` bytes of the stream kept in `rows` (its chunks) from byte
+ * `off` to `dest` (len + 1 bytes), NUL-terminated. */
+void set_rows_copy(char *dest, const char (*const *rows)[MIGC_BUNDLE_ROW],
+		   size_t off, size_t len);
 
 /*
  * Reserve `size` bytes for assembling deferred SQL (the sum of their

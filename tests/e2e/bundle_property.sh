@@ -125,7 +125,8 @@ test_random_seeds_round_trip() {
 
 # A checker linked with the bundle and libmigc: loads the bundle through
 # the runtime (which re-hashes every migration) and writes each migration's
-# SQL, read from the bundle's stream of rows, to OUTDIR/<filename>.
+# SQL, read from the bundle's stream of rows (in chunks), to
+# OUTDIR/<filename>.
 write_checker() {
 	cat >"$T/check.c" <<'EOF'
 #include <stdio.h>
@@ -154,12 +155,18 @@ int main(int argc, char **argv)
 		char path[4096];
 		FILE *f;
 
-		snprintf(path, sizeof(path), "%s/%s", argv[1], e->filename);
+		snprintf(path, sizeof(path), "%s/%s", argv[1],
+			 b->strings[e->filename_off / MIGC_BUNDLE_ROW] +
+				 e->filename_off % MIGC_BUNDLE_ROW);
 		f = fopen(path, "wb");
 		if (!f)
 			return 1;
-		for (j = e->sql_off; j < e->sql_off + e->sql_len; j++)
-			fputc(b->sql[j / MIGC_BUNDLE_ROW_BYTES][j % MIGC_BUNDLE_ROW_BYTES], f);
+		for (j = e->sql_off; j < e->sql_off + e->sql_len; j++) {
+			size_t r = j / MIGC_BUNDLE_ROW_BYTES;
+
+			fputc(b->sql[r / MIGC_BUNDLE_CHUNK_ROWS][r % MIGC_BUNDLE_CHUNK_ROWS]
+				    [j % MIGC_BUNDLE_ROW_BYTES], f);
+		}
 		if (fclose(f) != 0)
 			return 1;
 	}
@@ -180,9 +187,13 @@ test_migc_build_of_hostile_sql_compiles_and_round_trips() {
 		>"$m/0005_long.sql"
 	python3 -c 'import sys; sys.stdout.write("x" * 4094 + "é" + "y" * 4095 + "??" + "\n")' \
 		>"$m/0006_split_utf8.sql"
+	# 5 MB: across the end of the stream's first chunk of rows
+	python3 -c 'import sys; sys.stdout.write("INSERT INTO t VALUES (\x27??/\x27);\n" * 200000)' \
+		>"$m/0007_across_chunks.sql"
 	printf 'CREATE VIEW v AS SELECT 1; -- ??!\n' >"$m/R__v*iew.sql"
 	run "$MIGC" build "$m" -o "$T/bundle.c"
 	expect_rc 0
+	grep -q '^static const char migc_sql_1\[\]' "$T/bundle.c" || fail "no second chunk"
 	[ "${SANITIZE:-}" = 1 ] && san="-fsanitize=address,undefined"
 	write_checker
 	for cc in gcc clang; do
@@ -197,7 +208,7 @@ test_migc_build_of_hostile_sql_compiles_and_round_trips() {
 		rm -rf "$T/out" && mkdir "$T/out"
 		run "$T/check.$cc" "$T/out"
 		expect_rc 0
-		expect_eq "$OUT" 7 "migrations in the bundle"
+		expect_eq "$OUT" 8 "migrations in the bundle"
 		for f in "$m"/*; do
 			cmp -s "$f" "$T/out/$(basename "$f")" ||
 				fail "$cc: $(basename "$f") came back different"

@@ -32,7 +32,7 @@ test_build_writes_a_bundle() {
 	expect_out "3 migrations"
 	grep -q 'const struct migc_bundle migc_embedded_bundle = {' out.c || fail "no bundle symbol"
 	grep -q '^#ifdef MIGC_BUNDLE_MAIN' out.c || fail "no main() block"
-	grep -q '"0001_create_users.sql"' out.c || fail "no file name"
+	grep -qF '/* 0001_create_users.sql */' out.c || fail "no file name"
 	grep -q '^ \*   source      working tree$' out.c || fail "header does not name the source"
 	grep -q '\.source_dirty = -1,' out.c || fail "source_dirty is not unknown"
 	grep -q '\.source_commit = "",' out.c || fail "source_commit is not empty"
@@ -44,7 +44,7 @@ test_build_defaults_to_the_migrations_directory() {
 	valid_dir
 	run "$MIGC" build -o out.c
 	expect_rc 0
-	grep -q '"R__views.sql"' out.c || fail "repeatable migration missing"
+	grep -qF '/* R__views.sql */' out.c || fail "repeatable migration missing"
 }
 
 test_build_is_deterministic_wherever_the_directory_is() {
@@ -84,7 +84,7 @@ test_build_symbol_option() {
 	expect_rc 0
 	grep -q 'const struct migc_bundle app_migrations = {' out.c || fail "symbol not used"
 	grep -q 'migc_cli_main(argc, argv, &app_migrations)' out.c || fail "main() uses another symbol"
-	for bad in 1abc a-b int main entries migc_sql __x; do
+	for bad in 1abc a-b int main entries migc_sql migc_strings __x; do
 		run "$MIGC" build migrations -o bad.c --symbol "$bad"
 		expect_rc 2
 		expect_err "cannot name the bundle"
@@ -242,7 +242,7 @@ test_symlink_inside_the_directory_is_followed() {
 	run "$MIGC" build migrations -o out.c
 	expect_rc 0
 	grep -qF 'SELECT 42;\n' out.c || fail "symlinked content missing"
-	grep -q '"0004_again.sql"' out.c || fail "second symlink missing"
+	grep -qF '/* 0004_again.sql */' out.c || fail "second symlink missing"
 }
 
 test_broken_symlink_is_refused() {
@@ -361,7 +361,7 @@ test_many_files_problems_in_file_order() {
 	run "$MIGC" build migrations -o b.c
 	expect_rc 0
 	cmp a.c b.c || fail "two builds of 298 files differ"
-	got=$(grep -o '"[0-9]*_m[0-9]*\.sql"' a.c | tr -d '"' | tr '\n' ' ')
+	got=$(grep -o '^	{ /\* [0-9]*_m[0-9]*\.sql \*/$' a.c | cut -d' ' -f3 | tr '\n' ' ')
 	want=$(cd migrations && printf '%s ' *.sql)
 	expect_eq "$got" "$want" "the files in the bundle"
 }

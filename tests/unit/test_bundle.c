@@ -2,7 +2,8 @@
  * test_bundle.c - loading a bundle refuses anything damaged: another ABI,
  * SQL whose bytes no longer match the checksum (in a migration that shares
  * its row with another, and in one that spans two rows), SQL placed beyond
- * the bundle's stream, a wrong bundle id, fields that disagree. A good
+ * the bundle's stream, strings placed beyond its string table or not ended
+ * there, a wrong bundle id, fields that disagree. A good
  * bundle loads into the same set the compiler would build.
  */
 #include <stdint.h>
@@ -49,11 +50,16 @@ static void make_bundle(void)
 	migc_checksum(sum_short, flat, SHORT_LEN);
 	migc_checksum(sum_long, lng, LONG_LEN);
 
-	entries[0] = (struct migc_bundle_entry){MIGC_KIND_VERSIONED, 0, "0001", "a",
-		"0001_a.sql", sum_short, 0, SHORT_LEN, NULL, 0, 1, NULL, NULL, 0, 0, 0};
-	entries[1] = (struct migc_bundle_entry){MIGC_KIND_VERSIONED, MIGC_FLAG_NO_TRANSACTION,
-		"0002", "long", "0002_long.sql", sum_long, SHORT_LEN, LONG_LEN,
-		NULL, 0, 1, NULL, NULL, 0, 0, 0};
+	entries[0] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
+		.version_off = unit_str("0001"), .name_off = unit_str("a"),
+		.filename_off = unit_str("0001_a.sql"),
+		.checksum_off = unit_str(sum_short), .sql_off = 0,
+		.sql_len = SHORT_LEN, .sql_line = 1};
+	entries[1] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
+		.flags = MIGC_FLAG_NO_TRANSACTION, .version_off = unit_str("0002"),
+		.name_off = unit_str("long"), .filename_off = unit_str("0002_long.sql"),
+		.checksum_off = unit_str(sum_long), .sql_off = SHORT_LEN,
+		.sql_len = LONG_LEN, .sql_line = 1};
 
 	migc_set_new(&set, &err);
 	migc_set_add(set, "0001_a.sql", NULL, flat, SHORT_LEN, &err);
@@ -62,10 +68,15 @@ static void make_bundle(void)
 	migc_set_bundle_id(set, bundle_id);
 	migc_set_free(set);
 
-	bundle = (struct migc_bundle){MIGC_BUNDLE_ABI, MIGC_VERSION, bundle_id,
-		"0123456789abcdef0123456789abcdef01234567", 0, 2, entries,
-		MIGC_LAYOUT_MIGC, (const char(*)[MIGC_BUNDLE_ROW])rows,
-		SHORT_LEN + LONG_LEN};
+	bundle = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.compiler_version = MIGC_VERSION, .bundle_id = bundle_id,
+		.source_commit = "0123456789abcdef0123456789abcdef01234567",
+		.source_dirty = 0, .count = 2, .entries = entries,
+		.layout = MIGC_LAYOUT_MIGC,
+		.sql = unit_chunks(rows, SHORT_LEN + LONG_LEN),
+		.sql_size = SHORT_LEN + LONG_LEN, .sql_chunks = 1,
+		.strings = unit_strings(),
+		.string_rows = unit_string_rows()};
 }
 
 static void good_bundle_loads(void)
@@ -153,6 +164,91 @@ static void sql_beyond_the_stream_is_corrupt(void)
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 }
 
+/*
+ * A string offset that is missing or past the table is refused before a
+ * byte past the table is read, naming the file (or, when the file name is
+ * what is damaged, the migration's number); so is a table with a row that
+ * does not end in a NUL.
+ */
+static void strings_beyond_the_table_are_corrupt(void)
+{
+	uint32_t past = (uint32_t)(unit_string_rows() * MIGC_BUNDLE_ROW);
+	static char unended[2][MIGC_BUNDLE_ROW];
+	migc_error err;
+
+	make_bundle();
+	entries[1].version_off = past;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0002_long.sql");
+	CHECK_CONTAINS(err.message, "string table");
+	make_bundle();
+	entries[1].checksum_off = UINT32_MAX;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0002_long.sql");
+	make_bundle();
+	entries[0].name_off = MIGC_BUNDLE_NO_STRING; /* a required string */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0001_a.sql");
+	make_bundle();
+	entries[1].down_filename_off = past; /* an optional one, damaged */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0002_long.sql");
+	make_bundle();
+	entries[1].added_commit_off = past;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0002_long.sql");
+	make_bundle();
+	entries[1].down_checksum_off = unit_str("0123456789abcdef0123456789abcdef");
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT); /* without a down file name */
+	CHECK_CONTAINS(err.message, "0002_long.sql");
+	make_bundle();
+	entries[1].filename_off = past;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "migration #2");
+	make_bundle();
+	entries[0].filename_off = MIGC_BUNDLE_NO_STRING;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "migration #1");
+
+	/* a table with a row that does not end in a NUL: a string read in
+	 * place there could run past the table */
+	make_bundle();
+	memset(unended, 'x', sizeof(unended));
+	unended[0][MIGC_BUNDLE_ROW - 1] = '\0';
+	bundle.strings = (const char(*)[MIGC_BUNDLE_ROW])unended;
+	bundle.string_rows = 2;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "string table");
+	make_bundle();
+	bundle.strings = NULL;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	make_bundle();
+	bundle.string_rows = 0;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+}
+
+/* A file name that no longer says the entry's version or name: the bytes
+ * the bundle id does not cover. */
+static void file_name_that_disagrees_is_corrupt(void)
+{
+	static const char *const bad[] = {"0002_a.sql", "0001-a.sql", "0001_a.sq",
+					  "0001_ab.sql", "0001_a.sqlx", "R__a.sql",
+					  "0001_.sql", "_a.sql"};
+	migc_error err;
+	size_t k;
+
+	for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		make_bundle();
+		entries[0].filename_off = unit_str(bad[k]);
+		CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+		CHECK_CONTAINS(err.message, bad[k]);
+		CHECK_CONTAINS(err.message, "disagree");
+	}
+	make_bundle();
+	entries[0].kind = MIGC_KIND_REPEATABLE; /* "0001" is not "" */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+}
+
 static void header_damage_is_corrupt(void)
 {
 	migc_error err;
@@ -173,7 +269,7 @@ static void header_damage_is_corrupt(void)
 	entries[1].flags = 0; /* flags no longer what the id covers */
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 	make_bundle();
-	entries[0].version = "0003";
+	entries[0].version_off = unit_str("0003");
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 	CHECK_CONTAINS(err.message, "disagree");
 	make_bundle();
@@ -183,9 +279,14 @@ static void header_damage_is_corrupt(void)
 
 static void empty_bundle_loads(void)
 {
-	static const char no_sql[][MIGC_BUNDLE_ROW] = {""};
-	struct migc_bundle empty = {MIGC_BUNDLE_ABI, MIGC_VERSION, NULL, "", -1, 0,
-				    NULL, 0, no_sql, 0};
+	static const char no_rows[][MIGC_BUNDLE_ROW] = {""};
+	static const char (*const no_sql[])[MIGC_BUNDLE_ROW] = {no_rows};
+	static const char no_strings[][MIGC_BUNDLE_ROW] = {""};
+	struct migc_bundle empty = {.abi = MIGC_BUNDLE_ABI,
+		.compiler_version = MIGC_VERSION, .source_commit = "",
+		.source_dirty = -1, .sql = no_sql, .sql_chunks = 1,
+		.strings = no_strings,
+		.string_rows = 1};
 	char id[33];
 	migc_set *set;
 	migc_error err;
@@ -206,6 +307,8 @@ int main(void)
 	RUN(good_bundle_loads);
 	RUN(flipped_byte_is_corrupt);
 	RUN(sql_beyond_the_stream_is_corrupt);
+	RUN(strings_beyond_the_table_are_corrupt);
+	RUN(file_name_that_disagrees_is_corrupt);
 	RUN(header_damage_is_corrupt);
 	RUN(empty_bundle_loads);
 	return unit_done();

@@ -131,19 +131,22 @@ static struct fixture *make_fixture(void)
 			unit_fail(__FILE__, __LINE__, "set_add: %s", err.message);
 		f->e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
 			.flags = i == 3 || i == 5 ? MIGC_FLAG_NO_TRANSACTION : 0,
-			.version = f->versions[i], .name = "m", .filename = f->names[i],
-			.checksum = f->sums[i], .sql_off = f->off[i],
+			.version_off = unit_str(f->versions[i]), .name_off = unit_str("m"),
+			.filename_off = unit_str(f->names[i]),
+			.checksum_off = unit_str(f->sums[i]), .sql_off = f->off[i],
 			.sql_len = f->len[i], .sql_line = 1};
 	}
 	migc_set_finish(set, &err);
 	migc_set_bundle_id(set, f->id);
 	migc_set_free(set);
 	f->b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.strings = unit_strings(), .string_rows = unit_string_rows(),
 		.compiler_version = MIGC_VERSION, .bundle_id = f->id,
 		.source_commit = "", .source_dirty = -1, .count = N,
 		.entries = f->e, .layout = MIGC_LAYOUT_MIGC,
-		.sql = (const char(*)[MIGC_BUNDLE_ROW])f->rows,
-		.sql_size = f->b.sql_size};
+		.sql = unit_chunks(f->rows, f->b.sql_size),
+		.sql_size = f->b.sql_size,
+		.sql_chunks = unit_chunk_count(f->b.sql_size)};
 	return f;
 }
 
@@ -306,19 +309,23 @@ static void down_sql_is_copied_too(void)
 		const migc_migration *m = migc_set_get(set, i);
 
 		e[i] = (struct migc_bundle_entry){.kind = (int)m->kind,
-			.flags = m->flags, .version = m->version, .name = m->name,
-			.filename = m->filename, .checksum = m->checksum,
+			.flags = m->flags, .version_off = unit_str(m->version),
+			.name_off = unit_str(m->name),
+			.filename_off = unit_str(m->filename),
+			.checksum_off = unit_str(m->checksum),
 			.sql_off = off[2 * i], .sql_len = m->sql_len,
-			.sql_line = 1, .down_filename = m->down_filename,
-			.down_checksum = m->down_checksum,
+			.sql_line = 1, .down_filename_off = unit_str(m->down_filename),
+			.down_checksum_off = unit_str(m->down_checksum),
 			.down_off = off[2 * i + 1], .down_len = m->down_len,
 			.down_line = 1};
 	}
 	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.strings = unit_strings(), .string_rows = unit_string_rows(),
 		.compiler_version = MIGC_VERSION, .bundle_id = id,
 		.source_commit = "", .source_dirty = -1, .count = 2, .entries = e,
 		.layout = MIGC_LAYOUT_GOLANG_MIGRATE,
-		.sql = (const char(*)[MIGC_BUNDLE_ROW])rows, .sql_size = size};
+		.sql = unit_chunks(rows, size), .sql_size = size,
+		.sql_chunks = unit_chunk_count(size)};
 	/* 000001: short up SQL, long down SQL; 000002: both long */
 	for (l = 0; rows && l < NLOADERS; l++) {
 		loaded = NULL;
@@ -336,7 +343,9 @@ static void down_sql_is_copied_too(void)
 			CHECK(m->down_sql && m->down_len == sizes[2 * i + 1] &&
 			      memcmp(m->down_sql, sql[2 * i + 1], sizes[2 * i + 1]) == 0);
 			CHECK(m->down_sql && m->down_sql[m->down_len] == '\0');
-			CHECK_STR(m->down_checksum, e[i].down_checksum);
+			CHECK_STR(m->down_checksum,
+				  unit_strings()[e[i].down_checksum_off / MIGC_BUNDLE_ROW] +
+				  e[i].down_checksum_off % MIGC_BUNDLE_ROW);
 		}
 		migc_set_free(loaded);
 		for (damaged = 0; damaged < 4; damaged++) {
@@ -368,6 +377,104 @@ static void down_sql_is_copied_too(void)
  * cut by it) comes out whole with its directive read, and so do the
  * migrations around it.
  */
+/*
+ * A stream longer than a chunk of rows, its chunks apart in memory (as a
+ * binary's separate arrays may be, and with rows between them that belong
+ * to neither): a migration across the chunks' border comes out whole and
+ * hashes right, damage in the second chunk is refused naming it, and a
+ * chunk count the size does not take is refused.
+ */
+static void sql_across_chunks(void)
+{
+	enum { M = 3, GAP = 3 };
+	const size_t chunk = (size_t)MIGC_BUNDLE_CHUNK_ROWS * MIGC_BUNDLE_ROW_BYTES;
+	size_t lens[M] = {chunk - 100, 300, 9000}, off[M], total = 0, nrows;
+	char *sql[M], (*flat)[MIGC_BUNDLE_ROW], (*apart)[MIGC_BUNDLE_ROW];
+	char sums[M][33], names[M][16], id[33];
+	const char (*chunks[2])[MIGC_BUNDLE_ROW];
+	struct migc_bundle_entry e[M];
+	struct migc_bundle b;
+	migc_set *set = NULL;
+	migc_error err;
+	int i, l;
+
+	CHECK_INT(migc_set_new(&set, &err), 0);
+	for (i = 0; i < M; i++) {
+		/* 0 ends 100 bytes before the border, 1 crosses it */
+		sql[i] = filler(lens[i], (char)('a' + i));
+		CHECK(sql[i] != NULL);
+		snprintf(names[i], sizeof(names[i]), "%04d_c.sql", i + 1);
+		if (migc_set_add(set, names[i], NULL, sql[i], lens[i], &err))
+			unit_fail(__FILE__, __LINE__, "set_add: %s", err.message);
+	}
+	migc_set_finish(set, &err);
+	migc_set_bundle_id(set, id);
+	flat = stream_of(sql, lens, M, off, &total);
+	nrows = total / MIGC_BUNDLE_ROW_BYTES + 1;
+	CHECK(nrows > MIGC_BUNDLE_CHUNK_ROWS);
+	/* the second chunk GAP rows after the first one's end, the gap 'z' */
+	apart = malloc((nrows + GAP) * MIGC_BUNDLE_ROW);
+	CHECK(flat && apart);
+	if (!flat || !apart)
+		goto out;
+	memcpy(apart, flat, MIGC_BUNDLE_CHUNK_ROWS * (size_t)MIGC_BUNDLE_ROW);
+	memset(apart + MIGC_BUNDLE_CHUNK_ROWS, 'z', GAP * (size_t)MIGC_BUNDLE_ROW);
+	memcpy(apart + MIGC_BUNDLE_CHUNK_ROWS + GAP, flat + MIGC_BUNDLE_CHUNK_ROWS,
+	       (nrows - MIGC_BUNDLE_CHUNK_ROWS) * (size_t)MIGC_BUNDLE_ROW);
+	chunks[0] = (const char(*)[MIGC_BUNDLE_ROW])apart;
+	chunks[1] = (const char(*)[MIGC_BUNDLE_ROW])(apart + MIGC_BUNDLE_CHUNK_ROWS + GAP);
+	for (i = 0; i < M; i++)
+		e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
+			.version_off = unit_str(migc_set_get(set, (size_t)i)->version),
+			.name_off = unit_str("c"), .filename_off = unit_str(names[i]),
+			.checksum_off = unit_str(migc_set_get(set, (size_t)i)->checksum),
+			.sql_off = off[i], .sql_len = lens[i], .sql_line = 1};
+	for (i = 0; i < M; i++)
+		memcpy(sums[i], migc_set_get(set, (size_t)i)->checksum, 33);
+	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.strings = unit_strings(), .string_rows = unit_string_rows(),
+		.compiler_version = MIGC_VERSION, .bundle_id = id,
+		.source_commit = "", .source_dirty = -1, .count = M, .entries = e,
+		.layout = MIGC_LAYOUT_MIGC, .sql = chunks, .sql_size = total,
+		.sql_chunks = 2};
+	for (l = 0; l < NLOADERS; l++) {
+		migc_set *loaded = NULL;
+
+		CHECK_INT(loaders[l](&loaded, &b, &err), 0);
+		for (i = 0; loaded && i < M; i++) {
+			const migc_migration *m = migc_set_get(loaded, (size_t)i);
+
+			CHECK(m->sql_len == lens[i] && memcmp(m->sql, sql[i], lens[i]) == 0);
+			CHECK_STR(m->checksum, sums[i]);
+		}
+		migc_set_free(loaded);
+	}
+	/* damage just past the border, in the migration across it */
+	apart[MIGC_BUNDLE_CHUNK_ROWS + GAP][50] ^= 1;
+	for (l = 0; l < NLOADERS; l++) {
+		migc_set *loaded = NULL;
+
+		CHECK_INT(loaders[l](&loaded, &b, &err), MIGC_ECORRUPT);
+		CHECK_CONTAINS(err.message, names[1]);
+		migc_set_free(loaded);
+	}
+	apart[MIGC_BUNDLE_CHUNK_ROWS + GAP][50] ^= 1;
+	b.sql_chunks = 1;
+	for (l = 0; l < NLOADERS; l++) {
+		migc_set *loaded = NULL;
+
+		CHECK_INT(loaders[l](&loaded, &b, &err), MIGC_ECORRUPT);
+		CHECK_CONTAINS(err.message, "size");
+		migc_set_free(loaded);
+	}
+out:
+	migc_set_free(set);
+	for (i = 0; i < M; i++)
+		free(sql[i]);
+	free(flat);
+	free(apart);
+}
+
 static void sql_across_a_row_end_at_every_offset(void)
 {
 	static const char *const names[] = {"0001_a.sql", "0002_b.sql", "0003_c.sql"};
@@ -399,19 +506,22 @@ static void sql_across_a_row_end_at_every_offset(void)
 			migc_checksum(sums[i], sql[i], lens[i]);
 			e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
 				.flags = i == 1 ? MIGC_FLAG_NO_TRANSACTION : 0,
-				.version = i == 0 ? "0001" : i == 1 ? "0002" : "0003",
-				.name = i == 0 ? "a" : i == 1 ? "b" : "c",
-				.filename = names[i], .checksum = sums[i],
+				.version_off = unit_str(i == 0 ? "0001" : i == 1 ? "0002" : "0003"),
+				.name_off = unit_str(i == 0 ? "a" : i == 1 ? "b" : "c"),
+				.filename_off = unit_str(names[i]),
+				.checksum_off = unit_str(sums[i]),
 				.sql_off = off[i], .sql_len = lens[i], .sql_line = 1};
 		}
 		CHECK_INT(migc_set_finish(set, &err), 0);
 		migc_set_bundle_id(set, id);
 		migc_set_free(set);
 		b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.strings = unit_strings(), .string_rows = unit_string_rows(),
 			.compiler_version = MIGC_VERSION, .bundle_id = id,
 			.source_commit = "", .source_dirty = -1, .count = 3,
 			.entries = e, .layout = MIGC_LAYOUT_MIGC,
-			.sql = (const char(*)[MIGC_BUNDLE_ROW])rows, .sql_size = size};
+			.sql = unit_chunks(rows, size), .sql_size = size,
+			.sql_chunks = unit_chunk_count(size)};
 		for (l = 0; l < NLOADERS; l++) {
 			set = NULL;
 			if (loaders[l](&set, &b, &err)) {
@@ -474,8 +584,9 @@ static void large_bundle_hashed_on_two_threads(void)
 			unit_fail(__FILE__, __LINE__, "%s: %s", names[i], err.message);
 		memcpy(sums[i], migc_set_get(set, i)->checksum, 33);
 		e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
-			.version = migc_set_get(set, i)->version, .name = "big",
-			.filename = names[i], .checksum = sums[i], .sql_len = size,
+			.version_off = unit_str(migc_set_get(set, i)->version),
+			.name_off = unit_str("big"), .filename_off = unit_str(names[i]),
+			.checksum_off = unit_str(sums[i]), .sql_len = size,
 			.sql_line = 1};
 	}
 	rows = stream_of(sql, lens, M, off, &total);
@@ -488,10 +599,12 @@ static void large_bundle_hashed_on_two_threads(void)
 	CHECK_INT(migc_set_finish(set, &err), 0);
 	migc_set_bundle_id(set, id);
 	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.strings = unit_strings(), .string_rows = unit_string_rows(),
 		.compiler_version = MIGC_VERSION, .bundle_id = id,
 		.source_commit = "", .source_dirty = -1, .count = M, .entries = e,
 		.layout = MIGC_LAYOUT_MIGC,
-		.sql = (const char(*)[MIGC_BUNDLE_ROW])rows, .sql_size = total};
+		.sql = unit_chunks(rows, total), .sql_size = total,
+		.sql_chunks = unit_chunk_count(total)};
 	for (k = 0; k < sizeof(damaged) / sizeof(damaged[0]); k++) {
 		for (l = 0; l < 2; l++)
 			if (damaged[k][l] >= 0)
@@ -515,8 +628,18 @@ static void large_bundle_hashed_on_two_threads(void)
 			if (damaged[k][l] >= 0)
 				*stream_byte(rows, off[damaged[k][l]] + 700 * MIGC_BUNDLE_ROW_BYTES + 9) ^= 1;
 	}
-	/* a malformed checksum in the helper's half: the loader says so */
-	e[4].checksum = "not a checksum";
+	/* a malformed checksum in the helper's half: it cannot match */
+	e[4].checksum_off = unit_str("not a checksum");
+	for (l = 0; l < NLOADERS; l++) {
+		migc_set *bad = NULL;
+
+		CHECK_INT(loaders[l](&bad, &b, &err), MIGC_ECORRUPT);
+		CHECK_CONTAINS(err.message, names[4]);
+		CHECK(bad == NULL);
+	}
+	/* a file name beyond the string table in the helper's half: the
+	 * loader names the migration by number, in order */
+	e[4].filename_off = (uint32_t)(unit_string_rows() * MIGC_BUNDLE_ROW);
 	for (l = 0; l < NLOADERS; l++) {
 		migc_set *bad = NULL;
 
@@ -591,9 +714,10 @@ static void migc_run_runs_and_reports_whole_sql(void)
 			unit_fail(__FILE__, __LINE__, "%s: %s", names[i], err.message);
 		memcpy(sums[i], migc_set_get(set, i)->checksum, 33);
 		e[i] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
-			.version = migc_set_get(set, i)->version,
-			.name = migc_set_get(set, i)->name, .filename = names[i],
-			.checksum = sums[i], .sql_len = lens[i], .sql_line = 1};
+			.version_off = unit_str(migc_set_get(set, i)->version),
+			.name_off = unit_str(migc_set_get(set, i)->name),
+			.filename_off = unit_str(names[i]),
+			.checksum_off = unit_str(sums[i]), .sql_len = lens[i], .sql_line = 1};
 	}
 	CHECK_INT(migc_set_finish(set, &err), 0);
 	migc_set_bundle_id(set, id);
@@ -601,10 +725,12 @@ static void migc_run_runs_and_reports_whole_sql(void)
 	for (i = 0; i < M; i++)
 		e[i].sql_off = off[i];
 	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.strings = unit_strings(), .string_rows = unit_string_rows(),
 		.compiler_version = MIGC_VERSION, .bundle_id = id,
 		.source_commit = "", .source_dirty = -1, .count = M, .entries = e,
 		.layout = MIGC_LAYOUT_MIGC,
-		.sql = (const char(*)[MIGC_BUNDLE_ROW])rows, .sql_size = total};
+		.sql = unit_chunks(rows, total), .sql_size = total,
+		.sql_chunks = unit_chunk_count(total)};
 	snprintf(path, sizeof(path), "%s/run.db", unit_tmpdir("bundle-load"));
 	snprintf(url, sizeof(url), "sqlite:%s", path);
 	migc_options_init(&opts, MIGC_OPTIONS_VERSION);
@@ -630,6 +756,7 @@ int main(void)
 	RUN(directives_must_still_match_the_flags);
 	RUN(damage_anywhere_is_refused_without_leaks);
 	RUN(down_sql_is_copied_too);
+	RUN(sql_across_chunks);
 	RUN(sql_across_a_row_end_at_every_offset);
 	RUN(large_bundle_hashed_on_two_threads);
 	RUN(migc_run_runs_and_reports_whole_sql);

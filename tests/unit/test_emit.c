@@ -361,6 +361,72 @@ static void test_stream_pieces_continue_the_row(void)
 	}
 }
 
+/*
+ * The string table: strings of every length around a row's end, with
+ * bytes that need escapes, read back from the offsets emit_strtab_add()
+ * gave, each NUL-terminated within its row; the offsets are the same
+ * whether the table is written or only laid out; a string longer than a
+ * row is refused.
+ */
+static void test_string_table_round_trips(void)
+{
+	static const size_t lens[] = {0, 1, 32, 4000, 94, 4095, 0, 7, 4094, 1, 4095, 4095, 3};
+	enum { NS = sizeof(lens) / sizeof(lens[0]) };
+	static char table[16][MIGC_BUNDLE_ROW];
+	char *strs[NS];
+	uint32_t offs[NS], laid[NS], off;
+	struct emit_out o;
+	struct emit_strtab t, dry;
+	const char *p, *why = NULL;
+	size_t i, k, rows = 0;
+
+	emit_out_init(&o, NULL);
+	emit_strtab_init(&t, "\t");
+	emit_strtab_init(&dry, "\t");
+	for (i = 0; i < NS; i++) {
+		strs[i] = malloc(lens[i] + 1);
+		for (k = 0; k < lens[i]; k++)
+			strs[i][k] = (char)(1 + (i * 31 + k * 7) % 255); /* no NUL */
+		strs[i][lens[i]] = '\0';
+		CHECK_INT(emit_strtab_add(&o, &t, strs[i], lens[i], &offs[i]), 0);
+		CHECK_INT(emit_strtab_add(NULL, &dry, strs[i], lens[i], &laid[i]), 0);
+		CHECK_INT(laid[i], offs[i]);
+	}
+	CHECK_INT(emit_strtab_end(&o, &t), 0);
+	CHECK_INT(emit_strtab_add(NULL, &dry, strs[3], MIGC_BUNDLE_ROW, &off), -1);
+	memset(table, 0, sizeof(table));
+	for (p = o.buf.data; *p && rows < 16; rows++) {
+		migc_buf row = MIGC_BUF_INIT;
+
+		CHECK(*p == '\t');
+		p++;
+		if (read_literal(&p, &row, &why)) {
+			unit_fail(__FILE__, __LINE__, "row %zu: %s", rows, why);
+			break;
+		}
+		CHECK(row.len <= MIGC_BUNDLE_ROW_BYTES);
+		if (row.len <= MIGC_BUNDLE_ROW_BYTES)
+			memcpy(table[rows], row.data, row.len);
+		migc_buf_free(&row);
+		if (*p) {
+			CHECK(p[0] == ',' && p[1] == '\n');
+			p += 2;
+		}
+	}
+	CHECK_INT(rows, t.rows);
+	for (i = 0; i < NS; i++) {
+		size_t r = offs[i] / MIGC_BUNDLE_ROW, c = offs[i] % MIGC_BUNDLE_ROW;
+
+		CHECK(r < rows && c + lens[i] < MIGC_BUNDLE_ROW);
+		if (r < rows && c + lens[i] < MIGC_BUNDLE_ROW) {
+			CHECK(memcmp(table[r] + c, strs[i], lens[i]) == 0);
+			CHECK_INT(table[r][c + lens[i]], 0);
+		}
+		free(strs[i]);
+	}
+	emit_out_free(&o);
+}
+
 static void test_rows_are_one_literal_per_line(void)
 {
 	struct emit_out o;
@@ -618,6 +684,9 @@ static void test_symbol_rules(void)
 	CHECK_INT(render_symbol_check("entries", &err), MIGC_EUSAGE);
 	CHECK_INT(render_symbol_check("sql_12", &err), 0); /* ABI 2's arrays */
 	CHECK_INT(render_symbol_check("migc_sql", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("migc_strings", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("migc_sql_0", &err), MIGC_EUSAGE);
+	CHECK_INT(render_symbol_check("migc_sqlx", &err), 0);
 	CHECK_INT(render_symbol_check("__x", &err), MIGC_EUSAGE);
 	CHECK_INT(render_symbol_check("_X", &err), MIGC_EUSAGE);
 	CHECK_CONTAINS(err.message, "cannot name the bundle");
@@ -739,6 +808,7 @@ int main(int argc, char **argv)
 	RUN(test_empty_input_is_one_empty_literal);
 	RUN(test_row_boundaries);
 	RUN(test_stream_pieces_continue_the_row);
+	RUN(test_string_table_round_trips);
 	RUN(test_rows_are_one_literal_per_line);
 	RUN(test_comment_text_cannot_close_the_comment);
 	RUN(test_write_errors_are_reported);

@@ -806,22 +806,26 @@ static void test_run_from_a_bundle(void)
 	migc_set_free(set);
 	memset(e, 0, sizeof(e));
 	e[0] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
-		.version = "0001", .name = "a", .filename = "0001_a.sql",
-		.checksum = sum1, .sql_len = strlen(sql1)};
+		.version_off = unit_str("0001"), .name_off = unit_str("a"),
+		.filename_off = unit_str("0001_a.sql"),
+		.checksum_off = unit_str(sum1), .sql_len = strlen(sql1)};
 	e[1] = (struct migc_bundle_entry){.kind = MIGC_KIND_VERSIONED,
-		.version = "0002", .name = "b", .filename = "0002_b.sql",
-		.checksum = sum2, .sql_off = strlen(sql1), .sql_len = strlen(sql2)};
+		.version_off = unit_str("0002"), .name_off = unit_str("b"),
+		.filename_off = unit_str("0002_b.sql"),
+		.checksum_off = unit_str(sum2), .sql_off = strlen(sql1), .sql_len = strlen(sql2)};
 	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.strings = unit_strings(), .string_rows = unit_string_rows(),
 		.compiler_version = MIGC_VERSION, .bundle_id = id,
 		.source_commit = "abc123", .count = 2, .entries = e,
-		.sql = stream, .sql_size = strlen(stream[0])};
+		.sql = unit_chunks(stream, strlen(stream[0])),
+		.sql_size = strlen(stream[0]), .sql_chunks = 1};
 	new_db(path);
 	snprintf(url, sizeof(url), "sqlite:%s", path);
 	CHECK_INT(migc_run(&b, url, NULL, &err), 0);
 	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history WHERE "
 			"source_commit = 'abc123'"), 2);
 	CHECK_INT(migc_run(&b, url, NULL, &err), 0);
-	e[1].checksum = sum1; /* corrupted: the SQL no longer matches */
+	e[1].checksum_off = unit_str(sum1); /* corrupted: the SQL no longer matches */
 	CHECK_INT(migc_run(&b, url, NULL, &err), MIGC_ECORRUPT);
 }
 

@@ -101,3 +101,71 @@ const char *unit_tmpdir(const char *name)
 	atexit(tmpdir_remove);
 	return tmpdir;
 }
+
+/* 1 MiB: room for every hand-written bundle of a test program. Row 0,
+ * byte 0 is never a string (offset 0 means none). */
+enum { UNIT_STRING_ROWS = 256 };
+static char strings[UNIT_STRING_ROWS][MIGC_BUNDLE_ROW];
+static size_t strings_row, strings_col = 1;
+
+uint32_t unit_str(const char *s)
+{
+	size_t len;
+	uint32_t off;
+
+	if (!s)
+		return MIGC_BUNDLE_NO_STRING;
+	len = strlen(s);
+	if (len > MIGC_BUNDLE_ROW_BYTES - 1) {
+		fprintf(stderr, "unit_str: a string of %zu bytes is longer than a row\n", len);
+		exit(2);
+	}
+	if (strings_col + len + 1 > MIGC_BUNDLE_ROW) {
+		strings_row++;
+		strings_col = 0;
+	}
+	if (strings_row >= UNIT_STRING_ROWS) {
+		fprintf(stderr, "unit_str: the test string table is full\n");
+		exit(2);
+	}
+	off = (uint32_t)(strings_row * MIGC_BUNDLE_ROW + strings_col);
+	memcpy(strings[strings_row] + strings_col, s, len + 1);
+	strings_col += len + 1;
+	return off;
+}
+
+const char (*unit_strings(void))[MIGC_BUNDLE_ROW]
+{
+	return (const char(*)[MIGC_BUNDLE_ROW])strings;
+}
+
+/* All of it, used or not: a bundle built before later tests add strings
+ * still sees every offset they hand out. */
+size_t unit_string_rows(void)
+{
+	return UNIT_STRING_ROWS;
+}
+
+size_t unit_chunk_count(size_t size)
+{
+	size_t rows = size / MIGC_BUNDLE_ROW_BYTES + (size % MIGC_BUNDLE_ROW_BYTES != 0);
+
+	return rows ? (rows - 1) / MIGC_BUNDLE_CHUNK_ROWS + 1 : 1;
+}
+
+const char (*const *unit_chunks(const void *rows, size_t size))[MIGC_BUNDLE_ROW]
+{
+	static const char (*pool[4096])[MIGC_BUNDLE_ROW];
+	static size_t used;
+	size_t i, n = unit_chunk_count(size);
+	const char (*first)[MIGC_BUNDLE_ROW] = rows;
+
+	if (used + n > sizeof(pool) / sizeof(pool[0])) {
+		fprintf(stderr, "unit_chunks: the pool of chunk tables is full\n");
+		exit(2);
+	}
+	for (i = 0; i < n; i++)
+		pool[used + i] = first + i * MIGC_BUNDLE_CHUNK_ROWS;
+	used += n;
+	return pool + used - n;
+}

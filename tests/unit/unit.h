@@ -8,6 +8,9 @@
 #define MIGC_UNIT_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#include "migc.h"
 
 void unit_fail(const char *file, int line, const char *fmt, ...);
 void unit_run(const char *name, void (*fn)(void));
@@ -19,6 +22,26 @@ int unit_huge_advised(const void *p);
  * the first call as "<TMPDIR>/migc-<name>.XXXXXX" and removed at exit; the
  * program stops with a message when it cannot be made. */
 const char *unit_tmpdir(const char *name);
+
+/*
+ * A string table for bundles written by hand (include/migc.h): one per
+ * test program, never moved, so a bundle built over it stays valid while
+ * later tests add strings. unit_str() adds `s` (NUL-terminated, within a
+ * row) and returns its offset, MIGC_BUNDLE_NO_STRING for NULL; a bundle
+ * sets .strings = unit_strings(), .string_rows = unit_string_rows().
+ */
+uint32_t unit_str(const char *s);
+const char (*unit_strings(void))[MIGC_BUNDLE_ROW];
+size_t unit_string_rows(void);
+
+/*
+ * The chunk table (include/migc.h) of a stream of `size` bytes kept in the
+ * contiguous `rows`, as a bundle's `sql`; unit_chunk_count() is its
+ * `sql_chunks`. The tables come from one pool that lives as long as the
+ * program.
+ */
+const char (*const *unit_chunks(const void *rows, size_t size))[MIGC_BUNDLE_ROW];
+size_t unit_chunk_count(size_t size);
 
 #define RUN(fn) unit_run(#fn, fn)
 
