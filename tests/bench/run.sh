@@ -407,7 +407,7 @@ else
 		--vs -- git log --format=%H -- migrations
 	measure git_check "migc check migrations --base main" -n "$RUNS" -w 1 -- "$MIGC" check migrations --base main
 	measure git_build "migc build migrations -o (no history)" -n "$RUNS" -w 1 -- "$MIGC" build migrations -o "$W/plain.c"
-	[ "$(grep -c '\.added_commit = "' "$W/prov.c")" = $((GIT_N + 1)) ] ||
+	[ "$(grep -c '\.added_commit_off = [1-9]' "$W/prov.c")" = $((GIT_N + 1)) ] ||
 		die "migc build --provenance did not credit every migration to a commit"
 	cd "$ROOT"
 	unset GIT_CONFIG_NOSYSTEM GIT_CEILING_DIRECTORIES
