@@ -163,6 +163,21 @@ int migc_pg_insert_init(struct migc_conn *c, const char *table,
 /* The INSERT's answer: its id into *id (may be NULL); clears `r`. */
 int migc_pg_insert_result(struct migc_conn *c, PGresult *r, long long *id,
 			  migc_error *err);
+/* driver_pg_history.c: the statements kept prepared on a direct
+ * connection, bit `which` of prep_bits, for history table `table`:
+ * migc_pg_prep_name() writes the name of statement `which`
+ * ("migc_history_<prep_gen>_<which>", starting a new generation when the
+ * table changes) and says whether it is prepared already;
+ * migc_pg_prepared() prepares it when it is not (outside a transaction
+ * only; one round trip, once) and returns 1 when `name` is ready for
+ * EXECUTE, 0 when the connection keeps nothing prepared (pooled, prep_off,
+ * in a transaction, or the server refused). */
+#define MIGC_PG_PREP_STAMP 1
+#define MIGC_PG_PREP_LOCK 2
+int migc_pg_prep_name(struct migc_conn *c, const char *table, unsigned which,
+		      char *name, size_t size);
+int migc_pg_prepared(struct migc_conn *c, const char *table, unsigned which,
+		     const char *sql, int n, char *name, size_t size);
 /* The quoted name of history table `table` ("s"."t" or "t"), and
  * remembering that it exists (setup() asks at connect). */
 int migc_pg_history_qualified(struct migc_conn *c, const char *table,

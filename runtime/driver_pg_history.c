@@ -231,6 +231,8 @@ int migc_pg_history_ensure(struct migc_conn *c, const char *table,
 		rc = migc_pg_commit(c, err);
 	if (rc)
 		migc_pg_rollback(c);
+	else /* the next begin() reads its stamp: no catalog query first */
+		migc_pg_history_seen(c, table, t.qualified);
 	return rc;
 }
 
@@ -431,6 +433,57 @@ int migc_pg_sqlstate_is(const PGresult *r, const char *state)
 	return s && strcmp(s, state) == 0;
 }
 
+int migc_pg_prep_name(struct migc_conn *c, const char *table, unsigned which,
+		      char *name, size_t size)
+{
+	if (strcmp(c->prep_table, table) != 0) {
+		migc_strlcpy(c->prep_table, table, sizeof(c->prep_table));
+		c->prep_bits = 0;
+		c->prep_gen++;
+	}
+	snprintf(name, size, "migc_history_%u_%u", c->prep_gen, which);
+	return (c->prep_bits & (1u << which)) != 0;
+}
+
+/*
+ * Prepare statement `which` (`sql`, for `table`) unless it is already:
+ * NULL when it is ready as `name`, else the server's refusal (42P05, the
+ * name already taken, means a pooler not detected: see exec_history()).
+ */
+static PGresult *prepare_once(struct migc_conn *c, const char *table,
+			      unsigned which, const char *sql, int n,
+			      char *name, size_t size)
+{
+	PGresult *r;
+
+	if (migc_pg_prep_name(c, table, which, name, size))
+		return NULL;
+	r = PQprepare(c->pg, name, sql, n, NULL);
+	if (migc_pg_ok(r)) {
+		c->prep_bits |= 1u << which;
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+int migc_pg_prepared(struct migc_conn *c, const char *table, unsigned which,
+		     const char *sql, int n, char *name, size_t size)
+{
+	PGresult *r;
+
+	if (c->pooled || c->prep_off ||
+	    PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		return 0;
+	r = prepare_once(c, table, which, sql, n, name, size);
+	if (!r)
+		return 1;
+	if (migc_pg_sqlstate_is(r, "42P05"))
+		c->prep_off = 1;
+	PQclear(r);
+	return 0;
+}
+
 /*
  * Run history statement `which` (`sql`, for `table`): prepared once per
  * connection and table (PQprepare, then PQexecPrepared), or unnamed
@@ -451,25 +504,11 @@ static PGresult *exec_history(struct migc_conn *c, const char *table,
 	*lost = 0;
 	if (c->pooled || c->prep_off)
 		return migc_pg_exec_params(c, sql, n, params);
-	if (strcmp(c->prep_table, table) != 0) {
-		migc_strlcpy(c->prep_table, table, sizeof(c->prep_table));
-		c->prep_bits = 0;
-		c->prep_gen++;
-	}
-	snprintf(name, sizeof(name), "migc_history_%u_%u", c->prep_gen, which);
-	r = NULL;
-	if (!(c->prep_bits & (1u << which))) {
-		r = PQprepare(c->pg, name, sql, n, NULL);
-		if (migc_pg_ok(r)) {
-			c->prep_bits |= 1u << which;
-			PQclear(r);
-			r = NULL;
-		} else if (!migc_pg_sqlstate_is(r, "42P05")) {
-			return r;
-		}
-	}
+	r = prepare_once(c, table, which, sql, n, name, sizeof(name));
 	if (!r)
 		r = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
+	else if (!migc_pg_sqlstate_is(r, "42P05"))
+		return r;
 	if (!migc_pg_sqlstate_is(r, "26000") && !migc_pg_sqlstate_is(r, "42P05"))
 		return r;
 	c->prep_off = 1;

@@ -115,7 +115,7 @@ int migc_pg_history_insert_commit(struct migc_conn *c, const char *table,
 	PGresult *res[P_MAX] = {NULL, NULL, NULL}, *why;
 	int named, prepare = 0, sent, rc, i;
 	struct migc_pg_insert s;
-	char name[48];
+	char name[48] = "";
 
 	*at_commit = 0;
 	if (!PQenterPipelineMode) /* the loaded libpq is older than 14 */
@@ -127,14 +127,8 @@ int migc_pg_history_insert_commit(struct migc_conn *c, const char *table,
 		return rc;
 	}
 	named = s.prepared && !c->pooled && !c->prep_off;
-	if (named && strcmp(c->prep_table, table) != 0) {
-		migc_strlcpy(c->prep_table, table, sizeof(c->prep_table));
-		c->prep_bits = 0;
-		c->prep_gen++;
-	}
-	prepare = named && !(c->prep_bits & (1u << MIGC_PG_PREP_INSERT));
-	snprintf(name, sizeof(name), "migc_history_%u_%u", c->prep_gen,
-		 (unsigned)MIGC_PG_PREP_INSERT);
+	prepare = named && !migc_pg_prep_name(c, table, MIGC_PG_PREP_INSERT,
+					      name, sizeof(name));
 	if (!PQenterPipelineMode(c->pg)) {
 		migc_buf_free(&s.sql);
 		return insert_then_commit(c, table, row, id, at_commit, err);

@@ -172,6 +172,27 @@ test_prepared_history_insert_survives_deallocate_all() {
 	expect_out "database is up to date at version 0005"
 }
 
+# The migration lock and the history's stamp are statements prepared once
+# per connection too (EXECUTE): a no-transaction migration that deallocates
+# them between two transactions costs one attempt, sent again whole; the
+# run applies everything once.
+test_prepared_lock_survives_deallocate_all_between_transactions() {
+	newdb
+	mig m 0001_a.sql 'CREATE TABLE a (id int);'
+	mig m 0002_b.sql 'CREATE TABLE b (id int);'
+	mig m 0003_gone.sql $'-- migc:no-transaction\nDEALLOCATE ALL;'
+	mig m 0004_d.sql 'CREATE TABLE d (id int);'
+	build m ./migrate
+	run ./migrate up
+	expect_rc 0
+	expect_out "4 migrations applied"
+	expect_eq "$(q "SELECT string_agg(version || ':' || state, ',' ORDER BY id) FROM migc_history")" \
+		"0001:applied,0002:applied,0003:applied,0004:applied" "history"
+	run ./migrate up
+	expect_rc 0
+	expect_out "database is up to date at version 0004"
+}
+
 # The history INSERT and the COMMIT go to the server together (pipeline
 # mode), and each failure is still told apart: an INSERT the server refuses
 # rolls the migration back ("recording it in the history"); a COMMIT that
