@@ -16,9 +16,12 @@
  * concurrent CREATE INDEX CONCURRENTLY of the holder waits for every open
  * transaction: peers deadlocked exactly there in other tools), and the
  * lock needs no session state, so it holds behind PgBouncer's transaction
- * pooling and dies with the transaction or the connection. lock()/unlock()
- * are no-ops. The transaction ends, for an applied migration, with its
- * history row and COMMIT in one round trip (driver_pg_history.c).
+ * pooling and dies with the transaction or the connection. lock() is a
+ * no-op, unlock() ends a transaction left open. The transaction ends, for
+ * an applied migration, with its history row and COMMIT in one round trip
+ * (driver_pg_pipeline.c), and on a direct connection the next
+ * transaction's attempt goes in the same round trip
+ * (migc_pg_attempt_queue): two round trips per migration, its SQL and that.
  *
  * The key is a hash of "migc:" and the schema-qualified history table
  * (pg_url.h), so two applications with their own history tables in one
@@ -420,10 +423,12 @@ static int pg_lock(struct migc_conn *c, const char *table, int timeout_ms,
 	return 0;
 }
 
+/* The engine's last call: nothing of ours stays open (a transaction
+ * begun ahead, migc_pg_attempt_queue, when the loop stopped after it). */
 static int pg_unlock(struct migc_conn *c, migc_error *err)
 {
-	(void)c;
 	(void)err;
+	migc_pg_rollback(c);
 	return 0;
 }
 
@@ -603,6 +608,68 @@ static int try_lock(struct migc_conn *c, int *got, migc_error *err)
 	return 0;
 }
 
+/*
+ * The next transaction's attempt, sent ahead: history_insert_commit()
+ * (driver_pg_pipeline.c) queues it in its pipeline after the COMMIT's sync
+ * point, since the apply loop's next call is begin() (driver.h), and so an
+ * applied migration costs two round trips instead of three. Only on a
+ * direct connection whose lock and stamp are prepared already (behind a
+ * pooler the backend may change at the sync point). Its results are read
+ * with the pipeline's: held, begin() returns at once; not held or failed,
+ * begin() rolls it back and tries as always. Whatever else comes first ends
+ * it: rollback(), unlock() (the engine's last call), close().
+ */
+int migc_pg_attempt_queue(struct migc_conn *c)
+{
+	char lock[48], max[48], key[24], lt[24], st[24], role[300];
+	const char *params[3] = {key, lt, st};
+	int n = 0;
+
+	c->ahead = 0;
+	if (c->pooled || c->prep_off || !c->seen_qualified[0] ||
+	    strcmp(c->table_seen, c->key_table) != 0 ||
+	    !migc_pg_prep_name(c, c->key_table, MIGC_PG_PREP_LOCK, lock,
+			       sizeof(lock)) ||
+	    !migc_pg_prep_name(c, c->key_table, MIGC_PG_PREP_STAMP, max,
+			       sizeof(max)))
+		return 0;
+	snprintf(key, sizeof(key), "%lld", c->lock_key);
+	snprintf(lt, sizeof(lt), "%ld", c->db_lock_timeout_ms);
+	snprintf(st, sizeof(st), "%ld", c->statement_timeout_ms);
+	snprintf(role, sizeof(role), "SET LOCAL ROLE %s", c->role ? c->role : "");
+	/* each queued statement has a result; queueing stops at a failure
+	 * (attempt_ahead() then misses the lock's or the stamp's) */
+	if (PQsendQueryParams(c->pg, "BEGIN ISOLATION LEVEL READ COMMITTED",
+			      0, NULL, NULL, NULL, NULL, 0) &&
+	    ++n && (!c->role || (PQsendQueryParams(c->pg, role, 0, NULL, NULL,
+						   NULL, NULL, 0) && ++n)) &&
+	    PQsendQueryPrepared(c->pg, lock, 3, params, NULL, NULL, 0) &&
+	    ++n && PQsendQueryPrepared(c->pg, max, 0, NULL, NULL, NULL, 0))
+		n++;
+	return n;
+}
+
+void migc_pg_attempt_ahead(struct migc_conn *c, PGresult **res, int n)
+{
+	struct attempt a = {NULL, NULL, NULL};
+	int i, bad = 0, got = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!res[i] || !migc_pg_ok(res[i]))
+			bad = 1; /* skipped (PIPELINE_ABORTED), failed, or lost */
+		else if (PQresultStatus(res[i]) == PGRES_TUPLES_OK && !a.lock)
+			a.lock = res[i];
+		else if (PQresultStatus(res[i]) == PGRES_TUPLES_OK && !a.stamp)
+			a.stamp = res[i];
+	}
+	if (!bad && a.stamp && !attempt_take(c, &a, 1, &got))
+		c->ahead = got && PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
+	if (!c->ahead)
+		c->stamp_ready = 0;
+	for (i = 0; i < n; i++)
+		PQclear(res[i]);
+}
+
 static unsigned jitter(unsigned *state)
 {
 	unsigned x = *state ? *state : 0x9e3779b9u;
@@ -639,6 +706,10 @@ int migc_pg_begin(struct migc_conn *c, migc_error *err)
 {
 	long long start = migc_now_ms(), delay = 10;
 
+	if (c->ahead && PQtransactionStatus(c->pg) == PQTRANS_INTRANS) {
+		c->ahead = 0; /* held: sent ahead (migc_pg_attempt_queue) */
+		return 0;
+	}
 	migc_pg_rollback(c); /* nothing may be left open from before */
 	for (;;) {
 		long long left, nap;
@@ -693,6 +764,7 @@ int migc_pg_commit(struct migc_conn *c, migc_error *err)
 void migc_pg_rollback(struct migc_conn *c)
 {
 	c->stamp_ready = 0;
+	c->ahead = 0;
 	if (c->pg && PQstatus(c->pg) == CONNECTION_OK &&
 	    PQtransactionStatus(c->pg) != PQTRANS_IDLE)
 		PQclear(PQexec(c->pg, "ROLLBACK"));

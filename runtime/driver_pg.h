@@ -83,6 +83,9 @@ struct migc_conn {
 	char stamp_table[160];
 	long long stamp;
 	int stamp_ready;
+	/* The next transaction was begun, and the lock taken, ahead of
+	 * begin() (migc_pg_attempt_queue): begin() returns at once. */
+	int ahead;
 	volatile sig_atomic_t interrupted; /* set from a signal handler */
 
 	/* Set by connect() and never changed afterwards: progress() reads
@@ -124,6 +127,15 @@ PGresult *migc_pg_exec_params(struct migc_conn *c, const char *sql,
 int migc_pg_begin(struct migc_conn *c, migc_error *err);
 int migc_pg_commit(struct migc_conn *c, migc_error *err);
 void migc_pg_rollback(struct migc_conn *c);
+
+/* The next begin()'s attempt sent ahead, queued in a pipeline after a
+ * COMMIT (driver_pg_pipeline.c): queue() returns how many statements it
+ * queued, each with a result (0 when the connection cannot: behind a
+ * pooler, nothing prepared yet); ahead() takes those results, read after
+ * the pipeline's sync point (clearing them). */
+#define MIGC_PG_ATTEMPT_MAX 4 /* BEGIN, SET LOCAL ROLE, lock, stamp */
+int migc_pg_attempt_queue(struct migc_conn *c);
+void migc_pg_attempt_ahead(struct migc_conn *c, PGresult **res, int n);
 
 /* Point the lock key at `table` ("t" or "schema.t"). */
 void migc_pg_set_key(struct migc_conn *c, const char *table);

@@ -13,8 +13,9 @@
  * ident or schema.ident already). The INSERT is prepared once per
  * connection on a direct one (exec_history()). An applied migration's
  * INSERT and its COMMIT are sent together in pipeline mode
- * (migc_pg_history_insert_commit()): a transactional migration costs three
- * round trips (begin(), its SQL, INSERT + COMMIT; driver_pg_pipeline.c).
+ * (migc_pg_history_insert_commit()), with the next transaction's begin on
+ * a direct connection: a transactional migration costs two round trips
+ * (its SQL, then INSERT + COMMIT + the next BEGIN; driver_pg_pipeline.c).
  *
  * `runner` of a "running" row: see driver_pg_runner.c.
  */

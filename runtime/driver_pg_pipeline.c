@@ -3,10 +3,12 @@
  * on PostgreSQL: its history row's INSERT and the COMMIT sent together in
  * libpq's pipeline mode (libpq 14+; pq_load.h resolves the pipeline
  * functions optionally, and an older libpq sends the two one after the
- * other). So an applied migration costs three round trips: begin()
- * (BEGIN, lock, timeouts, stamp; driver_pg.c), its SQL (driver_pg_exec.c),
- * INSERT + COMMIT (here). The INSERT's SQL, parameters and prepared
- * statement bookkeeping are driver_pg_history.c's.
+ * other). On a direct connection the next transaction's attempt (BEGIN,
+ * lock, timeouts, stamp: driver_pg.c's migc_pg_attempt_queue) follows the
+ * COMMIT in the same pipeline, so an applied migration costs two round
+ * trips: its SQL (driver_pg_exec.c), and INSERT + COMMIT + the next
+ * attempt (here). The INSERT's SQL, parameters and prepared statement
+ * bookkeeping are driver_pg_history.c's.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -112,8 +114,9 @@ int migc_pg_history_insert_commit(struct migc_conn *c, const char *table,
 				  long long *id, int *at_commit,
 				  migc_error *err)
 {
-	PGresult *res[P_MAX] = {NULL, NULL, NULL}, *why;
-	int named, prepare = 0, sent, rc, i;
+	/* P_MAX, then the next transaction's attempt */
+	PGresult *res[P_MAX + MIGC_PG_ATTEMPT_MAX] = {NULL}, *why;
+	int named, prepare = 0, sent, rc, i, ahead = 0;
 	struct migc_pg_insert s;
 	char name[48] = "";
 
@@ -146,9 +149,16 @@ int migc_pg_history_insert_commit(struct migc_conn *c, const char *table,
 		return migc_pg_fail(c, NULL, MIGC_EDB, "cannot write the "
 				    "history table", err);
 	}
-	if (PQsendQueryParams(c->pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
-	    PQpipelineSync(c->pg))
-		pipeline_read(c, res + !prepare, P_MAX - !prepare);
+	/* the next transaction's attempt after the COMMIT, before the one
+	 * sync point: one round trip for both (an error of the INSERT or the
+	 * COMMIT skips it, and the engine's rollback ends what is left) */
+	sent = PQsendQueryParams(c->pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+	if (sent)
+		ahead = migc_pg_attempt_queue(c);
+	if (sent && PQpipelineSync(c->pg))
+		pipeline_read(c, res + !prepare, P_MAX - !prepare + ahead);
+	if (ahead > 0)
+		migc_pg_attempt_ahead(c, res + P_MAX, ahead);
 	pipeline_exit(c);
 
 	if (prepare && migc_pg_ok(res[P_PREPARE]))
