@@ -406,6 +406,7 @@ static void pg_close(struct migc_conn *c)
 		free(c->secrets[i]);
 	}
 	free(c->role);
+	free(c->insert_sql);
 	free(c);
 }
 
@@ -636,7 +637,8 @@ int migc_pg_attempt_queue(struct migc_conn *c)
 	snprintf(key, sizeof(key), "%lld", c->lock_key);
 	snprintf(lt, sizeof(lt), "%ld", c->db_lock_timeout_ms);
 	snprintf(st, sizeof(st), "%ld", c->statement_timeout_ms);
-	snprintf(role, sizeof(role), "SET LOCAL ROLE %s", c->role ? c->role : "");
+	if (c->role)
+		snprintf(role, sizeof(role), "SET LOCAL ROLE %s", c->role);
 	/* each queued statement has a result; queueing stops at a failure
 	 * (attempt_ahead() then misses the lock's or the stamp's) */
 	if (PQsendQueryParams(c->pg, "BEGIN ISOLATION LEVEL READ COMMITTED",

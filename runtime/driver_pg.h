@@ -76,6 +76,10 @@ struct migc_conn {
 	char prep_table[160];
 	unsigned prep_bits, prep_gen;
 	int prep_off;
+	/* The history INSERT's text for insert_table, formatted once
+	 * (driver_pg_history.c); freed by close. */
+	char insert_table[160];
+	char *insert_sql;
 
 	/* The history's stamp, read by begin() in the same round trip as
 	 * the lock, for the next history_stamp() of stamp_table; any other

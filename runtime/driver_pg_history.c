@@ -560,16 +560,41 @@ static const char insert_direct[] =
 	"strpos(current_setting('application_name'), ' ' || $13::text) > 0 "
 	"THEN $12::text || ':' || $13::text ELSE $12::text END) RETURNING id";
 
+/* insert_direct for `table`, formatted once per connection and table
+ * (c->insert_sql): formatting it was a quarter of `up`'s instructions,
+ * once per migration, for a text the server already has prepared. */
+static int insert_direct_text(struct migc_conn *c, const char *table,
+			      migc_buf *out, migc_error *err)
+{
+	migc_buf fresh = MIGC_BUF_INIT;
+	struct table_name t;
+	int rc;
+
+	if (!c->insert_sql || strcmp(c->insert_table, table) != 0) {
+		rc = quote_names(c, table, &t, err);
+		if (rc)
+			return rc;
+		if (migc_buf_printf(&fresh, insert_direct, t.qualified))
+			return migc_err(err, MIGC_ENOMEM, "out of memory");
+		free(c->insert_sql);
+		c->insert_sql = migc_buf_detach(&fresh);
+		migc_strlcpy(c->insert_table, table, sizeof(c->insert_table));
+	}
+	if (migc_buf_puts(out, c->insert_sql))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	return 0;
+}
+
 int migc_pg_insert_init(struct migc_conn *c, const char *table,
 			const struct migc_history_row *row,
 			struct migc_pg_insert *s, migc_error *err)
 {
-	int running = row->state == MIGC_H_RUNNING, rc;
+	int running = row->state == MIGC_H_RUNNING, rc = 0;
 	struct table_name t;
 
 	memset(s, 0, sizeof(*s));
-	rc = table_name(c, table, &t, err);
-	if (!rc && running && !c->pooled)
+	migc_pg_set_key(c, table);
+	if (running && !c->pooled)
 		rc = migc_pg_runner_self(c, err);
 	if (rc)
 		return rc;
@@ -591,17 +616,17 @@ int migc_pg_insert_init(struct migc_conn *c, const char *table,
 	if (running && c->pooled) {
 		s->params[11] = c->token;
 		s->n = 12;
-		rc = migc_buf_printf(&s->sql, insert_pooled_running, t.qualified);
-	} else {
-		s->params[11] = running ? c->runner : "";
-		s->params[12] = running && c->runner_token ? c->token : "";
-		s->n = 13;
-		s->prepared = 1;
-		rc = migc_buf_printf(&s->sql, insert_direct, t.qualified);
+		rc = quote_names(c, table, &t, err);
+		if (!rc && migc_buf_printf(&s->sql, insert_pooled_running,
+					   t.qualified))
+			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+		return rc;
 	}
-	if (rc)
-		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	return 0;
+	s->params[11] = running ? c->runner : "";
+	s->params[12] = running && c->runner_token ? c->token : "";
+	s->n = 13;
+	s->prepared = 1;
+	return insert_direct_text(c, table, &s->sql, err);
 }
 
 int migc_pg_insert_result(struct migc_conn *c, PGresult *r, long long *id,
