@@ -611,14 +611,16 @@ static int try_lock(struct migc_conn *c, int *got, migc_error *err)
 
 /*
  * The next transaction's attempt, sent ahead: history_insert_commit()
- * (driver_pg_pipeline.c) queues it in its pipeline after the COMMIT's sync
- * point, since the apply loop's next call is begin() (driver.h), and so an
- * applied migration costs two round trips instead of three. Only on a
- * direct connection whose lock and stamp are prepared already (behind a
- * pooler the backend may change at the sync point). Its results are read
- * with the pipeline's: held, begin() returns at once; not held or failed,
- * begin() rolls it back and tries as always. Whatever else comes first ends
- * it: rollback(), unlock() (the engine's last call), close().
+ * (driver_pg_pipeline.c) queues it in its pipeline after the COMMIT,
+ * before the pipeline's one sync point, since the apply loop's next call
+ * is begin() (driver.h), and so an applied migration costs two round trips
+ * instead of three. Only on a direct connection whose lock and stamp are
+ * prepared already (behind a pooler nothing is prepared, and the attempt
+ * is begin()'s string as before). Its results are read with the
+ * pipeline's: held, begin() returns at once; not held or failed (an error
+ * of the INSERT or the COMMIT skips it), begin() rolls it back and tries as
+ * always. Whatever else comes first ends it: rollback(), unlock() (the
+ * engine's last call), close().
  */
 int migc_pg_attempt_queue(struct migc_conn *c)
 {
