@@ -159,7 +159,13 @@ struct migc_driver {
 	 * failed: 0 the insert (nothing was committed; the caller rolls back,
 	 * as after history_insert()), 1 the commit (as after commit(): when
 	 * the connection was lost the outcome is unknown). May be NULL: the
-	 * engine then calls the two. */
+	 * engine then calls the two.
+	 *
+	 * After it succeeds the engine's next call on the connection is
+	 * begin() (the apply loop goes on), or unlock() (it stops), so a
+	 * driver may send the next begin()'s work in the same round trip
+	 * (PostgreSQL does): begin() then returns at once, and unlock(),
+	 * rollback() or close() end a transaction begun that way. */
 	int (*history_insert_commit)(struct migc_conn *conn, const char *table,
 				     const struct migc_history_row *row,
 				     long long *id, int *at_commit,

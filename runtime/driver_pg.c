@@ -7,16 +7,21 @@
  *
  * Locking is per transaction. begin() is `BEGIN`, the role and the
  * options' timeouts (SET LOCAL), `pg_try_advisory_xact_lock(key)` and the
- * history's stamp, in one simple-query string (one round trip); when
+ * history's stamp, in one simple-query string (one round trip; on a direct
+ * connection the lock and the stamp are EXECUTEs of statements prepared
+ * once, as the history INSERT is: driver_pg_history.c); when
  * another runner holds the key it rolls back, sleeps (10 ms doubling to
  * 1 s, with jitter) and tries again until the lock timeout. So a waiting
  * runner never sits in a blocking lock call nor in an open transaction (a
  * concurrent CREATE INDEX CONCURRENTLY of the holder waits for every open
  * transaction: peers deadlocked exactly there in other tools), and the
  * lock needs no session state, so it holds behind PgBouncer's transaction
- * pooling and dies with the transaction or the connection. lock()/unlock()
- * are no-ops. The transaction ends, for an applied migration, with its
- * history row and COMMIT in one round trip (driver_pg_history.c).
+ * pooling and dies with the transaction or the connection. lock() is a
+ * no-op, unlock() ends a transaction left open. The transaction ends, for
+ * an applied migration, with its history row and COMMIT in one round trip
+ * (driver_pg_pipeline.c), and on a direct connection the next
+ * transaction's attempt goes in the same round trip
+ * (migc_pg_attempt_queue): two round trips per migration, its SQL and that.
  *
  * The key is a hash of "migc:" and the schema-qualified history table
  * (pg_url.h), so two applications with their own history tables in one
@@ -401,6 +406,7 @@ static void pg_close(struct migc_conn *c)
 		free(c->secrets[i]);
 	}
 	free(c->role);
+	free(c->insert_sql);
 	free(c);
 }
 
@@ -418,10 +424,12 @@ static int pg_lock(struct migc_conn *c, const char *table, int timeout_ms,
 	return 0;
 }
 
+/* The engine's last call: nothing of ours stays open (a transaction
+ * begun ahead, migc_pg_attempt_queue, when the loop stopped after it). */
 static int pg_unlock(struct migc_conn *c, migc_error *err)
 {
-	(void)c;
 	(void)err;
+	migc_pg_rollback(c);
 	return 0;
 }
 
@@ -486,39 +494,108 @@ static void attempt_read(struct migc_conn *c, struct attempt *a)
 	}
 }
 
+/* The attempt's answers: 0 and *got (and the stamp, when `stamp` and got),
+ * or -1 when it failed or something is missing. Clears nothing. */
+static int attempt_take(struct migc_conn *c, const struct attempt *a,
+			int stamp, int *got)
+{
+	char *end;
+
+	if (a->bad || !a->lock || PQntuples(a->lock) != 1 ||
+	    (stamp && (!a->stamp || PQntuples(a->stamp) != 1)))
+		return -1;
+	*got = strcmp(PQgetvalue(a->lock, 0, 0), "t") == 0;
+	if (*got && stamp) {
+		c->stamp = strtoll(PQgetvalue(a->stamp, 0, 0), &end, 10);
+		c->stamp_ready = !*end;
+		migc_strlcpy(c->stamp_table, c->key_table, sizeof(c->stamp_table));
+	}
+	return 0;
+}
+
+/* The lock and the options' timeouts (set_config(..., true) is SET
+ * LOCAL, in the lock's statement: one statement fewer per attempt), and
+ * the history's stamp. */
+static const char lock_sql[] =
+	"SELECT pg_try_advisory_xact_lock($1::bigint), "
+	"set_config('lock_timeout', $2::text, true), "
+	"set_config('statement_timeout', $3::text, true)";
+
+/*
+ * try_lock()'s string: BEGIN, SET LOCAL ROLE, the lock and, when `stamp`,
+ * the stamp. On a direct connection the lock and the stamp are statements
+ * prepared once (EXECUTE: the server neither parses nor plans them again,
+ * and max(id)'s plan was the dearest part of an attempt); behind a pooler,
+ * or once a prepared statement was found gone, they are sent whole.
+ */
+static int attempt_sql(struct migc_conn *c, int stamp, char *sql, size_t size)
+{
+	char lock[48], max[48], text[400];
+	int n, prepared;
+
+	prepared = migc_pg_prepared(c, c->key_table, MIGC_PG_PREP_LOCK,
+				    lock_sql, 3, lock, sizeof(lock));
+	if (prepared && stamp) {
+		n = snprintf(text, sizeof(text), "SELECT coalesce(max(id), 0) "
+			     "FROM %s", c->seen_qualified);
+		prepared = n > 0 && (size_t)n < sizeof(text) &&
+			   migc_pg_prepared(c, c->key_table, MIGC_PG_PREP_STAMP,
+					    text, 0, max, sizeof(max));
+	}
+	n = snprintf(sql, size, "BEGIN ISOLATION LEVEL READ COMMITTED; %s%s%s",
+		     c->role ? "SET LOCAL ROLE " : "", c->role ? c->role : "",
+		     c->role ? "; " : "");
+	if (n < 0 || (size_t)n >= size)
+		return -1;
+	if (prepared)
+		n += snprintf(sql + n, size - (size_t)n, "EXECUTE %s(%lld, "
+			      "'%ld', '%ld')%s%s", lock, c->lock_key,
+			      c->db_lock_timeout_ms, c->statement_timeout_ms,
+			      stamp ? "; EXECUTE " : "", stamp ? max : "");
+	else
+		n += snprintf(sql + n, size - (size_t)n, "SELECT "
+			      "pg_try_advisory_xact_lock(%lld), set_config("
+			      "'lock_timeout', '%ld', true), set_config("
+			      "'statement_timeout', '%ld', true)%s%s",
+			      c->lock_key, c->db_lock_timeout_ms,
+			      c->statement_timeout_ms,
+			      stamp ? "; SELECT coalesce(max(id), 0) FROM " : "",
+			      stamp ? c->seen_qualified : "");
+	return n < 0 || (size_t)n >= size ? -1 : prepared;
+}
+
 /*
  * One attempt, in one round trip: BEGIN, SET LOCAL ROLE and the timeouts
  * of the options (exec() sets a file's own), try the key, and when the
  * history table is known to exist, its stamp for history_stamp(): in a
  * statement of its own, after the lock, so that its snapshot sees what
- * the previous holder committed. *got = 1 when held.
+ * the previous holder committed. *got = 1 when held. A prepared statement
+ * found gone (26000: a pooler not detected, a migration's DEALLOCATE ALL)
+ * costs nothing but the attempt, sent again whole.
  */
 static int try_lock(struct migc_conn *c, int *got, migc_error *err)
 {
 	int stamp = c->seen_qualified[0] && strcmp(c->table_seen, c->key_table) == 0;
 	struct attempt a = {NULL, NULL, NULL};
 	char sql[1024];
-	int n, code;
+	int prepared, code;
 
 	c->stamp_ready = 0;
-	/* set_config(..., true) is SET LOCAL, in the lock's statement: one
-	 * statement fewer to parse and answer per attempt */
-	n = snprintf(sql, sizeof(sql), "BEGIN ISOLATION LEVEL READ COMMITTED; "
-		     "%s%s%sSELECT pg_try_advisory_xact_lock(%lld), "
-		     "set_config('lock_timeout', '%ld', true), "
-		     "set_config('statement_timeout', '%ld', true)%s%s",
-		     c->role ? "SET LOCAL ROLE " : "", c->role ? c->role : "",
-		     c->role ? "; " : "", c->lock_key, c->db_lock_timeout_ms,
-		     c->statement_timeout_ms,
-		     stamp ? "; SELECT coalesce(max(id), 0) FROM " : "",
-		     stamp ? c->seen_qualified : "");
-	if (n < 0 || (size_t)n >= sizeof(sql))
+	prepared = attempt_sql(c, stamp, sql, sizeof(sql));
+	if (prepared < 0)
 		return migc_err(err, MIGC_EUSAGE, "%s: the role or history "
 				"table name is too long", c->label);
 	if (PQsendQuery(c->pg, sql))
 		attempt_read(c, &a);
-	if (a.bad || !a.lock || PQntuples(a.lock) != 1 ||
-	    (stamp && (!a.stamp || PQntuples(a.stamp) != 1))) {
+	if (prepared && a.bad && migc_pg_sqlstate_is(a.bad, "26000")) {
+		PQclear(a.bad);
+		PQclear(a.lock);
+		PQclear(a.stamp);
+		migc_pg_rollback(c);
+		c->prep_off = 1;
+		return try_lock(c, got, err);
+	}
+	if (attempt_take(c, &a, stamp, got)) {
 		/* our own cancel may land here, between two statements */
 		code = c->interrupted ? MIGC_EINTR : MIGC_EDB;
 		PQclear(a.lock);
@@ -527,17 +604,74 @@ static int try_lock(struct migc_conn *c, int *got, migc_error *err)
 		migc_pg_rollback(c);
 		return code;
 	}
-	*got = strcmp(PQgetvalue(a.lock, 0, 0), "t") == 0;
-	if (*got && stamp) {
-		char *end;
-
-		c->stamp = strtoll(PQgetvalue(a.stamp, 0, 0), &end, 10);
-		c->stamp_ready = !*end;
-		migc_strlcpy(c->stamp_table, c->key_table, sizeof(c->stamp_table));
-	}
 	PQclear(a.lock);
 	PQclear(a.stamp);
 	return 0;
+}
+
+/*
+ * The next transaction's attempt, sent ahead: history_insert_commit()
+ * (driver_pg_pipeline.c) queues it in its pipeline after the COMMIT,
+ * before the pipeline's one sync point, since the apply loop's next call
+ * is begin() (driver.h), and so an applied migration costs two round trips
+ * instead of three. Only on a direct connection whose lock and stamp are
+ * prepared already (behind a pooler nothing is prepared, and the attempt
+ * is begin()'s string as before). Its results are read with the
+ * pipeline's: held, begin() returns at once; not held or failed (an error
+ * of the INSERT or the COMMIT skips it), begin() rolls it back and tries as
+ * always. Whatever else comes first ends it: rollback(), unlock() (the
+ * engine's last call), close().
+ */
+int migc_pg_attempt_queue(struct migc_conn *c)
+{
+	char lock[48], max[48], key[24], lt[24], st[24], role[300];
+	const char *params[3] = {key, lt, st};
+	int n = 0;
+
+	c->ahead = 0;
+	if (c->pooled || c->prep_off || !c->seen_qualified[0] ||
+	    strcmp(c->table_seen, c->key_table) != 0 ||
+	    !migc_pg_prep_name(c, c->key_table, MIGC_PG_PREP_LOCK, lock,
+			       sizeof(lock)) ||
+	    !migc_pg_prep_name(c, c->key_table, MIGC_PG_PREP_STAMP, max,
+			       sizeof(max)))
+		return 0;
+	snprintf(key, sizeof(key), "%lld", c->lock_key);
+	snprintf(lt, sizeof(lt), "%ld", c->db_lock_timeout_ms);
+	snprintf(st, sizeof(st), "%ld", c->statement_timeout_ms);
+	if (c->role)
+		snprintf(role, sizeof(role), "SET LOCAL ROLE %s", c->role);
+	/* each queued statement has a result; queueing stops at a failure
+	 * (attempt_ahead() then misses the lock's or the stamp's) */
+	if (PQsendQueryParams(c->pg, "BEGIN ISOLATION LEVEL READ COMMITTED",
+			      0, NULL, NULL, NULL, NULL, 0) &&
+	    ++n && (!c->role || (PQsendQueryParams(c->pg, role, 0, NULL, NULL,
+						   NULL, NULL, 0) && ++n)) &&
+	    PQsendQueryPrepared(c->pg, lock, 3, params, NULL, NULL, 0) &&
+	    ++n && PQsendQueryPrepared(c->pg, max, 0, NULL, NULL, NULL, 0))
+		n++;
+	return n;
+}
+
+void migc_pg_attempt_ahead(struct migc_conn *c, PGresult **res, int n)
+{
+	struct attempt a = {NULL, NULL, NULL};
+	int i, bad = 0, got = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!res[i] || !migc_pg_ok(res[i]))
+			bad = 1; /* skipped (PIPELINE_ABORTED), failed, or lost */
+		else if (PQresultStatus(res[i]) == PGRES_TUPLES_OK && !a.lock)
+			a.lock = res[i];
+		else if (PQresultStatus(res[i]) == PGRES_TUPLES_OK && !a.stamp)
+			a.stamp = res[i];
+	}
+	if (!bad && a.stamp && !attempt_take(c, &a, 1, &got))
+		c->ahead = got && PQtransactionStatus(c->pg) == PQTRANS_INTRANS;
+	if (!c->ahead)
+		c->stamp_ready = 0;
+	for (i = 0; i < n; i++)
+		PQclear(res[i]);
 }
 
 static unsigned jitter(unsigned *state)
@@ -576,6 +710,10 @@ int migc_pg_begin(struct migc_conn *c, migc_error *err)
 {
 	long long start = migc_now_ms(), delay = 10;
 
+	if (c->ahead && PQtransactionStatus(c->pg) == PQTRANS_INTRANS) {
+		c->ahead = 0; /* held: sent ahead (migc_pg_attempt_queue) */
+		return 0;
+	}
 	migc_pg_rollback(c); /* nothing may be left open from before */
 	for (;;) {
 		long long left, nap;
@@ -630,6 +768,7 @@ int migc_pg_commit(struct migc_conn *c, migc_error *err)
 void migc_pg_rollback(struct migc_conn *c)
 {
 	c->stamp_ready = 0;
+	c->ahead = 0;
 	if (c->pg && PQstatus(c->pg) == CONNECTION_OK &&
 	    PQtransactionStatus(c->pg) != PQTRANS_IDLE)
 		PQclear(PQexec(c->pg, "ROLLBACK"));

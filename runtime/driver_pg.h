@@ -76,6 +76,10 @@ struct migc_conn {
 	char prep_table[160];
 	unsigned prep_bits, prep_gen;
 	int prep_off;
+	/* The history INSERT's text for insert_table, formatted once
+	 * (driver_pg_history.c); freed by close. */
+	char insert_table[160];
+	char *insert_sql;
 
 	/* The history's stamp, read by begin() in the same round trip as
 	 * the lock, for the next history_stamp() of stamp_table; any other
@@ -83,6 +87,9 @@ struct migc_conn {
 	char stamp_table[160];
 	long long stamp;
 	int stamp_ready;
+	/* The next transaction was begun, and the lock taken, ahead of
+	 * begin() (migc_pg_attempt_queue): begin() returns at once. */
+	int ahead;
 	volatile sig_atomic_t interrupted; /* set from a signal handler */
 
 	/* Set by connect() and never changed afterwards: progress() reads
@@ -125,6 +132,15 @@ int migc_pg_begin(struct migc_conn *c, migc_error *err);
 int migc_pg_commit(struct migc_conn *c, migc_error *err);
 void migc_pg_rollback(struct migc_conn *c);
 
+/* The next begin()'s attempt sent ahead, queued in a pipeline after a
+ * COMMIT (driver_pg_pipeline.c): queue() returns how many statements it
+ * queued, each with a result (0 when the connection cannot: behind a
+ * pooler, nothing prepared yet); ahead() takes those results, read after
+ * the pipeline's sync point (clearing them). */
+#define MIGC_PG_ATTEMPT_MAX 4 /* BEGIN, SET LOCAL ROLE, lock, stamp */
+int migc_pg_attempt_queue(struct migc_conn *c);
+void migc_pg_attempt_ahead(struct migc_conn *c, PGresult **res, int n);
+
 /* Point the lock key at `table` ("t" or "schema.t"). */
 void migc_pg_set_key(struct migc_conn *c, const char *table);
 
@@ -163,6 +179,21 @@ int migc_pg_insert_init(struct migc_conn *c, const char *table,
 /* The INSERT's answer: its id into *id (may be NULL); clears `r`. */
 int migc_pg_insert_result(struct migc_conn *c, PGresult *r, long long *id,
 			  migc_error *err);
+/* driver_pg_history.c: the statements kept prepared on a direct
+ * connection, bit `which` of prep_bits, for history table `table`:
+ * migc_pg_prep_name() writes the name of statement `which`
+ * ("migc_history_<prep_gen>_<which>", starting a new generation when the
+ * table changes) and says whether it is prepared already;
+ * migc_pg_prepared() prepares it when it is not (outside a transaction
+ * only; one round trip, once) and returns 1 when `name` is ready for
+ * EXECUTE, 0 when the connection keeps nothing prepared (pooled, prep_off,
+ * in a transaction, or the server refused). */
+#define MIGC_PG_PREP_STAMP 1
+#define MIGC_PG_PREP_LOCK 2
+int migc_pg_prep_name(struct migc_conn *c, const char *table, unsigned which,
+		      char *name, size_t size);
+int migc_pg_prepared(struct migc_conn *c, const char *table, unsigned which,
+		     const char *sql, int n, char *name, size_t size);
 /* The quoted name of history table `table` ("s"."t" or "t"), and
  * remembering that it exists (setup() asks at connect). */
 int migc_pg_history_qualified(struct migc_conn *c, const char *table,

@@ -13,8 +13,9 @@
  * ident or schema.ident already). The INSERT is prepared once per
  * connection on a direct one (exec_history()). An applied migration's
  * INSERT and its COMMIT are sent together in pipeline mode
- * (migc_pg_history_insert_commit()): a transactional migration costs three
- * round trips (begin(), its SQL, INSERT + COMMIT; driver_pg_pipeline.c).
+ * (migc_pg_history_insert_commit()), with the next transaction's begin on
+ * a direct connection: a transactional migration costs two round trips
+ * (its SQL, then INSERT + COMMIT + the next BEGIN; driver_pg_pipeline.c).
  *
  * `runner` of a "running" row: see driver_pg_runner.c.
  */
@@ -231,6 +232,8 @@ int migc_pg_history_ensure(struct migc_conn *c, const char *table,
 		rc = migc_pg_commit(c, err);
 	if (rc)
 		migc_pg_rollback(c);
+	else /* the next begin() reads its stamp: no catalog query first */
+		migc_pg_history_seen(c, table, t.qualified);
 	return rc;
 }
 
@@ -431,6 +434,57 @@ int migc_pg_sqlstate_is(const PGresult *r, const char *state)
 	return s && strcmp(s, state) == 0;
 }
 
+int migc_pg_prep_name(struct migc_conn *c, const char *table, unsigned which,
+		      char *name, size_t size)
+{
+	if (strcmp(c->prep_table, table) != 0) {
+		migc_strlcpy(c->prep_table, table, sizeof(c->prep_table));
+		c->prep_bits = 0;
+		c->prep_gen++;
+	}
+	snprintf(name, size, "migc_history_%u_%u", c->prep_gen, which);
+	return (c->prep_bits & (1u << which)) != 0;
+}
+
+/*
+ * Prepare statement `which` (`sql`, for `table`) unless it is already:
+ * NULL when it is ready as `name`, else the server's refusal (42P05, the
+ * name already taken, means a pooler not detected: see exec_history()).
+ */
+static PGresult *prepare_once(struct migc_conn *c, const char *table,
+			      unsigned which, const char *sql, int n,
+			      char *name, size_t size)
+{
+	PGresult *r;
+
+	if (migc_pg_prep_name(c, table, which, name, size))
+		return NULL;
+	r = PQprepare(c->pg, name, sql, n, NULL);
+	if (migc_pg_ok(r)) {
+		c->prep_bits |= 1u << which;
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+int migc_pg_prepared(struct migc_conn *c, const char *table, unsigned which,
+		     const char *sql, int n, char *name, size_t size)
+{
+	PGresult *r;
+
+	if (c->pooled || c->prep_off ||
+	    PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		return 0;
+	r = prepare_once(c, table, which, sql, n, name, size);
+	if (!r)
+		return 1;
+	if (migc_pg_sqlstate_is(r, "42P05"))
+		c->prep_off = 1;
+	PQclear(r);
+	return 0;
+}
+
 /*
  * Run history statement `which` (`sql`, for `table`): prepared once per
  * connection and table (PQprepare, then PQexecPrepared), or unnamed
@@ -451,25 +505,11 @@ static PGresult *exec_history(struct migc_conn *c, const char *table,
 	*lost = 0;
 	if (c->pooled || c->prep_off)
 		return migc_pg_exec_params(c, sql, n, params);
-	if (strcmp(c->prep_table, table) != 0) {
-		migc_strlcpy(c->prep_table, table, sizeof(c->prep_table));
-		c->prep_bits = 0;
-		c->prep_gen++;
-	}
-	snprintf(name, sizeof(name), "migc_history_%u_%u", c->prep_gen, which);
-	r = NULL;
-	if (!(c->prep_bits & (1u << which))) {
-		r = PQprepare(c->pg, name, sql, n, NULL);
-		if (migc_pg_ok(r)) {
-			c->prep_bits |= 1u << which;
-			PQclear(r);
-			r = NULL;
-		} else if (!migc_pg_sqlstate_is(r, "42P05")) {
-			return r;
-		}
-	}
+	r = prepare_once(c, table, which, sql, n, name, sizeof(name));
 	if (!r)
 		r = PQexecPrepared(c->pg, name, n, params, NULL, NULL, 0);
+	else if (!migc_pg_sqlstate_is(r, "42P05"))
+		return r;
 	if (!migc_pg_sqlstate_is(r, "26000") && !migc_pg_sqlstate_is(r, "42P05"))
 		return r;
 	c->prep_off = 1;
@@ -520,16 +560,41 @@ static const char insert_direct[] =
 	"strpos(current_setting('application_name'), ' ' || $13::text) > 0 "
 	"THEN $12::text || ':' || $13::text ELSE $12::text END) RETURNING id";
 
+/* insert_direct for `table`, formatted once per connection and table
+ * (c->insert_sql): formatting it was a quarter of `up`'s instructions,
+ * once per migration, for a text the server already has prepared. */
+static int insert_direct_text(struct migc_conn *c, const char *table,
+			      migc_buf *out, migc_error *err)
+{
+	migc_buf fresh = MIGC_BUF_INIT;
+	struct table_name t;
+	int rc;
+
+	if (!c->insert_sql || strcmp(c->insert_table, table) != 0) {
+		rc = quote_names(c, table, &t, err);
+		if (rc)
+			return rc;
+		if (migc_buf_printf(&fresh, insert_direct, t.qualified))
+			return migc_err(err, MIGC_ENOMEM, "out of memory");
+		free(c->insert_sql);
+		c->insert_sql = migc_buf_detach(&fresh);
+		migc_strlcpy(c->insert_table, table, sizeof(c->insert_table));
+	}
+	if (migc_buf_puts(out, c->insert_sql))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	return 0;
+}
+
 int migc_pg_insert_init(struct migc_conn *c, const char *table,
 			const struct migc_history_row *row,
 			struct migc_pg_insert *s, migc_error *err)
 {
-	int running = row->state == MIGC_H_RUNNING, rc;
+	int running = row->state == MIGC_H_RUNNING, rc = 0;
 	struct table_name t;
 
 	memset(s, 0, sizeof(*s));
-	rc = table_name(c, table, &t, err);
-	if (!rc && running && !c->pooled)
+	migc_pg_set_key(c, table);
+	if (running && !c->pooled)
 		rc = migc_pg_runner_self(c, err);
 	if (rc)
 		return rc;
@@ -551,17 +616,17 @@ int migc_pg_insert_init(struct migc_conn *c, const char *table,
 	if (running && c->pooled) {
 		s->params[11] = c->token;
 		s->n = 12;
-		rc = migc_buf_printf(&s->sql, insert_pooled_running, t.qualified);
-	} else {
-		s->params[11] = running ? c->runner : "";
-		s->params[12] = running && c->runner_token ? c->token : "";
-		s->n = 13;
-		s->prepared = 1;
-		rc = migc_buf_printf(&s->sql, insert_direct, t.qualified);
+		rc = quote_names(c, table, &t, err);
+		if (!rc && migc_buf_printf(&s->sql, insert_pooled_running,
+					   t.qualified))
+			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+		return rc;
 	}
-	if (rc)
-		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	return 0;
+	s->params[11] = running ? c->runner : "";
+	s->params[12] = running && c->runner_token ? c->token : "";
+	s->n = 13;
+	s->prepared = 1;
+	return insert_direct_text(c, table, &s->sql, err);
 }
 
 int migc_pg_insert_result(struct migc_conn *c, PGresult *r, long long *id,

@@ -3,10 +3,12 @@
  * on PostgreSQL: its history row's INSERT and the COMMIT sent together in
  * libpq's pipeline mode (libpq 14+; pq_load.h resolves the pipeline
  * functions optionally, and an older libpq sends the two one after the
- * other). So an applied migration costs three round trips: begin()
- * (BEGIN, lock, timeouts, stamp; driver_pg.c), its SQL (driver_pg_exec.c),
- * INSERT + COMMIT (here). The INSERT's SQL, parameters and prepared
- * statement bookkeeping are driver_pg_history.c's.
+ * other). On a direct connection the next transaction's attempt (BEGIN,
+ * lock, timeouts, stamp: driver_pg.c's migc_pg_attempt_queue) follows the
+ * COMMIT in the same pipeline, so an applied migration costs two round
+ * trips: its SQL (driver_pg_exec.c), and INSERT + COMMIT + the next
+ * attempt (here). The INSERT's SQL, parameters and prepared statement
+ * bookkeeping are driver_pg_history.c's.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -112,10 +114,11 @@ int migc_pg_history_insert_commit(struct migc_conn *c, const char *table,
 				  long long *id, int *at_commit,
 				  migc_error *err)
 {
-	PGresult *res[P_MAX] = {NULL, NULL, NULL}, *why;
-	int named, prepare = 0, sent, rc, i;
+	/* P_MAX, then the next transaction's attempt */
+	PGresult *res[P_MAX + MIGC_PG_ATTEMPT_MAX] = {NULL}, *why;
+	int named, prepare = 0, sent, rc, i, ahead = 0;
 	struct migc_pg_insert s;
-	char name[48];
+	char name[48] = "";
 
 	*at_commit = 0;
 	if (!PQenterPipelineMode) /* the loaded libpq is older than 14 */
@@ -127,14 +130,8 @@ int migc_pg_history_insert_commit(struct migc_conn *c, const char *table,
 		return rc;
 	}
 	named = s.prepared && !c->pooled && !c->prep_off;
-	if (named && strcmp(c->prep_table, table) != 0) {
-		migc_strlcpy(c->prep_table, table, sizeof(c->prep_table));
-		c->prep_bits = 0;
-		c->prep_gen++;
-	}
-	prepare = named && !(c->prep_bits & (1u << MIGC_PG_PREP_INSERT));
-	snprintf(name, sizeof(name), "migc_history_%u_%u", c->prep_gen,
-		 (unsigned)MIGC_PG_PREP_INSERT);
+	prepare = named && !migc_pg_prep_name(c, table, MIGC_PG_PREP_INSERT,
+					      name, sizeof(name));
 	if (!PQenterPipelineMode(c->pg)) {
 		migc_buf_free(&s.sql);
 		return insert_then_commit(c, table, row, id, at_commit, err);
@@ -152,9 +149,16 @@ int migc_pg_history_insert_commit(struct migc_conn *c, const char *table,
 		return migc_pg_fail(c, NULL, MIGC_EDB, "cannot write the "
 				    "history table", err);
 	}
-	if (PQsendQueryParams(c->pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
-	    PQpipelineSync(c->pg))
-		pipeline_read(c, res + !prepare, P_MAX - !prepare);
+	/* the next transaction's attempt after the COMMIT, before the one
+	 * sync point: one round trip for both (an error of the INSERT or the
+	 * COMMIT skips it, and the engine's rollback ends what is left) */
+	sent = PQsendQueryParams(c->pg, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+	if (sent)
+		ahead = migc_pg_attempt_queue(c);
+	if (sent && PQpipelineSync(c->pg))
+		pipeline_read(c, res + !prepare, P_MAX - !prepare + ahead);
+	if (ahead > 0)
+		migc_pg_attempt_ahead(c, res + P_MAX, ahead);
 	pipeline_exit(c);
 
 	if (prepare && migc_pg_ok(res[P_PREPARE]))

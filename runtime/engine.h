@@ -1,6 +1,6 @@
 /*
  * engine.h - internals shared by the engine's files (db.c, engine_plan.c,
- * engine_apply.c) and the `migrate` CLI. Not installed.
+ * engine_apply.c, engine_up.c) and the `migrate` CLI. Not installed.
  *
  * The engine is driver-agnostic: it talks to the database only through
  * `db->driver` (driver.h). Dialect-specific SQL lives in the drivers.
@@ -114,6 +114,11 @@ void migc_engine_row_for(struct migc_history_row *row, char *checksum,
 int migc_engine_insert_row(const struct migc_run_ctx *c, const migc_migration *m,
 			   migc_hstate state, long long duration_ms,
 			   long long *id, migc_error *err);
+
+/* Apply `m` in the transaction the loop began (engine_up.c); it ends
+ * committed or rolled back. `*id` receives the history row's id. */
+int migc_engine_apply_one(const struct migc_run_ctx *c, const migc_migration *m,
+			  long long *id, migc_error *err);
 
 /* Mark row `id` with `state` in a small transaction of its own. */
 int migc_engine_mark(const struct migc_run_ctx *c, long long id,

@@ -1,7 +1,7 @@
 /*
  * engine_report.c - merging the set with the history into a report
  * (migc_status): every migration of either side with its state. The verify
- * rules and the plan (engine_plan.c) and `up` (engine_apply.c) all work
+ * rules and the plan (engine_plan.c) and `up` (engine_up.c) all work
  * from this one report, so they can never disagree about a state.
  *
  * Invariant: everything here is O(n log n) in the number of migrations and

@@ -172,6 +172,73 @@ test_prepared_history_insert_survives_deallocate_all() {
 	expect_out "database is up to date at version 0005"
 }
 
+# The migration lock and the history's stamp are statements prepared once
+# per connection too (EXECUTE): a no-transaction migration that deallocates
+# them between two transactions costs one attempt, sent again whole; the
+# run applies everything once.
+test_prepared_lock_survives_deallocate_all_between_transactions() {
+	newdb
+	mig m 0001_a.sql 'CREATE TABLE a (id int);'
+	mig m 0002_b.sql 'CREATE TABLE b (id int);'
+	mig m 0003_gone.sql $'-- migc:no-transaction\nDEALLOCATE ALL;'
+	mig m 0004_d.sql 'CREATE TABLE d (id int);'
+	build m ./migrate
+	run ./migrate up
+	expect_rc 0
+	expect_out "4 migrations applied"
+	expect_eq "$(q "SELECT string_agg(version || ':' || state, ',' ORDER BY id) FROM migc_history")" \
+		"0001:applied,0002:applied,0003:applied,0004:applied" "history"
+	run ./migrate up
+	expect_rc 0
+	expect_out "database is up to date at version 0004"
+}
+
+# What the server is sent per migration (its statement log): on a direct
+# connection the lock and the stamp run as prepared statements, and every
+# transactional migration's INSERT and COMMIT come with the next
+# transaction's BEGIN, lock and stamp (extended protocol, one round trip:
+# a migration costs two, its SQL and that); the run's only attempts sent
+# as a string are the first two (creating the history table, the first
+# migration). Through PgBouncer (transaction pooling) nothing is prepared
+# and nothing is sent ahead: each attempt is one string, as the pooler may
+# lend another backend to the next transaction.
+server_log_since() { # LINE: the server's log after line LINE
+	tail -n +"$(($1 + 1))" "$PG_DIR/server.log"
+}
+
+test_two_round_trips_per_migration_direct_not_through_pgbouncer() {
+	local from log
+	newdb
+	q "ALTER DATABASE $DB SET log_statement = 'all'"
+	mig m 0001_a.sql 'CREATE TABLE a (id int);'
+	mig m 0002_b.sql 'CREATE TABLE b (id int);'
+	mig m 0003_c.sql 'CREATE TABLE c (id int);'
+	mig m 0004_d.sql 'CREATE TABLE d (id int);'
+	build m ./migrate
+	from=$(wc -l <"$PG_DIR/server.log")
+	run ./migrate up
+	expect_rc 0
+	expect_out "4 migrations applied"
+	log=$(server_log_since "$from")
+	expect_eq "$(grep -c 'statement: BEGIN ISOLATION LEVEL READ COMMITTED; EXECUTE migc_history_[0-9]*_2(' <<<"$log")" 2 "attempts sent as a string"
+	expect_eq "$(grep -c 'execute <unnamed>: BEGIN ISOLATION LEVEL READ COMMITTED' <<<"$log")" 4 "attempts sent ahead"
+	expect_eq "$(grep -c 'execute migc_history_[0-9]*_1: SELECT coalesce(max(id), 0)' <<<"$log")" 4 "stamps sent ahead, prepared"
+	expect_eq "$(grep -c 'pg_try_advisory_xact_lock([0-9-]*)' <<<"$log")" 0 "locks sent whole"
+	expect_eq "$(q "SELECT string_agg(version || ':' || state, ',' ORDER BY id) FROM migc_history")" \
+		"0001:applied,0002:applied,0003:applied,0004:applied" "history"
+
+	pgb_for_test || return 0
+	q "CREATE DATABASE two_round_trips_pgb"
+	q "ALTER DATABASE two_round_trips_pgb SET log_statement = 'all'"
+	from=$(wc -l <"$PG_DIR/server.log")
+	run ./migrate up --url "postgresql://$PGUSER@127.0.0.1:$PGB_PORT/two_round_trips_pgb"
+	expect_rc 0
+	expect_out "4 migrations applied"
+	log=$(server_log_since "$from")
+	expect_eq "$(grep -c 'BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_try_advisory_xact_lock([0-9-]*)' <<<"$log")" 6 "attempts sent whole through PgBouncer"
+	expect_eq "$(grep -c 'migc_history_[0-9]*_[12]' <<<"$log")" 0 "prepared lock or stamp through PgBouncer"
+}
+
 # The history INSERT and the COMMIT go to the server together (pipeline
 # mode), and each failure is still told apart: an INSERT the server refuses
 # rolls the migration back ("recording it in the history"); a COMMIT that
