@@ -82,10 +82,80 @@ static const char *txn_control(const char *sql, const migc_sql_stmt *st,
 	return NULL;
 }
 
+/* Whether word token `t` is one that txn_control() looks further at. */
+static int txn_word(const char *sql, const struct token *t)
+{
+	static const struct {
+		const char *word;
+		size_t len;
+	} words[] = {{"abort", 5}, {"begin", 5}, {"commit", 6}, {"end", 3}, {"prepare", 7},
+		     {"release", 7}, {"rollback", 8}, {"savepoint", 9}, {"start", 5}};
+	size_t n = t->end - t->start, i;
+
+	switch (sql[t->start] | 0x20) { /* most statements: not these */
+	case 'a': case 'b': case 'c': case 'e': case 'p': case 'r': case 's':
+		break;
+	default:
+		return 0;
+	}
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (words[i].len == n && sqllex_word_is_n(sql, t, words[i].word, n))
+			return 1;
+	return 0;
+}
+
 /*
- * The check of both entry points. With `unlexable_passes`, a lexing error
- * anywhere in the file, even after a finding, makes it pass: the lexer is
- * then run without an error object, and on past a finding to the end.
+ * The quick pass of the checks that let an unlexable file pass: decides
+ * without lexing the file when it can prove that there is nothing to find.
+ * A statement starts at the file's first token or at the first token after
+ * a top-level ';'. Here every ';' of the file, top-level or not (in a
+ * string, a comment, a body), is taken for an end, and the token after it
+ * (past blanks and comments, skipped as the lexer skips them) for a start:
+ * the real starts are among these candidates. So when no candidate is a
+ * word that begins transaction control, no statement is one, and the file
+ * passes whether it lexes or not; the candidates' lead bits hold every
+ * statement's. Returns 1 when it decided so (*leads filled), 0 when the
+ * full pass must decide: a candidate is such a word (a function body's
+ * END, say), or reading the candidates' tokens took more than about a
+ * pass over the file (block comments nested after many ';').
+ */
+static int quick_pass(const char *sql, size_t len, uint64_t *leads)
+{
+	size_t at = 0, budget = len + 65536;
+	struct lexer lx;
+
+	*leads = 0;
+	memset(&lx, 0, sizeof(lx));
+	lx.sql = sql;
+	lx.len = len;
+	lx.line = 1; /* err NULL: a lexing error is not reported */
+	for (;;) {
+		const char *semi;
+		struct token t;
+		int rc;
+
+		lx.pos = at;
+		rc = sqllex_next(&lx, &t);
+		if (lx.pos - at > budget)
+			return 0;
+		budget -= lx.pos - at;
+		if (!rc && t.kind != TOK_EOF) {
+			if (len - t.start >= 3)
+				*leads |= migc_sql_lead_bit(sql + t.start);
+			if (t.kind == TOK_WORD && txn_word(sql, &t))
+				return 0;
+		}
+		if (at >= len || !(semi = memchr(sql + at, ';', len - at)))
+			return 1;
+		at = (size_t)(semi - sql) + 1;
+	}
+}
+
+/*
+ * The check of the three entry points. With `unlexable_passes`, a lexing
+ * error anywhere in the file, even after a finding, makes it pass: the
+ * quick pass above decides first when it can; otherwise the lexer is run
+ * without an error object, and on past a finding to the end.
  */
 static int check_txn(const char *file, const char *sql, size_t len,
 		     int unlexable_passes, struct migc_sql_scan *scan,
@@ -93,6 +163,7 @@ static int check_txn(const char *file, const char *sql, size_t len,
 {
 	struct splitter sp;
 	migc_sql_stmt st;
+	uint64_t leads;
 	int rc;
 
 	if (!file)
@@ -100,6 +171,13 @@ static int check_txn(const char *file, const char *sql, size_t len,
 	if (scan) {
 		scan->lexable = 0;
 		scan->leads = 0;
+	}
+	if (unlexable_passes && sql && quick_pass(sql, len, &leads)) {
+		if (scan) {
+			scan->lexable = -1;
+			scan->leads = leads;
+		}
+		return 0;
 	}
 	sqllex_splitter_init(&sp, file, sql, len, unlexable_passes ? NULL : err);
 	sp.no_lines = 1; /* counted for a finding only */
