@@ -6,7 +6,9 @@
  * into a buffer of the source's own, never cut short; one that shrinks is
  * read as it is now; without room every file comes malloc'd as before. And
  * the loader's set, built from files in its arena, keeps them readable
- * until it is freed, and reports an empty file as it always did.
+ * until it is freed, and reports an empty file as it always did. Files are
+ * read in batches on two threads, yet files and problems reach the visitor
+ * in name order, a subdirectory's after the files before it.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -295,6 +297,91 @@ static void loaded_set_keeps_the_files_bytes(void)
 	migc_buf_free(&problems);
 }
 
+/* The order a walk reports things in, one line each. */
+static int order_file(void *ctx, const char *filename, const char *display,
+		      char *data, size_t len, migc_error *err)
+{
+	(void)display, (void)data, (void)len, (void)err;
+	migc_buf_printf(ctx, "file %s\n", filename);
+	return 0;
+}
+
+static int order_owned(void *ctx, const char *filename, const char *display,
+		       char *data, size_t len, migc_error *err)
+{
+	order_file(ctx, filename, display, data, len, err);
+	free(data);
+	return 0;
+}
+
+static char order_room[400][16];
+static size_t order_rooms;
+
+static char *order_give_room(void *ctx, size_t size)
+{
+	(void)ctx;
+	return size <= sizeof(order_room[0]) && order_rooms < 400
+	       ? order_room[order_rooms++] : NULL;
+}
+
+static int order_problem(void *ctx, const migc_error *problem)
+{
+	migc_buf_printf(ctx, "problem %s\n", problem->message);
+	return 0;
+}
+
+static int order_dir(void *ctx, const char *name, const char *display,
+		     migc_error *err)
+{
+	(void)display, (void)err;
+	migc_buf_printf(ctx, "dir %s\n", name);
+	return 0;
+}
+
+static void batches_keep_name_order(void)
+{
+	const char *dir = case_dir("order");
+	struct migc_source_visitor v;
+	struct migc_source *src = NULL;
+	migc_buf got = MIGC_BUF_INIT, want = MIGC_BUF_INIT;
+	migc_error err;
+	char name[64], path[600];
+	size_t i;
+
+	for (i = 1; i <= 300; i++) {
+		snprintf(name, sizeof(name), "%04zu_m.sql", i);
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		if (i % 61 == 7) { /* a FIFO: a problem where it sorts */
+			CHECK_INT(mkfifo(path, 0644), 0);
+			migc_buf_printf(&want, "problem %s/%s: not a regular file (a FIFO)\n",
+					dir, name);
+		} else if (i % 89 == 3) { /* a subdirectory, one file in it */
+			CHECK_INT(mkdir(path, 0755), 0);
+			snprintf(path, sizeof(path), "%s/%04zu_m.sql", dir, i);
+			write_file(path, "a.sql", "SELECT 1;\n");
+			migc_buf_printf(&want, "dir %s\nfile %s/a.sql\n", name, name);
+		} else {
+			write_file(dir, name, i % 2 ? "SELECT 1;\n" : "SELECT 22222222222222;\n");
+			migc_buf_printf(&want, "file %s\n", name);
+		}
+	}
+	memset(&v, 0, sizeof(v));
+	v.file = NULL;
+	v.file_owned = order_owned;
+	v.file_placed = order_file;
+	v.room = order_give_room; /* small files only: the others malloc'd */
+	v.problem = order_problem;
+	v.dir = order_dir;
+	v.ctx = &got;
+	CHECK_INT(migc_source_dir_open(&src, dir, &err), 0);
+	CHECK_INT(src->walk(src, &v, &err), 0);
+	migc_source_free(src);
+	CHECK(order_rooms > 100);
+	CHECK_STR(got.data, want.data);
+	migc_buf_free(&got);
+	migc_buf_free(&want);
+}
+
 int main(void)
 {
 	RUN(fits_is_read_into_the_room);
@@ -304,5 +391,6 @@ int main(void)
 	RUN(file_that_shrank_is_read_as_it_is);
 	RUN(no_room_given_or_asked_for);
 	RUN(loaded_set_keeps_the_files_bytes);
+	RUN(batches_keep_name_order);
 	return unit_done();
 }
