@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulk.h"
 #include "layout.h"
 #include "load_threads.h"
 #include "util.h"
@@ -143,7 +144,11 @@ static int file_wanted(const struct loader *l, const struct loaded_file *f)
  */
 static int add_native_files(struct loader *l, migc_error *err)
 {
-	struct load_job *jobs = calloc(l->count ? l->count : 1, sizeof(*jobs));
+	/* ~800 bytes a file (a parsed name holds two 256-byte arrays): a
+	 * bulk block, one page fault per 2 MiB instead of per 4 KiB */
+	size_t size = (l->count ? l->count : 1) * sizeof(struct load_job);
+	struct load_job *jobs = l->count <= (size_t)-1 / sizeof(*jobs)
+				? migc_bulk_alloc(size) : NULL;
 	size_t i;
 	int rc = 0;
 
@@ -177,7 +182,7 @@ static int add_native_files(struct loader *l, migc_error *err)
 	}
 	for (i = 0; i < l->count; i++)
 		load_job_free(&jobs[i]);
-	free(jobs);
+	migc_bulk_free(jobs, size);
 	return rc;
 }
 
