@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -502,7 +503,7 @@ static int visit(struct dir_source *s, int dfd, const char *name,
 
 struct batch {
 	struct pending items[READ_BATCH];
-	size_t count;
+	size_t count, cap; /* cap: READ_BATCH, or less under a low file limit */
 	atomic_size_t next;
 	int threads; /* 2 when a second processor is online */
 };
@@ -555,7 +556,7 @@ static int batch_add(struct batch *b, struct dir_source *s, int dfd,
 	int rc = visit_open(s, dfd, name, type, v, &b->items[b->count], err), flushed;
 
 	if (!rc)
-		return ++b->count == READ_BATCH ? batch_flush(b, v, 0, err) : 0;
+		return ++b->count == b->cap ? batch_flush(b, v, 0, err) : 0;
 	if (b->count) {
 		why = *err;
 		flushed = batch_flush(b, v, 0, err);
@@ -611,6 +612,7 @@ static int dir_walk(struct migc_source *src,
 	int fd, rc;
 
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct rlimit rl;
 	struct batch *b;
 
 	rc = dir_open(s, &fd, err);
@@ -622,6 +624,11 @@ static int dir_walk(struct migc_source *src,
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
 	}
 	b->threads = cpus > 1 ? 2 : 1;
+	/* open files: at most a quarter of what the process may hold */
+	b->cap = READ_BATCH;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 4 < b->cap)
+		b->cap = rl.rlim_cur >= 4 ? (size_t)(rl.rlim_cur / 4) : 1;
 	rc = dir_names(s->dir, fd, &names, err);
 	for (i = 0; !rc && i < names.count; i++) {
 		const char *name = names.names[i].name;
