@@ -23,12 +23,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -167,21 +164,19 @@ static int read_upto(int fd, char *buf, size_t cap, size_t *len)
 }
 
 /*
- * Read an open file to the end. With `room` (`size_hint` bytes), into
- * which read_upto() already read `got` bytes (or failed with errno `e`):
- * done when they end before the room does, leaving space for the NUL
- * (*placed 1); else into a malloc'd `*data` (*placed 0), carrying on from
- * what the room holds.
+ * Read an open file to the end: into `room` (`size_hint` bytes, may be
+ * NULL) when it fits there with a NUL (*placed 1), else into a malloc'd
+ * `*data` (*placed 0), carrying on from what the room holds.
  */
-static int read_finish(int fd, size_t size_hint, char *room, size_t got, int e,
-		       const char *display, char **data, size_t *len, int *placed,
-		       migc_error *err)
+static int read_all(int fd, size_t size_hint, char *room, const char *display,
+		    char **data, size_t *len, int *placed, migc_error *err)
 {
 	migc_buf b = MIGC_BUF_INIT;
+	int e;
 
 	*placed = 0;
 	if (room) {
-		b.len = got;
+		e = read_upto(fd, room, size_hint, &b.len);
 		if (e)
 			goto fail;
 		if (b.len < size_hint) { /* the end, and room for the NUL */
@@ -384,187 +379,43 @@ static int open_entry(struct dir_source *s, int dfd, const char *name,
 	return 0;
 }
 
-/* A file opened and measured, waiting for its bytes: dir_walk() reads a
- * batch of them on two threads, then hands them over in name order. */
-struct pending {
-	migc_buf display;
-	const char *name;
-	int fd;
-	size_t size; /* its size when opened, and one for the NUL */
-	char *room;  /* the visitor's (source.h), or NULL */
-	size_t got;  /* read into the room so far */
-	int e;       /* errno of that read, or 0 */
-};
-
-/* A problem with an entry goes to the visitor when it takes problems. */
-static int entry_problem(const struct migc_source_visitor *v, int rc,
-			 migc_error *err)
-{
-	return rc != MIGC_ENOMEM && v->problem ? v->problem(v->ctx, err) : rc;
-}
-
-/* Open entry `name` into *p and ask the visitor for room for it; on
- * failure *p holds nothing. */
-static int visit_open(struct dir_source *s, int dfd, const char *name,
-		      unsigned char type, const struct migc_source_visitor *v,
-		      struct pending *p, migc_error *err)
-{
-	size_t dl = strlen(s->dir);
-	struct stat st;
-	int rc;
-
-	memset(p, 0, sizeof(*p));
-	p->fd = -1;
-	p->name = name;
-	if (migc_buf_printf(&p->display, "%s%s%s", s->dir,
-			    dl && s->dir[dl - 1] == '/' ? "" : "/", name)) {
-		migc_buf_free(&p->display);
-		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	}
-	rc = open_entry(s, dfd, name, type, p->display.data, &p->fd, &st, err);
-	if (rc) {
-		migc_buf_free(&p->display);
-		return rc;
-	}
-	p->size = (size_t)st.st_size + 1;
-	if (v->room && v->file_placed && v->file_owned)
-		p->room = v->room(v->ctx, p->size);
-	return 0;
-}
-
-/* Read what fits into the room; on any thread. */
-static void pending_read(struct pending *p)
-{
-	if (p->room)
-		p->e = read_upto(p->fd, p->room, p->size, &p->got);
-}
-
-static void pending_free(struct pending *p)
-{
-	if (p->fd >= 0)
-		close(p->fd);
-	p->fd = -1;
-	migc_buf_free(&p->display);
-}
-
-/* Read the rest of an opened file and hand it to the visitor; a problem
- * goes to the visitor too when it takes problems. */
-static int visit_finish(const struct migc_source_visitor *v, struct pending *p,
-			migc_error *err)
-{
-	const char *display = p->display.data;
-	size_t len = 0;
-	char *data = NULL;
-	int rc, placed = 0;
-
-	rc = read_finish(p->fd, p->size, p->room, p->got, p->e, display, &data, &len,
-			 &placed, err);
-	close(p->fd);
-	p->fd = -1;
-	if (!rc && placed) {
-		rc = v->file_placed(v->ctx, p->name, display, data, len, err);
-		data = NULL; /* the visitor's memory */
-	} else if (!rc && v->file_owned) {
-		rc = v->file_owned(v->ctx, p->name, display, data, len, err);
-		data = NULL; /* the visitor's now */
-	} else if (!rc) {
-		rc = v->file(v->ctx, p->name, display, data, len, err);
-	} else {
-		rc = entry_problem(v, rc, err);
-	}
-	free(data);
-	migc_buf_free(&p->display);
-	return rc;
-}
-
-/* Read one entry and hand it to the visitor. */
+/* Read one entry and hand it to the visitor; a problem goes to the visitor
+ * too when it takes problems. */
 static int visit(struct dir_source *s, int dfd, const char *name,
 		 unsigned char type, const struct migc_source_visitor *v,
 		 migc_error *err)
 {
-	struct pending p;
-	int rc = visit_open(s, dfd, name, type, v, &p, err);
+	migc_buf display = MIGC_BUF_INIT;
+	size_t dl = strlen(s->dir), len = 0;
+	char *data = NULL;
+	struct stat st;
+	int fd = -1, rc, placed = 0;
 
-	if (rc)
-		return entry_problem(v, rc, err);
-	pending_read(&p);
-	return visit_finish(v, &p, err);
-}
-
-/*
- * Files opened in name order, up to READ_BATCH at a time: reading them is
- * most of a walk (the kernel's copy, and the first touch of the memory
- * they go to), so a second thread reads half of them, taking the next
- * from a shared counter; the visitor still gets them in order, on the
- * walking thread.
- */
-#define READ_BATCH 128
-#define READ_BATCH_THREAD_MIN 8 /* fewer are read on the walking thread */
-
-struct batch {
-	struct pending items[READ_BATCH];
-	size_t count, cap; /* cap: READ_BATCH, or less under a low file limit */
-	atomic_size_t next;
-	int threads; /* 2 when a second processor is online */
-};
-
-static void *batch_reader(void *arg)
-{
-	struct batch *b = arg;
-	size_t i;
-
-	while ((i = atomic_fetch_add(&b->next, 1)) < b->count)
-		pending_read(&b->items[i]);
-	return NULL;
-}
-
-/* Read the batch's files and hand them over in order, unless `rc` (or the
- * visitor) stops the walk; the batch is empty after. */
-static int batch_flush(struct batch *b, const struct migc_source_visitor *v,
-		       int rc, migc_error *err)
-{
-	pthread_t helper;
-	int started = 0;
-	size_t i;
-
-	atomic_store(&b->next, 0);
+	if (migc_buf_printf(&display, "%s%s%s", s->dir,
+			    dl && s->dir[dl - 1] == '/' ? "" : "/", name))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	rc = open_entry(s, dfd, name, type, display.data, &fd, &st, err);
 	if (!rc) {
-		/* a thread that cannot be started leaves its share to this one */
-		started = b->threads > 1 && b->count >= READ_BATCH_THREAD_MIN &&
-			  pthread_create(&helper, NULL, batch_reader, b) == 0;
-		batch_reader(b);
-		if (started)
-			pthread_join(helper, NULL);
+		size_t size = (size_t)st.st_size + 1;
+		char *room = v->room && v->file_placed && v->file_owned
+			     ? v->room(v->ctx, size) : NULL;
+
+		rc = read_all(fd, size, room, display.data, &data, &len, &placed, err);
+		close(fd);
 	}
-	for (i = 0; i < b->count; i++) {
-		if (!rc)
-			rc = visit_finish(v, &b->items[i], err);
-		else
-			pending_free(&b->items[i]);
-	}
-	b->count = 0;
+	if (!rc && placed) {
+		rc = v->file_placed(v->ctx, name, display.data, data, len, err);
+		data = NULL; /* the visitor's memory */
+	} else if (!rc && v->file_owned) {
+		rc = v->file_owned(v->ctx, name, display.data, data, len, err);
+		data = NULL; /* the visitor's now */
+	} else if (!rc) {
+		rc = v->file(v->ctx, name, display.data, data, len, err);
+	} else if (rc != MIGC_ENOMEM && v->problem)
+		rc = v->problem(v->ctx, err);
+	free(data);
+	migc_buf_free(&display);
 	return rc;
-}
-
-/* Open entry `name` into the batch (reading it when the batch is full);
- * an entry that cannot be opened is reported after the ones before it. */
-static int batch_add(struct batch *b, struct dir_source *s, int dfd,
-		     const char *name, unsigned char type,
-		     const struct migc_source_visitor *v, migc_error *err)
-{
-	migc_error why;
-	int rc = visit_open(s, dfd, name, type, v, &b->items[b->count], err), flushed;
-
-	if (!rc)
-		return ++b->count == b->cap ? batch_flush(b, v, 0, err) : 0;
-	if (b->count) {
-		why = *err;
-		flushed = batch_flush(b, v, 0, err);
-		if (flushed)
-			return flushed;
-		*err = why;
-	}
-	return entry_problem(v, rc, err);
 }
 
 /* Visit the files of subdirectory `sub` (open as `sfd`) as "sub/name";
@@ -611,24 +462,9 @@ static int dir_walk(struct migc_source *src,
 	size_t i;
 	int fd, rc;
 
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	struct rlimit rl;
-	struct batch *b;
-
 	rc = dir_open(s, &fd, err);
 	if (rc)
 		return rc;
-	b = calloc(1, sizeof(*b));
-	if (!b) {
-		close(fd);
-		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	}
-	b->threads = cpus > 1 ? 2 : 1;
-	/* open files: at most a quarter of what the process may hold */
-	b->cap = READ_BATCH;
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    rl.rlim_cur / 4 < b->cap)
-		b->cap = rl.rlim_cur >= 4 ? (size_t)(rl.rlim_cur / 4) : 1;
 	rc = dir_names(s->dir, fd, &names, err);
 	for (i = 0; !rc && i < names.count; i++) {
 		const char *name = names.names[i].name;
@@ -640,16 +476,12 @@ static int dir_walk(struct migc_source *src,
 		if ((type == DT_DIR || type == DT_UNKNOWN) &&
 		    fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode) &&
 		    (sfd = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0) {
-			rc = batch_flush(b, v, 0, err); /* the files before it first */
-			if (!rc)
-				rc = visit_subdir(s, fd, sfd, name, v, err);
+			rc = visit_subdir(s, fd, sfd, name, v, err);
 			close(sfd);
 			continue;
 		}
-		rc = batch_add(b, s, fd, name, type, v, err);
+		rc = visit(s, fd, name, type, v, err);
 	}
-	rc = batch_flush(b, v, rc, err);
-	free(b);
 	close(fd);
 	name_list_free(&names);
 	return rc;

@@ -6,10 +6,9 @@
  * into a buffer of the source's own, never cut short; one that shrinks is
  * read as it is now; without room every file comes malloc'd as before. And
  * the loader's set, built from files in its arena, keeps them readable
- * until it is freed, and reports an empty file as it always did. Files are
- * read in batches on two threads, yet files and problems reach the visitor
- * in name order, a subdirectory's after the files before it; fewer at a
- * time under a low limit on open files.
+ * until it is freed, and reports an empty file as it always did. Files,
+ * placed or not, and problems reach the visitor in name order, a
+ * subdirectory's after the files before it.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -17,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -340,7 +338,7 @@ static int order_dir(void *ctx, const char *name, const char *display,
 	return 0;
 }
 
-static void batches_keep_name_order(void)
+static void walk_keeps_name_order(void)
 {
 	const char *dir = case_dir("order");
 	struct migc_source_visitor v;
@@ -384,39 +382,6 @@ static void batches_keep_name_order(void)
 	migc_buf_free(&want);
 }
 
-/* Under a low limit on open files the batches are smaller, not failures. */
-static void low_file_limit_makes_batches_smaller(void)
-{
-	const char *dir = case_dir("limit");
-	struct migc_source_visitor v;
-	struct migc_source *src = NULL;
-	migc_buf got = MIGC_BUF_INIT;
-	struct rlimit old, low;
-	migc_error err;
-	char name[64];
-	size_t i;
-
-	for (i = 1; i <= 100; i++) {
-		snprintf(name, sizeof(name), "%04zu_m.sql", i);
-		write_file(dir, name, "SELECT 1;\n");
-	}
-	memset(&v, 0, sizeof(v));
-	v.file_owned = order_owned;
-	v.problem = order_problem;
-	v.ctx = &got;
-	CHECK_INT(getrlimit(RLIMIT_NOFILE, &old), 0);
-	low = old;
-	low.rlim_cur = 24; /* a batch of 6 */
-	CHECK_INT(setrlimit(RLIMIT_NOFILE, &low), 0);
-	CHECK_INT(migc_source_dir_open(&src, dir, &err), 0);
-	CHECK_INT(src->walk(src, &v, &err), 0);
-	migc_source_free(src);
-	CHECK_INT(setrlimit(RLIMIT_NOFILE, &old), 0);
-	CHECK(got.data && !strstr(got.data, "problem"));
-	CHECK_CONTAINS(got.data, "file 0100_m.sql\n");
-	migc_buf_free(&got);
-}
-
 int main(void)
 {
 	RUN(fits_is_read_into_the_room);
@@ -426,7 +391,6 @@ int main(void)
 	RUN(file_that_shrank_is_read_as_it_is);
 	RUN(no_room_given_or_asked_for);
 	RUN(loaded_set_keeps_the_files_bytes);
-	RUN(batches_keep_name_order);
-	RUN(low_file_limit_makes_batches_smaller);
+	RUN(walk_keeps_name_order);
 	return unit_done();
 }
