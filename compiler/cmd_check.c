@@ -178,6 +178,8 @@ static int load_side(struct mlist *l, struct migc_source *src,
 	v.problem = skip_problem;
 	v.dir = NULL;
 	v.file_owned = NULL;
+	v.room = NULL;
+	v.file_placed = NULL;
 	v.ctx = &s;
 	rc = src->walk(src, &v, err);
 	l->present = rc != MIGC_ENOTFOUND;

@@ -243,7 +243,7 @@ static int scan_problem(void *ctx, const migc_error *problem)
 static int scan_dir(const char *dir, migc_layout *layout, struct newest *nw,
 		    int *missing, migc_error *err)
 {
-	struct migc_source_visitor v = {scan_file, scan_problem, NULL, NULL, NULL};
+	struct migc_source_visitor v = {scan_file, scan_problem, NULL, NULL, NULL, NULL, NULL};
 	struct migc_source *src = NULL;
 	struct stat st;
 	int rc;

@@ -630,7 +630,7 @@ int lint_sql_scanned(const char *file, const char *sql, size_t len,
 	/* the build's lexer pass saw the statements already: none starts
 	 * with a word looked at, or the split below fails (and the set parsed
 	 * these directives already, so parsing them again cannot fail) */
-	if (scan && (!scan->lexable || !(scan->leads & lead_bits())))
+	if (scan && (scan->lexable == 0 || !(scan->leads & lead_bits())))
 		return 0;
 	rc = migc_directives_parse(&c.d, file, sql, len, err);
 	if (rc)

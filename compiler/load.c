@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bulk.h"
 #include "layout.h"
 #include "load_threads.h"
 #include "util.h"
@@ -21,8 +22,9 @@
 struct loaded_file {
 	char *filename;
 	char *display;
-	char *data;
+	char *data; /* malloc'd, or in the loader's `text` arena (`borrowed`) */
 	size_t len;
+	int borrowed;
 };
 
 struct loader {
@@ -34,6 +36,9 @@ struct loader {
 	struct loaded_file *files;
 	size_t count, cap;
 	migc_buf dirs; /* subdirectories' display names, NUL-separated */
+	/* the files' bytes, read into huge-page blocks (bulk.h) rather than
+	 * one malloc (and one page fault per 4 KiB) each; the set keeps them */
+	struct migc_arena text;
 };
 
 static void loader_problem(struct loader *l, const migc_error *problem)
@@ -110,14 +115,18 @@ static int add_failed(struct loader *l, const struct loaded_file *f, int rc,
 	return 0;
 }
 
-/* Add a file, handing its bytes to the set (no copy). */
+/* Add a file, handing its bytes to the set (no copy) when malloc'd. */
 static int add_file(struct loader *l, struct loaded_file *f, migc_error *err)
 {
 	char *data = f->data;
 	int rc;
 
-	f->data = NULL;
-	rc = migc_set_add_owned(l->set, f->filename, f->display, data, f->len, err);
+	if (f->borrowed) {
+		rc = migc_set_add(l->set, f->filename, f->display, data, f->len, err);
+	} else {
+		f->data = NULL;
+		rc = migc_set_add_owned(l->set, f->filename, f->display, data, f->len, err);
+	}
 	return rc ? add_failed(l, f, rc, err) : 0;
 }
 
@@ -135,7 +144,11 @@ static int file_wanted(const struct loader *l, const struct loaded_file *f)
  */
 static int add_native_files(struct loader *l, migc_error *err)
 {
-	struct load_job *jobs = calloc(l->count ? l->count : 1, sizeof(*jobs));
+	/* ~800 bytes a file (a parsed name holds two 256-byte arrays): a
+	 * bulk block, one page fault per 2 MiB instead of per 4 KiB */
+	size_t size = (l->count ? l->count : 1) * sizeof(struct load_job);
+	struct load_job *jobs = l->count <= (size_t)-1 / sizeof(*jobs)
+				? migc_bulk_alloc(size) : NULL;
 	size_t i;
 	int rc = 0;
 
@@ -148,6 +161,7 @@ static int add_native_files(struct loader *l, migc_error *err)
 		if (!jobs[i].skip) {
 			jobs[i].data = l->files[i].data;
 			jobs[i].len = l->files[i].len;
+			jobs[i].borrowed = l->files[i].borrowed;
 			l->files[i].data = NULL;
 		}
 	}
@@ -168,14 +182,15 @@ static int add_native_files(struct loader *l, migc_error *err)
 	}
 	for (i = 0; i < l->count; i++)
 		load_job_free(&jobs[i]);
-	free(jobs);
+	migc_bulk_free(jobs, size);
 	return rc;
 }
 
 /* The walk's visitor: keep the file (the layout is judged on all of them),
- * taking over `data`, a malloc'd buffer with a NUL after its bytes. */
+ * `data` with a NUL after its bytes: taken over when malloc'd, else
+ * (`borrowed`) in the loader's arena. */
 static int keep_file(struct loader *l, const char *filename,
-		     const char *display, char *data, size_t len,
+		     const char *display, char *data, size_t len, int borrowed,
 		     migc_error *err)
 {
 	struct loaded_file *f;
@@ -185,7 +200,8 @@ static int keep_file(struct loader *l, const char *filename,
 		struct loaded_file *p = realloc(l->files, cap * sizeof(*p));
 
 		if (!p) {
-			free(data);
+			if (!borrowed)
+				free(data);
 			return migc_err(err, MIGC_ENOMEM, "out of memory");
 		}
 		l->files = p;
@@ -196,10 +212,12 @@ static int keep_file(struct loader *l, const char *filename,
 	f->display = migc_strdup(display);
 	f->data = data;
 	f->len = len;
+	f->borrowed = borrowed;
 	if (!f->filename || !f->display || !f->data) {
 		free(f->filename);
 		free(f->display);
-		free(f->data);
+		if (!borrowed)
+			free(f->data);
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
 	}
 	l->count++;
@@ -210,7 +228,22 @@ static int keep_file(struct loader *l, const char *filename,
 static int on_file_owned(void *ctx, const char *filename, const char *display,
 			 char *data, size_t len, migc_error *err)
 {
-	return keep_file(ctx, filename, display, data, len, err);
+	return keep_file(ctx, filename, display, data, len, 0, err);
+}
+
+/* Room for a file in the loader's arena (source.h), or NULL. */
+static char *file_room(void *ctx, size_t size)
+{
+	struct loader *l = ctx;
+
+	return migc_arena_alloc(&l->text, size, 1);
+}
+
+/* A file read into the room of file_room(). */
+static int on_file_placed(void *ctx, const char *filename, const char *display,
+			  char *data, size_t len, migc_error *err)
+{
+	return keep_file(ctx, filename, display, data, len, 1, err);
 }
 
 /* Bytes valid only during the call (the git source): kept as a copy. */
@@ -224,7 +257,7 @@ static int on_file(void *ctx, const char *filename, const char *display,
 			memcpy(copy, data, len);
 		copy[len] = '\0';
 	}
-	return keep_file(ctx, filename, display, copy, len, err);
+	return keep_file(ctx, filename, display, copy, len, 0, err);
 }
 
 static int on_problem(void *ctx, const migc_error *problem)
@@ -240,7 +273,8 @@ static void loader_free_files(struct loader *l)
 	for (i = 0; i < l->count; i++) {
 		free(l->files[i].filename);
 		free(l->files[i].display);
-		free(l->files[i].data);
+		if (!l->files[i].borrowed)
+			free(l->files[i].data);
 	}
 	free(l->files);
 	l->files = NULL;
@@ -295,6 +329,8 @@ int load_detect_layout(migc_layout *out, struct migc_source *src,
 	l.src = src;
 	v.file = on_file;
 	v.file_owned = on_file_owned;
+	v.room = NULL;
+	v.file_placed = NULL;
 	v.problem = on_problem;
 	v.dir = NULL;
 	v.ctx = &l;
@@ -328,6 +364,8 @@ int load_set(migc_set **out, struct migc_source *src, migc_layout layout,
 		return rc;
 	v.file = on_file;
 	v.file_owned = on_file_owned;
+	v.room = file_room;
+	v.file_placed = on_file_placed;
 	v.problem = on_problem;
 	v.dir = on_dir;
 	v.ctx = &l;
@@ -343,10 +381,13 @@ int load_set(migc_set **out, struct migc_source *src, migc_layout layout,
 			rc = add_file(&l, &l.files[i], err);
 		/* another tool's layout keeps a copy: give the bytes back now,
 		 * so that the next copy reuses them instead of new pages */
-		free(l.files[i].data);
+		if (!l.files[i].borrowed)
+			free(l.files[i].data);
 		l.files[i].data = NULL;
 	}
 	loader_free_files(&l);
+	if (migc_set_layout(l.set) != MIGC_LAYOUT_MIGC)
+		migc_arena_clear(&l.text); /* the set has copies */
 	if (!rc) {
 		/* Duplicates among the valid files are worth showing too. */
 		rc = migc_set_finish(l.set, err);
@@ -363,8 +404,11 @@ int load_set(migc_set **out, struct migc_source *src, migc_layout layout,
 	}
 	if (problems)
 		*problems = l.problems;
+	if (!rc) /* the set's entries borrow the files' bytes */
+		rc = set_keep_arena(l.set, &l.text, err);
 	if (rc) {
 		migc_set_free(l.set);
+		migc_arena_clear(&l.text);
 		return rc;
 	}
 	*out = l.set;

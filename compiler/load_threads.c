@@ -35,7 +35,8 @@ static void prepare_one(struct load_job *j)
 
 	j->data = NULL; /* set_prepare takes it */
 	migc_error_clear(&e);
-	j->rc = set_prepare(&j->prepared, j->filename, j->display, data, j->len, &e);
+	j->rc = set_prepare(&j->prepared, j->filename, j->display, data, j->len,
+			    j->borrowed, &e);
 	if (j->rc) {
 		j->err = malloc(sizeof(*j->err));
 		if (j->err)
@@ -86,7 +87,8 @@ void load_prepare_all(struct load_job *jobs, size_t count)
 
 void load_job_free(struct load_job *j)
 {
-	free(j->data);
+	if (!j->borrowed)
+		free(j->data);
 	j->data = NULL;
 	set_prepared_free(&j->prepared);
 	free(j->err);

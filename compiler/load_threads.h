@@ -17,12 +17,14 @@
 
 /* One file to prepare, and what came of it. */
 struct load_job {
-	/* in: the file (strings outlive the job); `data` malloc'd, len + 1
-	 * bytes, taken by the preparation; `skip`: not a file to add */
+	/* in: the file (strings outlive the job); `data` len + 1 bytes,
+	 * taken by the preparation when malloc'd, else (`borrowed`) the
+	 * loader's arena's; `skip`: not a file to add */
 	const char *filename;
 	const char *display;
 	char *data;
 	size_t len;
+	int borrowed;
 	int skip;
 	/* out: rc 0 and `prepared`, or rc and a malloc'd copy of the error
 	 * in `err` (NULL when even that copy failed: out of memory) */

@@ -57,6 +57,21 @@ struct migc_source_visitor {
 	 */
 	int (*file_owned)(void *ctx, const char *filename, const char *display,
 			  char *data, size_t len, migc_error *err);
+	/*
+	 * May be NULL; used only with file_owned and file_placed set. Before
+	 * reading a file that measures `size` - 1 bytes, a source that reads
+	 * into memory (the directory) asks for `size` bytes of the visitor's
+	 * own that stay valid after the call (the loader's huge-page arena:
+	 * one block for many files instead of a malloc, and its page faults,
+	 * per file), or NULL for none. A file read whole into them (a NUL
+	 * after its `len` bytes) is reported with file_placed, `data` pointing
+	 * into them, and stays the visitor's memory. A file that grew since
+	 * it was measured is read on into the source's own buffer, so that it
+	 * is never cut short, and reported with file_owned.
+	 */
+	char *(*room)(void *ctx, size_t size);
+	int (*file_placed)(void *ctx, const char *filename, const char *display,
+			   char *data, size_t len, migc_error *err);
 };
 
 struct migc_source {

@@ -145,42 +145,79 @@ static int dir_names(const char *what, int fd, struct name_list *l,
 	return 0;
 }
 
-/* Read an open file to the end. On success `*data` is malloc'd. */
-static int read_all(int fd, size_t size_hint, const char *display,
-		    char **data, size_t *len, migc_error *err)
+/* Read from `fd` into buf[*len, cap) until the end of the file or until
+ * the buffer is full: 0, or an errno value. */
+static int read_upto(int fd, char *buf, size_t cap, size_t *len)
 {
-	migc_buf b = MIGC_BUF_INIT;
+	while (*len < cap) {
+		ssize_t n = read(fd, buf + *len, cap - *len);
 
-	/* sized exactly (the file and a byte to see its end): the buffer
-	 * may be kept as the file's bytes (file_owned, source.h) */
-	b.cap = size_hint ? size_hint + 1 : 4096;
-	b.data = malloc(b.cap);
-	if (!b.data)
-		goto nomem;
-	for (;;) {
-		ssize_t n;
-
-		if (b.cap - b.len < 2 && migc_buf_grow(&b, b.cap))
-			goto nomem;
-		n = read(fd, b.data + b.len, b.cap - b.len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			int e = errno;
-
-			migc_buf_free(&b);
-			migc_err(err, MIGC_EIO, "%s: read failed: %s", display, strerror(e));
-			migc_err_where(err, display, 0);
-			return MIGC_EIO;
-		}
+		if (n < 0)
+			return errno;
 		if (n == 0)
 			break;
-		b.len += (size_t)n;
+		*len += (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Read an open file to the end: into `room` (`size_hint` bytes, may be
+ * NULL) when it fits there with a NUL (*placed 1), else into a malloc'd
+ * `*data` (*placed 0), carrying on from what the room holds.
+ */
+static int read_all(int fd, size_t size_hint, char *room, const char *display,
+		    char **data, size_t *len, int *placed, migc_error *err)
+{
+	migc_buf b = MIGC_BUF_INIT;
+	int e;
+
+	*placed = 0;
+	if (room) {
+		e = read_upto(fd, room, size_hint, &b.len);
+		if (e)
+			goto fail;
+		if (b.len < size_hint) { /* the end, and room for the NUL */
+			room[b.len] = '\0';
+			*data = room;
+			*len = b.len;
+			*placed = 1;
+			return 0;
+		}
+		/* it grew since it was measured: on into a buffer */
+		b.cap = 2 * size_hint;
+		b.data = malloc(b.cap);
+		if (!b.data)
+			goto nomem;
+		memcpy(b.data, room, b.len);
+	} else {
+		/* sized exactly (the file and a byte to see its end): the buffer
+		 * may be kept as the file's bytes (file_owned, source.h) */
+		b.cap = size_hint ? size_hint + 1 : 4096;
+		b.data = malloc(b.cap);
+		if (!b.data)
+			goto nomem;
+	}
+	for (;;) { /* until a read ends before the buffer does */
+		if (b.cap - b.len < 2 && migc_buf_grow(&b, b.cap))
+			goto nomem;
+		e = read_upto(fd, b.data, b.cap - 1, &b.len);
+		if (e)
+			goto fail;
+		if (b.len < b.cap - 1)
+			break;
 	}
 	b.data[b.len] = '\0';
 	*len = b.len;
 	*data = migc_buf_detach(&b);
 	return 0;
+fail:
+	migc_buf_free(&b);
+	migc_err(err, MIGC_EIO, "%s: read failed: %s", display, strerror(e));
+	migc_err_where(err, display, 0);
+	return MIGC_EIO;
 nomem:
 	migc_buf_free(&b);
 	return migc_err(err, MIGC_ENOMEM, "%s: out of memory reading the file", display);
@@ -352,17 +389,24 @@ static int visit(struct dir_source *s, int dfd, const char *name,
 	size_t dl = strlen(s->dir), len = 0;
 	char *data = NULL;
 	struct stat st;
-	int fd = -1, rc;
+	int fd = -1, rc, placed = 0;
 
 	if (migc_buf_printf(&display, "%s%s%s", s->dir,
 			    dl && s->dir[dl - 1] == '/' ? "" : "/", name))
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
 	rc = open_entry(s, dfd, name, type, display.data, &fd, &st, err);
 	if (!rc) {
-		rc = read_all(fd, (size_t)st.st_size + 1, display.data, &data, &len, err);
+		size_t size = (size_t)st.st_size + 1;
+		char *room = v->room && v->file_placed && v->file_owned
+			     ? v->room(v->ctx, size) : NULL;
+
+		rc = read_all(fd, size, room, display.data, &data, &len, &placed, err);
 		close(fd);
 	}
-	if (!rc && v->file_owned) {
+	if (!rc && placed) {
+		rc = v->file_placed(v->ctx, name, display.data, data, len, err);
+		data = NULL; /* the visitor's memory */
+	} else if (!rc && v->file_owned) {
 		rc = v->file_owned(v->ctx, name, display.data, data, len, err);
 		data = NULL; /* the visitor's now */
 	} else if (!rc) {

@@ -21,6 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__) && defined(__GNUC__)
+#include <emmintrin.h>
+#endif
+
 #include "model.h"
 #include "util.h"
 
@@ -221,6 +225,35 @@ static size_t plain_prefix(uint64_t w)
 #endif
 }
 
+/*
+ * Where the run of plain ASCII bytes (not NUL) from s[i] ends, or about:
+ * the byte loop of migc_content_check() takes over from there. 16 bytes
+ * at a time with SSE2 (a byte's high bit set, or NUL), then 8 at a time.
+ */
+static size_t plain_end(const unsigned char *s, size_t i, size_t len)
+{
+	uint64_t w;
+
+#if defined(__SSE2__) && defined(__GNUC__)
+	while (len - i >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		unsigned m = (unsigned)_mm_movemask_epi8(
+			_mm_or_si128(v, _mm_cmpeq_epi8(v, _mm_setzero_si128())));
+
+		if (m)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	while (len - i >= 8) {
+		memcpy(&w, s + i, 8);
+		if (!ascii_no_nul(w))
+			return i + plain_prefix(w);
+		i += 8;
+	}
+	return i;
+}
+
 int migc_content_check(const char *file, const char *data, size_t len,
 		       migc_error *err)
 {
@@ -232,18 +265,9 @@ int migc_content_check(const char *file, const char *data, size_t len,
 		size_t n;
 
 		/* Past the first non-blank byte only NUL and UTF-8 matter:
-		 * skip 8 plain ASCII bytes at a time. */
+		 * skip plain ASCII bytes in runs. */
 		if (!blank) {
-			uint64_t w;
-
-			while (len - i >= 8) {
-				memcpy(&w, s + i, 8);
-				if (!ascii_no_nul(w)) {
-					i += plain_prefix(w);
-					break;
-				}
-				i += 8;
-			}
+			i = plain_end(s, i, len);
 			if (i >= len)
 				break;
 		}

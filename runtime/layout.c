@@ -483,6 +483,10 @@ static enum family classify(const char *path, const char *d, size_t len,
 		return F_GOOSE;
 	if (!has_suffix(path, n, ".sql"))
 		return F_NONE;
+	/* goose's lines hold "+goose", dbmate's "migrate:": a file with no
+	 * '+' and no ':' has neither (two memchr instead of every line) */
+	if (!memchr(d, '+', len) && !memchr(d, ':', len))
+		return F_NONE;
 	while (line_next(d, len, &l)) {
 		const char *s = d + l.off, *opt;
 		size_t optlen;

@@ -66,6 +66,7 @@ struct migc_set {
 	migc_layout layout;
 	struct set_parts parts; /* another tool's files, until finish */
 	char *sql_block; /* deferred SQL is assembled here (set_sql_reserve) */
+	struct migc_arena kept; /* bytes entries borrow (set_keep_arena) */
 	size_t sql_size, sql_used;
 	char id[MIGC_CHECKSUM_HEX_LEN + 1]; /* the bundle id, once finished */
 };
@@ -108,6 +109,7 @@ void migc_set_free(migc_set *set)
 	free(set->items);
 	migc_arena_clear(&set->entries);
 	migc_bulk_free(set->sql_block, set->sql_size);
+	migc_arena_clear(&set->kept);
 	free(set->source_commit);
 	set_parts_free(&set->parts);
 	free(set);
@@ -140,6 +142,15 @@ int set_sql_reserve(migc_set *set, size_t size, migc_error *err)
 	if (!set->sql_block)
 		return migc_err(err, MIGC_ENOMEM, "out of memory for the bundle's SQL");
 	set->sql_size = size;
+	return 0;
+}
+
+int set_keep_arena(migc_set *set, struct migc_arena *a, migc_error *err)
+{
+	if (set->kept.head)
+		return migc_err(err, MIGC_EUSAGE, "set_keep_arena called twice");
+	set->kept = *a;
+	a->head = NULL;
 	return 0;
 }
 
@@ -257,7 +268,7 @@ static int add_native(migc_set *set, const char *filename, const char *display,
 		      char *data, size_t len, migc_error *err)
 {
 	struct set_prepared p;
-	int rc = set_prepare(&p, filename, display, data, len, err);
+	int rc = set_prepare(&p, filename, display, data, len, 0, err);
 
 	if (!rc)
 		rc = set_add_prepared(set, &p, err);

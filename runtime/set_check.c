@@ -105,7 +105,8 @@ int set_check_sql(migc_directives *d, const char *display, const char *sql,
 }
 
 int set_prepare(struct set_prepared *p, const char *filename,
-		const char *display, char *data, size_t len, migc_error *err)
+		const char *display, char *data, size_t len, int borrowed,
+		migc_error *err)
 {
 	migc_directives d;
 	int rc;
@@ -117,7 +118,8 @@ int set_prepare(struct set_prepared *p, const char *filename,
 	if (rc) {
 		if (err && strcmp(display, filename) != 0)
 			migc_err_where(err, display, 0);
-		free(data);
+		if (!borrowed)
+			free(data);
 		return rc;
 	}
 	len = migc_normalize(data, len);
@@ -125,7 +127,8 @@ int set_prepare(struct set_prepared *p, const char *filename,
 	rc = check_sql(&d, display, data, len, 1, 0, 0, &p->scan, &p->scanned, err);
 	if (rc) {
 		migc_err_version(err, p->fn.version);
-		free(data);
+		if (!borrowed)
+			free(data);
 		return rc;
 	}
 	p->in.kind = p->fn.kind;
@@ -135,7 +138,7 @@ int set_prepare(struct set_prepared *p, const char *filename,
 	p->in.filename = filename;
 	p->in.sql = data;
 	p->in.sql_len = len;
-	p->in.sql_owned = data;
+	p->in.sql_owned = borrowed ? NULL : data;
 	migc_checksum(p->in.checksum, data, len);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #ifndef MIGC_SET_INTERNAL_H
 #define MIGC_SET_INTERNAL_H
 
+#include "bulk.h"
 #include "migc.h"
 #include "model.h"
 #include "sqllex.h"
@@ -68,6 +69,13 @@ void set_rows_copy(char *dest, const char (*const *rows)[MIGC_BUNDLE_ROW],
 int set_sql_reserve(migc_set *set, size_t size, migc_error *err);
 
 /*
+ * Keep arena `a` (its blocks; `a` is left empty) until the set is freed:
+ * the memory of SQL that entries borrow (sql_owned NULL), the loader's
+ * file bytes. Once per set; MIGC_EUSAGE the second time.
+ */
+int set_keep_arena(migc_set *set, struct migc_arena *a, migc_error *err);
+
+/*
  * Takes ownership of in->sql_owned and in->down_owned on success only.
  * MIGC_EUSAGE when rows are given beyond what set_sql_reserve() reserved.
  */
@@ -98,15 +106,18 @@ struct set_prepared {
 
 /*
  * Prepare native file `filename` (`display`: what messages call it, NULL
- * for filename) from `data`, which it takes: malloc'd, `len` bytes plus one
- * (data[len] is overwritten), freed on failure, else owned by *p until
- * set_add_prepared() or set_prepared_free(). Fails as migc_set_add() does
- * for a native file; `filename` must outlive *p. Touches no set and no
- * global state: safe on several threads at once, each with its own *p and
- * *err.
+ * for filename) from `data`, `len` bytes plus one (data[len] is
+ * overwritten; the bytes are canonicalised in place). Unless `borrowed`,
+ * it takes `data`: malloc'd, freed on failure, else owned by *p until
+ * set_add_prepared() or set_prepared_free(). `borrowed` data stays the
+ * caller's and must outlive the set (set_keep_arena). Fails as
+ * migc_set_add() does for a native file; `filename` must outlive *p.
+ * Touches no set and no global state: safe on several threads at once,
+ * each with its own *p and *err.
  */
 int set_prepare(struct set_prepared *p, const char *filename,
-		const char *display, char *data, size_t len, migc_error *err);
+		const char *display, char *data, size_t len, int borrowed,
+		migc_error *err);
 
 /* Add a prepared file; the set owns its SQL from then on, or on failure
  * (MIGC_ENOMEM, MIGC_EUSAGE after finish) it is freed. */

@@ -1,6 +1,7 @@
 /*
- * sqllex.c - a PostgreSQL-dialect SQL lexer: statement splitting, top-level
- * transaction control, error position to line. See sqllex.h.
+ * sqllex.c - a PostgreSQL-dialect SQL lexer: statement splitting, error
+ * position to line. See sqllex.h. The transaction-control check built on
+ * it is in sqllex_txn.c.
  *
  * Tokens follow PostgreSQL's scanner (src/backend/parser/scan.l) with
  * standard_conforming_strings on:
@@ -50,45 +51,8 @@
 #include "sqllex.h"
 #include "util.h"
 
-enum tok_kind {
-	TOK_EOF,
-	TOK_WORD,   /* unquoted identifier or keyword */
-	TOK_QUOTED, /* '' E'' "" $$ strings and identifiers */
-	TOK_NUMBER,
-	TOK_PARAM, /* $1 */
-	TOK_CHAR   /* any other single byte */
-};
+#include "sqllex_impl.h"
 
-struct token {
-	enum tok_kind kind;
-	size_t start, end;
-};
-
-/*
- * Lines are counted only when one is asked for (a statement's first token,
- * an error): `line` is the line of byte `line_pos`, and line_at() moves
- * that mark forward with memchr. Positions asked for only grow.
- */
-struct lexer {
-	const char *sql;
-	size_t len, pos;
-	size_t line_pos;
-	int line;
-	const char *file;
-	migc_error *err; /* NULL when peeking */
-};
-
-/* What a statement starts with, as far as routine bodies care. */
-enum head { HEAD_START, HEAD_CREATE, HEAD_ROUTINE, HEAD_TRIGGER, HEAD_OTHER };
-
-struct splitter {
-	struct lexer lx;
-	size_t depth; /* open parentheses */
-	size_t body;  /* inside a routine body: 1 + open CASEs; else 0 */
-	enum head head;
-	struct token prev; /* the statement's previous token; TOK_EOF at its start */
-	int no_lines; /* statements' `line` left 0 (the caller asks line_at()) */
-};
 
 /* Byte classes: one table lookup instead of a chain of comparisons. */
 enum {
@@ -443,7 +407,7 @@ static inline int lex_next(struct lexer *lx, struct token *t)
  * Whether token `t` is the word `kw` (lower case, `n` bytes), ignoring
  * ASCII case. WORD_IS passes a literal's length.
  */
-static int word_is_n(const char *sql, const struct token *t, const char *kw,
+int sqllex_word_is_n(const char *sql, const struct token *t, const char *kw,
 		     size_t n)
 {
 	size_t i;
@@ -461,14 +425,12 @@ static int word_is_n(const char *sql, const struct token *t, const char *kw,
 	return 1;
 }
 
-#define WORD_IS(sql, t, kw) word_is_n((sql), (t), kw, sizeof(kw) - 1)
-
 static int word_is(const char *sql, const struct token *t, const char *kw)
 {
-	return word_is_n(sql, t, kw, strlen(kw));
+	return sqllex_word_is_n(sql, t, kw, strlen(kw));
 }
 
-static int word_in(const char *sql, const struct token *t,
+int sqllex_word_in(const char *sql, const struct token *t,
 		   const char *const *words)
 {
 	if (t->kind != TOK_WORD)
@@ -494,9 +456,9 @@ static void track_head(struct splitter *sp, const struct token *t)
 
 	if (sp->head == HEAD_START)
 		sp->head = WORD_IS(sql, t, "create") ? HEAD_CREATE : HEAD_OTHER;
-	else if (sp->head != HEAD_CREATE || word_in(sql, t, skip))
+	else if (sp->head != HEAD_CREATE || sqllex_word_in(sql, t, skip))
 		return;
-	else if (word_in(sql, t, routine))
+	else if (sqllex_word_in(sql, t, routine))
 		sp->head = HEAD_ROUTINE;
 	else if (WORD_IS(sql, t, "trigger"))
 		sp->head = HEAD_TRIGGER;
@@ -517,7 +479,7 @@ static int opens_body(const struct splitter *sp)
 		return 0;
 	if (sp->head == HEAD_ROUTINE)
 		return WORD_IS(sp->lx.sql, &t, "atomic");
-	return sp->head == HEAD_TRIGGER && word_in(sp->lx.sql, &t, dml);
+	return sp->head == HEAD_TRIGGER && sqllex_word_in(sp->lx.sql, &t, dml);
 }
 
 /* Update parenthesis depth and routine-body nesting for token `t`. */
@@ -639,163 +601,26 @@ int migc_sql_split(migc_sql_stmt **out, size_t *count, const char *file,
 	return 0;
 }
 
-/* Why each kind of transaction control breaks a transactional migration. */
-static const char why_begin[] =
-	"migc already runs the file in a transaction of its own, and the COMMIT that goes with this would end it early";
-static const char why_commit[] =
-	"it would commit migc's transaction early, so the statements after it and the history row would not be atomic with the ones before";
-static const char why_rollback[] =
-	"it would roll back migc's transaction, including the statements before it";
-static const char why_savepoint[] =
-	"savepoints are transaction control too, and a migration is already all-or-nothing: any error rolls the whole file back";
-static const char why_2pc[] =
-	"two-phase commit cannot run inside migc's transaction";
-
-/*
- * If statement `st` is transaction control, return how to call it and set
- * *why; otherwise NULL. Looks at its first three tokens.
- */
-static const char *txn_control(const char *sql, const migc_sql_stmt *st,
-			       const char **why)
+/* The lexer for sqllex_txn.c (sqllex_impl.h). */
+int sqllex_next(struct lexer *lx, struct token *t)
 {
-	static const char *const work[] = {"work", "transaction", NULL};
-	struct lexer lx = {sql, st->start + st->len, st->start, st->start, st->line,
-			   NULL, NULL};
-	struct token w[3];
-	size_t i;
-
-	/* Every form below starts with one of the words abort, begin,
-	 * commit, end, prepare, release, rollback, savepoint or start: a
-	 * statement whose first byte starts none of them (INSERT after
-	 * INSERT in a data file) is not re-lexed. */
-	switch (sql[st->start] | 0x20) {
-	case 'a': case 'b': case 'c': case 'e': case 'p': case 'r': case 's':
-		break;
-	default:
-		return NULL;
-	}
-	for (i = 0; i < 3; i++)
-		if (lex_next(&lx, &w[i]))
-			w[i].kind = TOK_EOF;
-	*why = why_2pc;
-	if (WORD_IS(sql, &w[0], "commit") && WORD_IS(sql, &w[1], "prepared"))
-		return "COMMIT PREPARED";
-	if (WORD_IS(sql, &w[0], "rollback") && WORD_IS(sql, &w[1], "prepared"))
-		return "ROLLBACK PREPARED";
-	if (WORD_IS(sql, &w[0], "prepare") && WORD_IS(sql, &w[1], "transaction") &&
-	    w[2].kind == TOK_QUOTED)
-		return "PREPARE TRANSACTION";
-	*why = why_savepoint;
-	if (WORD_IS(sql, &w[0], "rollback") &&
-	    (WORD_IS(sql, &w[1], "to") ||
-	     (word_in(sql, &w[1], work) && WORD_IS(sql, &w[2], "to"))))
-		return "ROLLBACK TO SAVEPOINT";
-	if (WORD_IS(sql, &w[0], "savepoint"))
-		return "SAVEPOINT";
-	if (WORD_IS(sql, &w[0], "release"))
-		return "RELEASE SAVEPOINT";
-	*why = why_begin;
-	if (WORD_IS(sql, &w[0], "begin"))
-		return "BEGIN";
-	if (WORD_IS(sql, &w[0], "start") && WORD_IS(sql, &w[1], "transaction"))
-		return "START TRANSACTION";
-	*why = why_commit;
-	if (WORD_IS(sql, &w[0], "commit"))
-		return "COMMIT";
-	if (WORD_IS(sql, &w[0], "end"))
-		return "END";
-	*why = why_rollback;
-	if (WORD_IS(sql, &w[0], "rollback"))
-		return "ROLLBACK";
-	if (WORD_IS(sql, &w[0], "abort"))
-		return "ABORT";
-	return NULL;
+	return lex_next(lx, t);
 }
 
-/*
- * The check of both entry points. With `unlexable_passes`, a lexing error
- * anywhere in the file, even after a finding, makes it pass: the lexer is
- * then run without an error object, and on past a finding to the end.
- */
-static int check_txn(const char *file, const char *sql, size_t len,
-		     int unlexable_passes, struct migc_sql_scan *scan,
-		     migc_error *err)
+int sqllex_line_at(struct lexer *lx, size_t pos)
 {
-	struct splitter sp;
-	migc_sql_stmt st;
-	int rc;
-
-	if (!file)
-		file = "sql";
-	if (scan) {
-		scan->lexable = 0;
-		scan->leads = 0;
-	}
-	splitter_init(&sp, file, sql, len, unlexable_passes ? NULL : err);
-	sp.no_lines = 1; /* counted for a finding only */
-	while ((rc = split_next(&sp, &st)) == 1) {
-		const char *why, *what;
-		migc_sql_stmt rest;
-
-		if (scan && st.len >= 3)
-			scan->leads |= migc_sql_lead_bit(sql + st.start);
-		what = txn_control(sql, &st, &why);
-		if (!what)
-			continue;
-		st.line = line_at(&sp.lx, st.start);
-		if (unlexable_passes) {
-			while ((rc = split_next(&sp, &rest)) == 1)
-				;
-			if (rc < 0)
-				return 0;
-		}
-		migc_err(err, MIGC_EINVALID,
-			 "%s:%d: top-level %s in a transactional migration: %s",
-			 file, st.line, what, why);
-		migc_err_where(err, file, st.line);
-		migc_err_hint(err,
-			      "remove it; or, if the file manages its own transactions, put -- migc:no-transaction in its leading comments");
-		return MIGC_EINVALID;
-	}
-	if (scan && rc == 0)
-		scan->lexable = 1;
-	return rc < 0 && unlexable_passes ? 0 : rc;
+	return line_at(lx, pos);
 }
 
-int migc_sql_check_transaction_control(const char *file, const char *sql,
-				       size_t len, migc_error *err)
+void sqllex_splitter_init(struct splitter *sp, const char *file,
+			  const char *sql, size_t len, migc_error *err)
 {
-	return check_txn(file, sql, len, 0, NULL, err);
+	splitter_init(sp, file, sql, len, err);
 }
 
-int migc_sql_check_transaction_control_lexable(const char *file,
-						const char *sql, size_t len,
-						migc_error *err)
+int sqllex_split_next(struct splitter *sp, migc_sql_stmt *st)
 {
-	return check_txn(file, sql, len, 1, NULL, err);
-}
-
-int migc_sql_check_transaction_control_scan(const char *file, const char *sql,
-					    size_t len,
-					    struct migc_sql_scan *scan,
-					    migc_error *err)
-{
-	return check_txn(file, sql, len, 1, scan, err);
-}
-
-uint64_t migc_sql_lead_bit(const char *p)
-{
-	unsigned h = 0;
-	int i;
-
-	for (i = 0; i < 3; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		h = h * 33 + c;
-	}
-	return (uint64_t)1 << (h % 64);
+	return split_next(sp, st);
 }
 
 int migc_sql_line_at(const char *sql, size_t len, size_t stmt_start,

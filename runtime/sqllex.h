@@ -87,23 +87,28 @@ int migc_sql_check_transaction_control(const char *file, const char *sql,
  * [ident] quoting, say): a lexing error anywhere in it, even after a
  * transaction-control statement, makes it pass (returns 0) and leaves it to
  * the database to judge. Otherwise as migc_sql_check_transaction_control().
- * One pass over the file; what the build runs on every migration.
+ * What the build runs on every migration: most files are decided without
+ * lexing them (see struct migc_sql_scan), the others in one lexer pass.
  */
 int migc_sql_check_transaction_control_lexable(const char *file,
 						const char *sql, size_t len,
 						migc_error *err);
 
 /*
- * What the build's one lexer pass over a file (below) saw, for a later pass
- * that looks only at statements starting with given words (the compiler's
- * lint) and would otherwise scan the file again:
+ * What the build's pass over a file (below) saw, for a later pass that
+ * looks only at statements starting with given words (the compiler's lint)
+ * and would otherwise scan the file again:
  *  - `lexable`: 1 when the whole file lexed (migc_sql_split() would
- *    succeed), 0 when it did not;
+ *    succeed), 0 when it did not, -1 when it was not lexed: a quick look at
+ *    the token after every ';' proved that no statement is transaction
+ *    control (sqllex_txn.c), which is most files;
  *  - `leads`: a 64-bit Bloom filter of how statements start: for every
  *    statement of 3 bytes or more, the bit migc_sql_lead_bit() of its first
- *    3 bytes. A statement starting with a word of 3 letters or more sets
- *    that word's prefix bit, so a clear bit proves that no statement starts
- *    with any word of that prefix (a set bit proves nothing).
+ *    3 bytes (with lexable -1, also those of tokens that only look like a
+ *    statement's start: after a ';' in a string, say). A statement starting
+ *    with a word of 3 letters or more sets that word's prefix bit, so a
+ *    clear bit proves that no statement starts with any word of that prefix
+ *    (a set bit proves nothing).
  */
 struct migc_sql_scan {
 	int lexable;

@@ -481,8 +481,9 @@ static void test_lint_set_scanned(void)
 				       strlen(files[i][1]), &err), 0);
 	CHECK_INT(migc_set_finish(set, &err), 0);
 	CHECK(set_sql_scan(set, 0) != NULL);
-	CHECK(set_sql_scan(set, 0) && set_sql_scan(set, 0)->lexable);
-	CHECK(set_sql_scan(set, 1) && !set_sql_scan(set, 1)->lexable);
+	/* decided without lexing: no statement starts like transaction control */
+	CHECK(set_sql_scan(set, 0) && set_sql_scan(set, 0)->lexable == -1);
+	CHECK(set_sql_scan(set, 1) && set_sql_scan(set, 1)->lexable != 1);
 	CHECK(set_sql_scan(set, 3) == NULL);
 	CHECK_INT(lint_set(&res, set, "m", LINT_POSTGRES, NULL, &err), 0);
 	for (i = 0; i < res.count; i++)

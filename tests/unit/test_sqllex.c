@@ -801,22 +801,66 @@ static void scan_lexable_and_leads(void)
 	static const char ok[] = "-- c\nINSERT INTO t VALUES ('DROP');\n  Alter TABLE t ADD c int;\n;x;";
 	static const char bad[] = "DROP TABLE t; SELECT 'open";
 	static const char txn_then_bad[] = "COMMIT; SELECT 'open";
+	/* a ';' in a string followed by a word of transaction control: the
+	 * quick look cannot tell, the lexer does */
+	static const char looks_like[] = "INSERT INTO t VALUES ('a; commit');\nDROP TABLE u;";
 	struct migc_sql_scan scan;
 	migc_error err;
 
+	/* no candidate start is transaction control: decided without lexing */
 	CHECK_INT(migc_sql_check_transaction_control_scan("f.sql", ok, strlen(ok), &scan, &err), 0);
-	CHECK_INT(scan.lexable, 1);
+	CHECK_INT(scan.lexable, -1);
 	CHECK(scan.leads & migc_sql_lead_bit("ins"));
 	CHECK(scan.leads & migc_sql_lead_bit("ALT"));
 	CHECK(!(scan.leads & migc_sql_lead_bit("dro"))); /* inside a string only */
 	CHECK(migc_sql_lead_bit("Set") == migc_sql_lead_bit("sET"));
 	CHECK_INT(migc_sql_check_transaction_control_scan("f.sql", bad, strlen(bad), &scan, &err), 0);
-	CHECK_INT(scan.lexable, 0);
+	CHECK(scan.lexable != 1);
 	CHECK_INT(migc_sql_check_transaction_control_scan("f.sql", txn_then_bad,
 							  strlen(txn_then_bad), &scan, &err), 0);
 	CHECK_INT(scan.lexable, 0);
+	CHECK_INT(migc_sql_check_transaction_control_scan("f.sql", looks_like,
+							  strlen(looks_like), &scan, &err), 0);
+	CHECK_INT(scan.lexable, 1);
+	CHECK(scan.leads & migc_sql_lead_bit("dro"));
 	CHECK_INT(migc_sql_check_transaction_control_scan("f.sql", "COMMIT;", 7, &scan, &err),
 		  MIGC_EINVALID);
+	/* the quick look stops at a candidate it cannot judge, wherever */
+	CHECK_INT(migc_sql_check_transaction_control_scan("f.sql", "SELECT 1;\n/* c */ end;", 22,
+							  &scan, &err), MIGC_EINVALID);
+	CHECK_STR(err.message, "f.sql:2: top-level END in a transactional migration: it would "
+		  "commit migc's transaction early, so the statements after it and the history "
+		  "row would not be atomic with the ones before");
+	CHECK_INT(migc_sql_check_transaction_control_lexable("f.sql", "", 0, &err), 0);
+	CHECK_INT(migc_sql_check_transaction_control_scan("f.sql", ";;", 2, &scan, &err), 0);
+	CHECK_INT(scan.lexable, -1);
+}
+
+/*
+ * Block comments nested after many ';' make every candidate's token run to
+ * the end of the file: the quick look gives up after about one pass (a
+ * quadratic time otherwise) and the lexer decides, the same way.
+ */
+static void scan_nested_comments_bounded(void)
+{
+	size_t n = 20000, i, len = 0;
+	char *sql = malloc(n * 5 + 2);
+	struct migc_sql_scan scan;
+	migc_error err;
+
+	if (!sql)
+		abort();
+	for (i = 0; i < n; i++) {
+		memcpy(sql + len, ";/*", 3);
+		len += 3;
+	}
+	for (i = 0; i < n; i++) {
+		memcpy(sql + len, "*/", 2);
+		len += 2;
+	}
+	CHECK_INT(migc_sql_check_transaction_control_scan("f.sql", sql, len, &scan, &err), 0);
+	CHECK_INT(scan.lexable, 1);
+	free(sql);
 }
 
 static void fuzz_one(const char *buf, size_t len)
@@ -835,15 +879,16 @@ static void fuzz_one(const char *buf, size_t len)
 	int rc3 = migc_sql_check_transaction_control_scan("f.sql", copy, len, &scan, &e3);
 	size_t i;
 
-	/* the scan: a file that does not split passes with lexable 0; one
-	 * that splits and passes has lexable 1 and every statement's lead bit */
-	if (rc1 != 0 && (rc3 != 0 || scan.lexable))
+	/* the scan: a file that does not split passes with lexable 0 or -1
+	 * (not lexed); one that splits and passes has lexable 1 or -1 and
+	 * every statement's lead bit */
+	if (rc1 != 0 && (rc3 != 0 || scan.lexable == 1))
 		unit_fail(__FILE__, __LINE__, "split failed, scan returned %d, lexable %d",
 			  rc3, scan.lexable);
 	if (rc1 == 0 && rc3 != rc2)
 		unit_fail(__FILE__, __LINE__, "txn check %d, scan %d", rc2, rc3);
 	if (rc1 == 0 && rc3 == 0) {
-		if (!scan.lexable)
+		if (scan.lexable == 0)
 			unit_fail(__FILE__, __LINE__, "split ok, scan says not lexable");
 		for (i = 0; i < n; i++)
 			if (st[i].len >= 3 &&
@@ -924,6 +969,7 @@ int main(void)
 	RUN(position_at_end_of_input);
 	RUN(fuzz_random_bytes);
 	RUN(scan_lexable_and_leads);
+	RUN(scan_nested_comments_bounded);
 	RUN(fuzz_sql_shaped);
 	RUN(corpus_size);
 	return unit_done();
