@@ -290,12 +290,12 @@ static const struct escape escapes[256] = {
 #undef OCT
 
 /*
- * The number of leading bytes of the 16 at `s` that stand for themselves
- * (LIT entries of escapes[]: printable ASCII but " ? \), 16 when all do.
+ * A bit for each of the 16 bytes at `s` that does not stand for itself
+ * (not a LIT entry of escapes[]: outside printable ASCII, or " ? \\).
  * With SSE2 one compare per rule: signed, bytes 0x80-0xff are below 0x20,
  * and only 0x7f is above 0x7e.
  */
-static unsigned plain_prefix16(const unsigned char *s)
+static unsigned escape_mask16(const unsigned char *s)
 {
 #if defined(__SSE2__) && defined(__GNUC__)
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
@@ -305,14 +305,70 @@ static unsigned plain_prefix16(const unsigned char *s)
 	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
 	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
 	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
-	return (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(bad) | 0x10000u);
+	return (unsigned)_mm_movemask_epi8(bad);
 #else
-	unsigned i = 0;
+	unsigned i, mask = 0;
 
-	while (i < 16 && escapes[s[i]].len == 1)
-		i++;
-	return i;
+	for (i = 0; i < 16; i++)
+		if (escapes[s[i]].len != 1)
+			mask |= 1u << i;
+	return mask;
 #endif
+}
+
+/* The index of the lowest bit set in `mask` (not 0). */
+static unsigned lowest_bit(unsigned mask)
+{
+#if defined(__GNUC__)
+	return (unsigned)__builtin_ctz(mask);
+#else
+	unsigned k = 0;
+
+	while (!(mask & 1u)) {
+		mask >>= 1;
+		k++;
+	}
+	return k;
+#endif
+}
+
+/*
+ * Escape `s[0..n)` to `p` (room for 4 * n + 16 bytes); returns the end.
+ * Blocks of 16 input bytes are looked at once: each run of plain bytes is
+ * one 16-byte copy (the run is shorter, the rest is overwritten next) and
+ * each escape one table entry copied whole, so there is no branch per
+ * byte. A run's copy reads up to 16 bytes past the run, so the blocks stop
+ * 32 bytes before the end; the tail goes byte by byte.
+ */
+static char *escape_bytes(char *p, const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 32 <= n; i += 16) {
+		const unsigned char *b = s + i;
+		unsigned mask = escape_mask16(b), at = 0;
+
+		while (mask) {
+			unsigned k = lowest_bit(mask);
+			const struct escape *e = &escapes[b[k]];
+
+			memcpy(p, b + at, 16); /* the run [at, k) */
+			p += k - at;
+			memcpy(p, e->text, 4); /* a whole entry */
+			p += e->len;
+			at = k + 1;
+			mask &= mask - 1;
+		}
+		memcpy(p, b + at, 16); /* the run [at, 16): b + at + 16 <= s + n */
+		p += 16 - at;
+	}
+	for (; i < n; i++) {
+		const struct escape *e = &escapes[s[i]];
+
+		memcpy(p, e->text, 4);
+		p += e->len;
+	}
+	return p;
 }
 
 int emit_escape(struct emit_out *o, const void *data, size_t len)
@@ -320,31 +376,14 @@ int emit_escape(struct emit_out *o, const void *data, size_t len)
 	const unsigned char *s = data;
 
 	while (len) {
-		size_t n = len < EMIT_SLICE ? len : EMIT_SLICE, i;
+		size_t n = len < EMIT_SLICE ? len : EMIT_SLICE;
 		char *p;
 
-		/* at most 4 bytes out per byte in; 16 more for the last whole
-		 * run copied, or the last entry's 4 bytes */
+		/* at most 4 bytes out per byte in; 16 more for the last run
+		 * copied whole, or the last entry's 4 bytes */
 		if (emit_reserve(o, 4 * n + 16))
 			return o->rc;
-		p = o->buf.data + o->buf.len;
-		for (i = 0; i < n;) {
-			const struct escape *e;
-
-			if (n - i >= 16) {
-				/* copy 16 bytes, keep those that stand for themselves */
-				unsigned k = plain_prefix16(s + i);
-
-				memcpy(p, s + i, 16);
-				p += k;
-				i += k;
-				if (k == 16)
-					continue;
-			}
-			e = &escapes[s[i++]];
-			memcpy(p, e->text, 4); /* a whole entry: no branch per byte */
-			p += e->len;
-		}
+		p = escape_bytes(o->buf.data + o->buf.len, s, n);
 		*p = '\0';
 		o->buf.len = (size_t)(p - o->buf.data);
 		s += n;

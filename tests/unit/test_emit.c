@@ -231,6 +231,45 @@ static void test_every_byte_at_every_offset(void)
 	migc_buf_free(&want);
 }
 
+/*
+ * Blocks of 16 with several escapes each (every run length between them,
+ * a block that is all escapes, escapes at both ends): the escaper walks a
+ * block's escapes one after another, so each must land where the rules
+ * applied one byte at a time put it.
+ */
+static void test_dense_escapes_in_blocks(void)
+{
+	static const unsigned char alphabet[] = {'a', 'Z', '7', '"', '?', '\\',
+						 '\n', 0, 0x80, 0xff, '\t', ' '};
+	unsigned char in[160];
+	migc_buf want = MIGC_BUF_INIT;
+	unsigned seed = 12345;
+	size_t round, len, i;
+
+	for (round = 0; round < 4000; round++) {
+		char e[8], *got;
+
+		len = round % sizeof(in);
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* a plain byte half the time at most, fewer in later rounds */
+			in[i] = alphabet[(seed >> 16) % (round % 3 ? sizeof(alphabet) : 3)];
+		}
+		want.len = 0;
+		migc_buf_puts(&want, "");
+		for (i = 0; i < len; i++) {
+			spec_escape(in[i], e);
+			migc_buf_puts(&want, e);
+		}
+		got = escaped(in, len);
+		if (strcmp(got, want.data) != 0)
+			unit_fail(__FILE__, __LINE__, "round %zu (%zu bytes): expected "
+				  "\"%s\", got \"%s\"", round, len, want.data, got);
+		free(got);
+	}
+	migc_buf_free(&want);
+}
+
 static void test_every_byte_round_trips(void)
 {
 	unsigned char all[256 * 3];
@@ -801,6 +840,7 @@ int main(int argc, char **argv)
 		return emit_c(argv[2], argc - 3, argv + 3);
 	RUN(test_every_byte_has_the_specified_escape);
 	RUN(test_every_byte_at_every_offset);
+	RUN(test_dense_escapes_in_blocks);
 	RUN(test_every_byte_round_trips);
 	RUN(test_trigraphs_are_defeated);
 	RUN(test_quotes_backslashes_and_comment_ends);
