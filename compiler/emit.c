@@ -199,14 +199,58 @@ int emit_puts(struct emit_out *o, const char *s)
 	return emit_put(o, s, strlen(s));
 }
 
+/* The decimal digits of `v`, after a '-' when `neg`, at `p`; the end. */
+static char *put_decimal(char *p, unsigned long long v, int neg)
+{
+	char digits[24];
+	size_t n = 0;
+
+	if (neg)
+		*p++ = '-';
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
 int emit_printf(struct emit_out *o, const char *fmt, ...)
 {
 	va_list ap;
-	int rc;
+	unsigned long long v = 0;
+	int rc, neg = 0, number = 1;
 
 	if (emit_reserve(o, 0))
 		return o->rc;
 	va_start(ap, fmt);
+	/* one number alone (most of a bundle's entries): without vsnprintf,
+	 * the same text */
+	if (!strcmp(fmt, "%zu")) {
+		v = va_arg(ap, size_t);
+	} else if (!strcmp(fmt, "%lu")) {
+		v = va_arg(ap, unsigned long);
+	} else if (!strcmp(fmt, "%d") || !strcmp(fmt, "%lld")) {
+		long long x = fmt[1] == 'd' ? (long long)va_arg(ap, int)
+					    : va_arg(ap, long long);
+
+		neg = x < 0;
+		v = neg ? 0ull - (unsigned long long)x : (unsigned long long)x;
+	} else {
+		number = 0;
+	}
+	if (number) {
+		char *p;
+
+		va_end(ap);
+		if (migc_buf_grow(&o->buf, 24))
+			return o->rc = MIGC_ENOMEM;
+		p = put_decimal(o->buf.data + o->buf.len, v, neg);
+		*p = '\0';
+		o->buf.len = (size_t)(p - o->buf.data);
+		return 0;
+	}
 	rc = migc_buf_vprintf(&o->buf, fmt, ap);
 	va_end(ap);
 	if (rc)
