@@ -146,29 +146,46 @@ void emit_out_free(struct emit_out *o)
 	migc_buf_free(&o->buf);
 }
 
-/* Write the buffer to the file, or hand it to the writer; keep the first error. */
-static int emit_drain(struct emit_out *o)
+/* Hand `b` to the writer once it is idle; `b` gets its empty buffer back. */
+static int writer_hand(struct emit_out *o, migc_buf *b)
 {
 	struct emit_writer *w = o->writer;
 	migc_buf spare;
 
-	if (o->rc || !o->file || !o->buf.len)
-		return o->rc;
-	if (!w) {
-		o->rc = write_buf(o->file, &o->buf, &o->saved_errno);
-		o->buf.len = 0;
-		return o->rc;
-	}
 	if (writer_wait(o))
 		return o->rc;
 	spare = w->full; /* written: empty */
 	pthread_mutex_lock(&w->lock);
-	w->full = o->buf;
+	w->full = *b;
 	w->busy = 1;
 	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
-	o->buf = spare;
+	*b = spare;
 	return 0;
+}
+
+/* Write the buffer to the file, or hand it to the writer; keep the first error. */
+static int emit_drain(struct emit_out *o)
+{
+	if (o->rc || !o->file || !o->buf.len)
+		return o->rc;
+	if (!o->writer) {
+		o->rc = write_buf(o->file, &o->buf, &o->saved_errno);
+		o->buf.len = 0;
+		return o->rc;
+	}
+	return writer_hand(o, &o->buf);
+}
+
+int emit_put_buf(struct emit_out *o, migc_buf *b)
+{
+	if (!o->writer || b->len < EMIT_FLUSH_AT) {
+		emit_put(o, b->data, b->len);
+	} else if (!emit_drain(o)) {
+		writer_hand(o, b);
+	}
+	b->len = 0;
+	return o->rc;
 }
 
 /* Make room for `n` more bytes, draining to the file first if it is big. */
