@@ -377,7 +377,13 @@ static int bundle_value(void *data, const char *name, size_t item,
 {
 	const struct bundle_ctx *c = data;
 	const char *commit = c->info->source_commit ? c->info->source_commit : "";
+	int rc;
 
+	/* a migration's values first: most values are theirs (the names of
+	 * the two kinds differ) */
+	rc = migration_value(c, name, item, o);
+	if (rc != MIGC_ENOTFOUND)
+		return rc;
 	if (!strcmp(name, "compiler_version"))
 		return emit_puts(o, MIGC_VERSION);
 	if (!strcmp(name, "abi"))
@@ -422,7 +428,7 @@ static int bundle_value(void *data, const char *name, size_t item,
 			emit_puts(o, " (dirty)");
 		return o->rc;
 	}
-	return migration_value(c, name, item, o);
+	return MIGC_ENOTFOUND;
 }
 
 static long bundle_section(void *data, const char *name, size_t item,
