@@ -453,6 +453,7 @@ int cmd_build(int argc, char **argv)
 	if (rc)
 		return rc;
 	migc_error_clear(&err);
+	memset(&info, 0, sizeof(info));
 	info.symbol = o.symbol ? o.symbol : RENDER_DEFAULT_SYMBOL;
 	if (render_symbol_check(info.symbol, &err) ||
 	    (o.source_commit && check_commit(o.source_commit, o.commit_option,

@@ -146,29 +146,46 @@ void emit_out_free(struct emit_out *o)
 	migc_buf_free(&o->buf);
 }
 
-/* Write the buffer to the file, or hand it to the writer; keep the first error. */
-static int emit_drain(struct emit_out *o)
+/* Hand `b` to the writer once it is idle; `b` gets its empty buffer back. */
+static int writer_hand(struct emit_out *o, migc_buf *b)
 {
 	struct emit_writer *w = o->writer;
 	migc_buf spare;
 
-	if (o->rc || !o->file || !o->buf.len)
-		return o->rc;
-	if (!w) {
-		o->rc = write_buf(o->file, &o->buf, &o->saved_errno);
-		o->buf.len = 0;
-		return o->rc;
-	}
 	if (writer_wait(o))
 		return o->rc;
 	spare = w->full; /* written: empty */
 	pthread_mutex_lock(&w->lock);
-	w->full = o->buf;
+	w->full = *b;
 	w->busy = 1;
 	pthread_cond_broadcast(&w->cond);
 	pthread_mutex_unlock(&w->lock);
-	o->buf = spare;
+	*b = spare;
 	return 0;
+}
+
+/* Write the buffer to the file, or hand it to the writer; keep the first error. */
+static int emit_drain(struct emit_out *o)
+{
+	if (o->rc || !o->file || !o->buf.len)
+		return o->rc;
+	if (!o->writer) {
+		o->rc = write_buf(o->file, &o->buf, &o->saved_errno);
+		o->buf.len = 0;
+		return o->rc;
+	}
+	return writer_hand(o, &o->buf);
+}
+
+int emit_put_buf(struct emit_out *o, migc_buf *b)
+{
+	if (!o->writer || b->len < EMIT_FLUSH_AT) {
+		emit_put(o, b->data, b->len);
+	} else if (!emit_drain(o)) {
+		writer_hand(o, b);
+	}
+	b->len = 0;
+	return o->rc;
 }
 
 /* Make room for `n` more bytes, draining to the file first if it is big. */
@@ -199,14 +216,58 @@ int emit_puts(struct emit_out *o, const char *s)
 	return emit_put(o, s, strlen(s));
 }
 
+/* The decimal digits of `v`, after a '-' when `neg`, at `p`; the end. */
+static char *put_decimal(char *p, unsigned long long v, int neg)
+{
+	char digits[24];
+	size_t n = 0;
+
+	if (neg)
+		*p++ = '-';
+	do {
+		digits[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = digits[--n];
+	return p;
+}
+
 int emit_printf(struct emit_out *o, const char *fmt, ...)
 {
 	va_list ap;
-	int rc;
+	unsigned long long v = 0;
+	int rc, neg = 0, number = 1;
 
 	if (emit_reserve(o, 0))
 		return o->rc;
 	va_start(ap, fmt);
+	/* one number alone (most of a bundle's entries): without vsnprintf,
+	 * the same text */
+	if (!strcmp(fmt, "%zu")) {
+		v = va_arg(ap, size_t);
+	} else if (!strcmp(fmt, "%lu")) {
+		v = va_arg(ap, unsigned long);
+	} else if (!strcmp(fmt, "%d") || !strcmp(fmt, "%lld")) {
+		long long x = fmt[1] == 'd' ? (long long)va_arg(ap, int)
+					    : va_arg(ap, long long);
+
+		neg = x < 0;
+		v = neg ? 0ull - (unsigned long long)x : (unsigned long long)x;
+	} else {
+		number = 0;
+	}
+	if (number) {
+		char *p;
+
+		va_end(ap);
+		if (migc_buf_grow(&o->buf, 24))
+			return o->rc = MIGC_ENOMEM;
+		p = put_decimal(o->buf.data + o->buf.len, v, neg);
+		*p = '\0';
+		o->buf.len = (size_t)(p - o->buf.data);
+		return 0;
+	}
 	rc = migc_buf_vprintf(&o->buf, fmt, ap);
 	va_end(ap);
 	if (rc)
@@ -290,12 +351,12 @@ static const struct escape escapes[256] = {
 #undef OCT
 
 /*
- * The number of leading bytes of the 16 at `s` that stand for themselves
- * (LIT entries of escapes[]: printable ASCII but " ? \), 16 when all do.
+ * A bit for each of the 16 bytes at `s` that does not stand for itself
+ * (not a LIT entry of escapes[]: outside printable ASCII, or " ? \\).
  * With SSE2 one compare per rule: signed, bytes 0x80-0xff are below 0x20,
  * and only 0x7f is above 0x7e.
  */
-static unsigned plain_prefix16(const unsigned char *s)
+static unsigned escape_mask16(const unsigned char *s)
 {
 #if defined(__SSE2__) && defined(__GNUC__)
 	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
@@ -305,14 +366,70 @@ static unsigned plain_prefix16(const unsigned char *s)
 	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
 	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('?')));
 	bad = _mm_or_si128(bad, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
-	return (unsigned)__builtin_ctz((unsigned)_mm_movemask_epi8(bad) | 0x10000u);
+	return (unsigned)_mm_movemask_epi8(bad);
 #else
-	unsigned i = 0;
+	unsigned i, mask = 0;
 
-	while (i < 16 && escapes[s[i]].len == 1)
-		i++;
-	return i;
+	for (i = 0; i < 16; i++)
+		if (escapes[s[i]].len != 1)
+			mask |= 1u << i;
+	return mask;
 #endif
+}
+
+/* The index of the lowest bit set in `mask` (not 0). */
+static unsigned lowest_bit(unsigned mask)
+{
+#if defined(__GNUC__)
+	return (unsigned)__builtin_ctz(mask);
+#else
+	unsigned k = 0;
+
+	while (!(mask & 1u)) {
+		mask >>= 1;
+		k++;
+	}
+	return k;
+#endif
+}
+
+/*
+ * Escape `s[0..n)` to `p` (room for 4 * n + 16 bytes); returns the end.
+ * Blocks of 16 input bytes are looked at once: each run of plain bytes is
+ * one 16-byte copy (the run is shorter, the rest is overwritten next) and
+ * each escape one table entry copied whole, so there is no branch per
+ * byte. A run's copy reads up to 16 bytes past the run, so the blocks stop
+ * 32 bytes before the end; the tail goes byte by byte.
+ */
+static char *escape_bytes(char *p, const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	for (; i + 32 <= n; i += 16) {
+		const unsigned char *b = s + i;
+		unsigned mask = escape_mask16(b), at = 0;
+
+		while (mask) {
+			unsigned k = lowest_bit(mask);
+			const struct escape *e = &escapes[b[k]];
+
+			memcpy(p, b + at, 16); /* the run [at, k) */
+			p += k - at;
+			memcpy(p, e->text, 4); /* a whole entry */
+			p += e->len;
+			at = k + 1;
+			mask &= mask - 1;
+		}
+		memcpy(p, b + at, 16); /* the run [at, 16): b + at + 16 <= s + n */
+		p += 16 - at;
+	}
+	for (; i < n; i++) {
+		const struct escape *e = &escapes[s[i]];
+
+		memcpy(p, e->text, 4);
+		p += e->len;
+	}
+	return p;
 }
 
 int emit_escape(struct emit_out *o, const void *data, size_t len)
@@ -320,31 +437,14 @@ int emit_escape(struct emit_out *o, const void *data, size_t len)
 	const unsigned char *s = data;
 
 	while (len) {
-		size_t n = len < EMIT_SLICE ? len : EMIT_SLICE, i;
+		size_t n = len < EMIT_SLICE ? len : EMIT_SLICE;
 		char *p;
 
-		/* at most 4 bytes out per byte in; 16 more for the last whole
-		 * run copied, or the last entry's 4 bytes */
+		/* at most 4 bytes out per byte in; 16 more for the last run
+		 * copied whole, or the last entry's 4 bytes */
 		if (emit_reserve(o, 4 * n + 16))
 			return o->rc;
-		p = o->buf.data + o->buf.len;
-		for (i = 0; i < n;) {
-			const struct escape *e;
-
-			if (n - i >= 16) {
-				/* copy 16 bytes, keep those that stand for themselves */
-				unsigned k = plain_prefix16(s + i);
-
-				memcpy(p, s + i, 16);
-				p += k;
-				i += k;
-				if (k == 16)
-					continue;
-			}
-			e = &escapes[s[i++]];
-			memcpy(p, e->text, 4); /* a whole entry: no branch per byte */
-			p += e->len;
-		}
+		p = escape_bytes(o->buf.data + o->buf.len, s, n);
 		*p = '\0';
 		o->buf.len = (size_t)(p - o->buf.data);
 		s += n;

@@ -61,6 +61,14 @@ int emit_puts(struct emit_out *o, const char *s);
 int emit_printf(struct emit_out *o, const char *fmt, ...) MIGC_PRINTF(2, 3);
 
 /*
+ * Append the bytes of `b` (text rendered elsewhere, e.g. on another
+ * thread), then empty `b`. A big `b` going to a background writer is
+ * handed over instead of copied (after what `o` has buffered), and `b`
+ * gets one of the writer's empty buffers back.
+ */
+int emit_put_buf(struct emit_out *o, migc_buf *b);
+
+/*
  * Write out what is buffered (when there is a file) and report any earlier
  * error in `err`, naming `what` (e.g. the output path).
  */

@@ -7,8 +7,11 @@
  * escaped for the place the template puts it (string literal, comment or
  * code); the layout of the generated file lives in the template alone.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include "render.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +40,8 @@ struct bundle_ctx {
 	size_t sql_size;  /* the stream's length */
 	struct entry_strings *strs; /* migration i's strings */
 	size_t string_rows;         /* the string table's rows */
+	struct emit_out *half;      /* a chunk's second half (emit_sql_chunk);
+				       kept for the next chunk */
 };
 
 int render_symbol_check(const char *name, migc_error *err)
@@ -178,6 +183,9 @@ static int migration_value(const struct bundle_ctx *c, const char *name,
 /* The bytes of the stream a chunk of rows holds (include/migc.h). */
 #define CHUNK_BYTES ((size_t)MIGC_BUNDLE_CHUNK_ROWS * MIGC_BUNDLE_ROW_BYTES)
 
+/* A chunk this big is rendered on two threads (render_info.one_thread). */
+#define SPLIT_MIN_BYTES ((size_t)64 * 1024)
+
 /* How many chunks the stream takes (one, empty, when there is no SQL). */
 static size_t chunk_count(const struct bundle_ctx *c)
 {
@@ -185,17 +193,14 @@ static size_t chunk_count(const struct bundle_ctx *c)
 }
 
 /*
- * Chunk `k` of the stream (every migration's up SQL, then its down SQL, in
- * order) as rows: the bytes [k * CHUNK_BYTES, (k + 1) * CHUNK_BYTES) of it,
- * from the pieces (offs[]) that overlap them. A chunk starts a row, so its
- * rows are the stream's own.
+ * Bytes [from, to) of the stream (every migration's up SQL, then its down
+ * SQL, in order) as rows continuing `st`, from the pieces (offs[]) that
+ * overlap them.
  */
-static int emit_sql_chunk(const struct bundle_ctx *c, size_t k,
-			  struct emit_out *o)
+static void emit_sql_range(const struct bundle_ctx *c, size_t from, size_t to,
+			   struct emit_stream *st, struct emit_out *o)
 {
-	size_t from = k * CHUNK_BYTES, to = from + CHUNK_BYTES, lo = 0,
-	       hi = 2 * migc_set_count(c->set), j;
-	struct emit_stream st;
+	size_t lo = 0, hi = 2 * migc_set_count(c->set), j;
 
 	/* the last piece starting at or before `from` */
 	while (hi - lo > 1) {
@@ -206,7 +211,6 @@ static int emit_sql_chunk(const struct bundle_ctx *c, size_t k,
 		else
 			hi = mid;
 	}
-	emit_stream_init(&st, "\t");
 	for (j = lo; j < 2 * migc_set_count(c->set) && c->offs[j] < to; j++) {
 		const migc_migration *m = migc_set_get(c->set, j / 2);
 		const char *p = j % 2 ? m->down_sql : m->sql;
@@ -215,8 +219,68 @@ static int emit_sql_chunk(const struct bundle_ctx *c, size_t k,
 		       b = at + len < to ? len : to - at;
 
 		if (a < b)
-			emit_stream_put(o, &st, p + a, b - a);
+			emit_stream_put(o, st, p + a, b - a);
 	}
+}
+
+/*
+ * The second half of a chunk, rendered by a thread of its own into a
+ * buffer of its own while the caller renders the first half: it starts at
+ * a row's start, so its rows are laid out as one thread would lay them.
+ */
+struct sql_half {
+	const struct bundle_ctx *c;
+	size_t from, to;
+	struct emit_stream st;
+	struct emit_out *out;
+};
+
+static void *sql_half_main(void *arg)
+{
+	struct sql_half *h = arg;
+
+	emit_sql_range(h->c, h->from, h->to, &h->st, h->out);
+	emit_stream_end(h->out, &h->st);
+	return NULL;
+}
+
+/*
+ * Chunk `k` of the stream as rows: the bytes [k * CHUNK_BYTES,
+ * (k + 1) * CHUNK_BYTES) of it. A chunk starts a row, so its rows are the
+ * stream's own. A chunk of SPLIT_MIN_BYTES or more is rendered in two
+ * halves at once (unless info->one_thread, or no thread can be started):
+ * the caller's thread writes the first half into `o`, then appends the
+ * second, so the bytes are the same either way.
+ */
+static int emit_sql_chunk(const struct bundle_ctx *c, size_t k,
+			  struct emit_out *o)
+{
+	size_t from = k * CHUNK_BYTES,
+	       to = c->sql_size - from < CHUNK_BYTES ? c->sql_size : from + CHUNK_BYTES;
+	struct emit_stream st;
+
+	emit_stream_init(&st, "\t");
+	if (!c->info->one_thread && to - from >= SPLIT_MIN_BYTES) {
+		size_t half_rows = (to - from) / MIGC_BUNDLE_ROW_BYTES / 2;
+		struct sql_half h;
+		pthread_t t;
+
+		h.c = c;
+		h.from = from + half_rows * MIGC_BUNDLE_ROW_BYTES;
+		h.to = to;
+		emit_stream_init(&h.st, "\t");
+		h.st.rows = half_rows; /* the first half's rows come before */
+		h.out = c->half;
+		h.out->buf.len = 0;
+		if (pthread_create(&t, NULL, sql_half_main, &h) == 0) {
+			emit_sql_range(c, from, h.from, &st, o);
+			pthread_join(t, NULL);
+			if (h.out->rc && !o->rc)
+				o->rc = h.out->rc;
+			return emit_put_buf(o, &h.out->buf);
+		}
+	}
+	emit_sql_range(c, from, to, &st, o);
 	return emit_stream_end(o, &st);
 }
 
@@ -313,7 +377,13 @@ static int bundle_value(void *data, const char *name, size_t item,
 {
 	const struct bundle_ctx *c = data;
 	const char *commit = c->info->source_commit ? c->info->source_commit : "";
+	int rc;
 
+	/* a migration's values first: most values are theirs (the names of
+	 * the two kinds differ) */
+	rc = migration_value(c, name, item, o);
+	if (rc != MIGC_ENOTFOUND)
+		return rc;
 	if (!strcmp(name, "compiler_version"))
 		return emit_puts(o, MIGC_VERSION);
 	if (!strcmp(name, "abi"))
@@ -358,7 +428,7 @@ static int bundle_value(void *data, const char *name, size_t item,
 			emit_puts(o, " (dirty)");
 		return o->rc;
 	}
-	return migration_value(c, name, item, o);
+	return MIGC_ENOTFOUND;
 }
 
 static long bundle_section(void *data, const char *name, size_t item,
@@ -401,6 +471,7 @@ int render_bundle(struct emit_out *out, const migc_set *set,
 		  const struct render_info *info, migc_error *err)
 {
 	struct bundle_ctx c;
+	struct emit_out half;
 	struct tpl_vars vars;
 	migc_buf tpl = MIGC_BUF_INIT;
 	int rc;
@@ -426,6 +497,8 @@ int render_bundle(struct emit_out *out, const migc_set *set,
 		free(c.strs);
 		return rc;
 	}
+	emit_out_init(&half, NULL);
+	c.half = &half;
 	vars.value = bundle_value;
 	vars.section = bundle_section;
 	vars.data = &c;
@@ -433,6 +506,7 @@ int render_bundle(struct emit_out *out, const migc_set *set,
 	if (!rc)
 		rc = tpl_render("bundle.c.in", tpl.data, tpl.len, &vars, out, err);
 	migc_buf_free(&tpl);
+	emit_out_free(&half);
 	free(c.offs);
 	free(c.strs);
 	return rc;

@@ -14,6 +14,8 @@ struct render_info {
 	const char *symbol;        /* C name of the bundle; NULL: the default */
 	const char *source_commit; /* commit the files came from; NULL or "" */
 	int source_dirty;          /* 1 dirty, 0 clean, -1 unknown */
+	int one_thread;            /* 1: render the SQL on the caller's thread
+				      only (tests); 0: big chunks on two */
 };
 
 /*

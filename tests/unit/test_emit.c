@@ -14,6 +14,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +229,45 @@ static void test_every_byte_at_every_offset(void)
 				free(got);
 			}
 		}
+	}
+	migc_buf_free(&want);
+}
+
+/*
+ * Blocks of 16 with several escapes each (every run length between them,
+ * a block that is all escapes, escapes at both ends): the escaper walks a
+ * block's escapes one after another, so each must land where the rules
+ * applied one byte at a time put it.
+ */
+static void test_dense_escapes_in_blocks(void)
+{
+	static const unsigned char alphabet[] = {'a', 'Z', '7', '"', '?', '\\',
+						 '\n', 0, 0x80, 0xff, '\t', ' '};
+	unsigned char in[160];
+	migc_buf want = MIGC_BUF_INIT;
+	unsigned seed = 12345;
+	size_t round, len, i;
+
+	for (round = 0; round < 4000; round++) {
+		char e[8], *got;
+
+		len = round % sizeof(in);
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			/* a plain byte half the time at most, fewer in later rounds */
+			in[i] = alphabet[(seed >> 16) % (round % 3 ? sizeof(alphabet) : 3)];
+		}
+		want.len = 0;
+		migc_buf_puts(&want, "");
+		for (i = 0; i < len; i++) {
+			spec_escape(in[i], e);
+			migc_buf_puts(&want, e);
+		}
+		got = escaped(in, len);
+		if (strcmp(got, want.data) != 0)
+			unit_fail(__FILE__, __LINE__, "round %zu (%zu bytes): expected "
+				  "\"%s\", got \"%s\"", round, len, want.data, got);
+		free(got);
 	}
 	migc_buf_free(&want);
 }
@@ -479,6 +520,55 @@ static void test_comment_text_cannot_close_the_comment(void)
 /* ------------------------------------------------------------------ */
 /* Output sink                                                         */
 /* ------------------------------------------------------------------ */
+
+/*
+ * emit_printf() writes one number alone (%zu %lu %d %lld) without
+ * vsnprintf: the text is what snprintf gives, at the limits too, and
+ * other formats still go through vsnprintf.
+ */
+static void test_printf_numbers_match_snprintf(void)
+{
+	static const long long signed_values[] = {0, 1, -1, 9, 10, -10, 4095,
+		INT_MAX, INT_MIN, LLONG_MAX, LLONG_MIN};
+	static const unsigned long long unsigned_values[] = {0, 1, 9, 10, 99,
+		100, 4096, UINT32_MAX, ULONG_MAX, SIZE_MAX};
+	struct emit_out o;
+	migc_buf want = MIGC_BUF_INIT;
+	char tmp[64];
+	size_t i;
+
+	emit_out_init(&o, NULL);
+	for (i = 0; i < sizeof(signed_values) / sizeof(*signed_values); i++) {
+		long long v = signed_values[i];
+
+		if (v >= INT_MIN && v <= INT_MAX) {
+			emit_printf(&o, "%d", (int)v);
+			snprintf(tmp, sizeof(tmp), "%d", (int)v);
+			migc_buf_printf(&want, "%s|", tmp);
+			emit_puts(&o, "|");
+		}
+		emit_printf(&o, "%lld", v);
+		snprintf(tmp, sizeof(tmp), "%lld", v);
+		migc_buf_printf(&want, "%s|", tmp);
+		emit_puts(&o, "|");
+	}
+	for (i = 0; i < sizeof(unsigned_values) / sizeof(*unsigned_values); i++) {
+		unsigned long long v = unsigned_values[i];
+
+		emit_printf(&o, "%zu", (size_t)v);
+		emit_printf(&o, ",%lu|", (unsigned long)v);
+		emit_printf(&o, "%lu", (unsigned long)v);
+		snprintf(tmp, sizeof(tmp), "%zu,%lu|%lu", (size_t)v,
+			 (unsigned long)v, (unsigned long)v);
+		migc_buf_printf(&want, "%s|", tmp);
+		emit_puts(&o, "|");
+	}
+	if (o.rc || strcmp(o.buf.data, want.data) != 0)
+		unit_fail(__FILE__, __LINE__, "expected \"%s\", got \"%s\" (rc %d)",
+			  want.data, o.buf.data ? o.buf.data : "", o.rc);
+	emit_out_free(&o);
+	migc_buf_free(&want);
+}
 
 static void test_write_errors_are_reported(void)
 {
@@ -801,6 +891,7 @@ int main(int argc, char **argv)
 		return emit_c(argv[2], argc - 3, argv + 3);
 	RUN(test_every_byte_has_the_specified_escape);
 	RUN(test_every_byte_at_every_offset);
+	RUN(test_dense_escapes_in_blocks);
 	RUN(test_every_byte_round_trips);
 	RUN(test_trigraphs_are_defeated);
 	RUN(test_quotes_backslashes_and_comment_ends);
@@ -811,6 +902,7 @@ int main(int argc, char **argv)
 	RUN(test_string_table_round_trips);
 	RUN(test_rows_are_one_literal_per_line);
 	RUN(test_comment_text_cannot_close_the_comment);
+	RUN(test_printf_numbers_match_snprintf);
 	RUN(test_write_errors_are_reported);
 	RUN(test_background_writer_writes_the_same);
 	RUN(test_template_values_and_sections);
