@@ -317,7 +317,7 @@ static int write_bundle_file(const char *path, const migc_set *set,
 	struct outfile of;
 	int rc;
 
-	rc = outfile_open(&of, path, err);
+	rc = outfile_open(&of, path, 1, err);
 	if (rc)
 		return rc;
 	rc = write_bundle(of.file, path, set, info, err);

@@ -1,7 +1,7 @@
 /*
  * outfile.c - atomic file output (temporary file + rename). See outfile.h.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 
 #include "outfile.h"
 
@@ -23,23 +23,80 @@ static void outfile_release(struct outfile *of)
 	of->slot = -1;
 }
 
-int outfile_open(struct outfile *of, const char *path, migc_error *err)
+/*
+ * Where to write `path`. A regular file (or none yet) is replaced through a
+ * temporary file beside it. A symbolic link to a regular file keeps pointing
+ * where it did: the file it names is replaced, beside itself (a link to
+ * nothing is replaced, as before). A FIFO or a character device (/dev/null,
+ * a pipe) is written in place: renaming over it would replace the device
+ * with a file (as root, even /dev/null), when the caller can write a
+ * stream (`in_place_ok`; a linked binary cannot). Anything else is refused.
+ * *target: the path to replace (allocated), or NULL to write in place.
+ */
+static int resolve_target(const char *path, int in_place_ok, char **target,
+			  migc_error *err)
+{
+	struct stat st;
+	int exists = lstat(path, &st) == 0, linked = 0;
+
+	*target = NULL;
+	if (!exists && errno != ENOENT)
+		return migc_err(err, MIGC_EIO, "cannot write '%s': %s", path,
+				strerror(errno));
+	if (exists && S_ISLNK(st.st_mode)) {
+		linked = stat(path, &st) == 0;
+		exists = linked;
+	}
+	if (!exists || S_ISREG(st.st_mode)) {
+		*target = linked ? realpath(path, NULL) : migc_strdup(path);
+		if (*target)
+			return 0;
+		if (linked)
+			return migc_err(err, MIGC_EIO, "cannot resolve '%s': %s", path,
+					strerror(errno));
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	}
+	if (in_place_ok && (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode)))
+		return 0;
+	return migc_err(err, MIGC_EUSAGE, "cannot write '%s': it is %s", path,
+			S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+}
+
+int outfile_open(struct outfile *of, const char *path, int in_place_ok,
+		 migc_error *err)
 {
 	migc_buf tmp = MIGC_BUF_INIT;
-	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	int fd;
+	const char *slash;
+	size_t dirlen;
+	int fd, rc;
 
 	memset(of, 0, sizeof(*of));
 	of->slot = -1;
+	slash = strrchr(path, '/');
 	if (!*path || (slash && !slash[1]))
 		return migc_err(err, MIGC_EUSAGE, "'%s' is not a file name", path);
+	rc = resolve_target(path, in_place_ok, &of->path, err);
+	if (rc)
+		return rc;
+	if (!of->path) { /* a device or a FIFO: written where it is */
+		of->path = migc_strdup(path);
+		if (!of->path)
+			goto nomem;
+		of->file = fopen(path, "w");
+		if (!of->file) {
+			int e = errno;
+
+			outfile_release(of);
+			return migc_err(err, MIGC_EIO, "cannot write '%s': %s", path,
+					strerror(e));
+		}
+		return 0;
+	}
 	/* "dir/.name.XXXXXX": hidden, and on the same file system. */
-	if (migc_buf_put(&tmp, path, dirlen) ||
-	    migc_buf_printf(&tmp, ".%s.XXXXXX", path + dirlen))
-		goto nomem;
-	of->path = migc_strdup(path);
-	if (!of->path)
+	slash = strrchr(of->path, '/');
+	dirlen = slash ? (size_t)(slash - of->path) + 1 : 0;
+	if (migc_buf_put(&tmp, of->path, dirlen) ||
+	    migc_buf_printf(&tmp, ".%s.XXXXXX", of->path + dirlen))
 		goto nomem;
 	fd = mkstemp(tmp.data);
 	if (fd < 0) {
@@ -80,9 +137,9 @@ int outfile_commit(struct outfile *of, mode_t mode, migc_error *err)
 			e = errno;
 		of->file = NULL;
 	}
-	if (!e && chmod(of->tmp, mode & ~mask) != 0)
+	if (!e && of->tmp && chmod(of->tmp, mode & ~mask) != 0)
 		e = errno;
-	if (!e && rename(of->tmp, of->path) != 0)
+	if (!e && of->tmp && rename(of->tmp, of->path) != 0)
 		e = errno;
 	if (e) {
 		migc_err(err, MIGC_EIO, "cannot write '%s': %s", of->path, strerror(e));

@@ -366,7 +366,7 @@ int toolchain_link(const struct toolchain *tc, const char *bundle_c,
 	char cmd[400];
 	int rc, status = 0, exec_errno = 0;
 
-	rc = outfile_open(&of, output, err);
+	rc = outfile_open(&of, output, 0, err);
 	if (rc)
 		return rc;
 	fclose(of.file);

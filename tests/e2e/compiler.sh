@@ -419,6 +419,47 @@ test_binary_and_bundle_together() {
 	[ -f bundle.c ] && [ -x bin/migrate ] || fail "bundle.c or bin/migrate missing"
 }
 
+# -o names a path; what is there decides how it is written: a FIFO or a
+# device is written in place (a rename over it would put a file where the
+# device was: as root, even over /dev/null), a symbolic link keeps pointing
+# at the file it names, a directory is refused.
+test_output_fifo_link_and_directory() {
+	valid_dir
+	"$MIGC" build migrations -o ref.c >/dev/null
+	mkfifo pipe.c
+	timeout 20 cat pipe.c >got.c &
+	run "$MIGC" build migrations -o pipe.c
+	expect_rc 0
+	wait
+	[ -p pipe.c ] || fail "the FIFO was replaced"
+	cmp -s ref.c got.c || fail "what came through the FIFO is not the bundle"
+	echo old >target.c
+	ln -s target.c link.c
+	run "$MIGC" build migrations -o link.c
+	expect_rc 0
+	[ -L link.c ] || fail "the symbolic link was replaced by a file"
+	cmp -s ref.c target.c || fail "the file the link names was not written"
+	[ -z "$(ls -A | grep '^\.target\.c\.' || true)" ] || fail "temporary file left behind"
+	mkdir dir.c
+	run "$MIGC" build migrations -o dir.c
+	expect_rc 2
+	expect_err "cannot write 'dir.c': it is a directory"
+	ln -s dir.c dirlink.c
+	run "$MIGC" build migrations -o dirlink.c
+	expect_rc 2
+	expect_err "it is a directory"
+}
+
+test_binary_to_a_fifo_is_refused() {
+	valid_dir
+	binary_env
+	mkfifo pipe
+	run "$MIGC" build migrations --binary pipe
+	expect_rc 2
+	expect_err "cannot write 'pipe': it is not a regular file"
+	[ -p pipe ] || fail "the FIFO was replaced"
+}
+
 test_binary_compiler_failure_is_reported() {
 	valid_dir
 	CC=false run "$MIGC" build migrations --binary ./migrate
