@@ -523,7 +523,10 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 		in.version = v.version;
 		in.name = v.name;
 		in.filename = v.filename;
-		migc_strlcpy(in.checksum, v.checksum, sizeof(in.checksum));
+		/* the strings stay in the bundle's table, which outlives
+		 * the set (migc_bundle_load, include/migc.h) */
+		in.borrowed = 1;
+		in.checksum_at = v.checksum;
 		in.sql_len = e->sql_len;
 		in.sql_line = e->sql_line;
 		if (i == half.first)

@@ -47,6 +47,16 @@ struct set_entry_in {
 	const char (*const *rows)[MIGC_BUNDLE_ROW]; /* the stream's chunks */
 	size_t sql_off, down_off;
 	int down_in_rows;
+	/*
+	 * `borrowed`: version, name, filename, down_filename and the
+	 * checksums are used where they are, not copied, and must outlive the
+	 * set: a bundle's string table (static data of the binary), whose
+	 * checksums the loader compared with the SQL's, so each is 32 hex
+	 * digits and a NUL. `checksum` is then unused and `checksum_at` is the
+	 * checksum; down_checksum must be given when there is down SQL.
+	 */
+	int borrowed;
+	const char *checksum_at;
 };
 
 /*
