@@ -390,8 +390,6 @@ static int duplicate(migc_error *err, const struct entry *a,
 	return MIGC_EINVALID;
 }
 
-/* Refuse file names that differ only in case: they collide on macOS and
- * Windows checkouts, so one of them would silently vanish there. */
 /* Whether every entry compares below the next one under `order`. */
 static int strictly_sorted(struct entry *const *items, size_t count,
 			   int (*order)(const void *, const void *))
@@ -404,25 +402,38 @@ static int strictly_sorted(struct entry *const *items, size_t count,
 	return 1;
 }
 
-static int check_case_clash(migc_set *set, migc_error *err)
+/*
+ * Refuse file names that differ only in case: they collide on macOS and
+ * Windows checkouts, so one of them would silently vanish there.
+ *
+ * In migc's own layout only repeatable migrations need looking at (a
+ * tenth of the work at every start, where nearly all are versioned): a
+ * versioned file is named <version>_<name>.sql (the compiler parsed it,
+ * the loader checked it), its version digits and dots and then the first
+ * '_', so two such names equal but for case have the same version and
+ * are refused as duplicates before this runs; a repeatable one starts
+ * "R__", never a digit. Another tool's names have other shapes: all are
+ * compared.
+ */
+static int check_case_clash(migc_set *set, size_t first, migc_error *err)
 {
-	struct entry **copy;
-	size_t i;
+	struct entry **copy, **items = set->items + first;
+	size_t i, count = set->count - first;
 	int rc = 0;
 
-	if (set->count < 2)
+	if (count < 2)
 		return 0;
 	/* The common case, file names already in case-insensitive order
 	 * (zero-padded or timestamp versions): no clash, nothing to sort.
 	 * Any tie or inversion takes the sort below, which names the pair. */
-	if (strictly_sorted(set->items, set->count, name_order_nocase))
+	if (strictly_sorted(items, count, name_order_nocase))
 		return 0;
-	copy = malloc(set->count * sizeof(*copy));
+	copy = malloc(count * sizeof(*copy));
 	if (!copy)
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	memcpy(copy, set->items, set->count * sizeof(*copy));
-	qsort(copy, set->count, sizeof(*copy), name_order_nocase);
-	for (i = 1; i < set->count && !rc; i++)
+	memcpy(copy, items, count * sizeof(*copy));
+	qsort(copy, count, sizeof(*copy), name_order_nocase);
+	for (i = 1; i < count && !rc; i++)
 		if (strcasecmp(copy[i - 1]->m.filename, copy[i]->m.filename) == 0)
 			rc = duplicate(err, copy[i - 1], copy[i],
 				       "file names differ only in case",
@@ -504,10 +515,11 @@ int migc_set_finish(migc_set *set, migc_error *err)
 		return duplicate(err, a, b, "duplicate repeatable migration name",
 				 "rename one of them");
 	}
-	rc = check_case_clash(set, err);
+	set->nversioned = versioned_prefix(set);
+	rc = check_case_clash(set, set->layout == MIGC_LAYOUT_MIGC ? set->nversioned : 0,
+			      err);
 	if (rc)
 		return rc;
-	set->nversioned = versioned_prefix(set);
 	set->finished = 1;
 	/* nothing it covers changes after finish: computed once (a start
 	 * needs it twice, to check the bundle and to stamp history rows) */
