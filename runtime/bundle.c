@@ -504,6 +504,8 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 	if (!rc)
 		rc = set_sql_reserve(set, reserve, err);
 	if (!rc)
+		rc = set_reserve_entries(set, b->count, err);
+	if (!rc)
 		rc = migc_set_set_source(set, b->source_commit, b->source_dirty, err);
 	if (!rc)
 		rc = migc_set_set_layout(set, layout, err);

@@ -101,14 +101,13 @@ int migc_filename_parse(migc_filename *out, const char *filename,
  * Composing the name is a few compares where parsing it was ~370
  * instructions a migration at every start (a memset of the 512-byte
  * result, the version copied and checked, the name copied). The version is
- * measured and checked in one pass, and the name compared as far as its
- * NUL, with nothing else measured (~200 instructions, then ~60).
+ * measured and checked in one pass (~200 instructions, then ~140).
  */
 int migc_filename_agrees(const char *filename, migc_kind kind,
 			 const char *version, const char *name)
 {
 	const char *f = filename;
-	size_t vl;
+	size_t vl, nl;
 
 	if (!*name)
 		return 0;
@@ -123,10 +122,9 @@ int migc_filename_agrees(const char *filename, migc_kind kind,
 			return 0;
 		f += vl + 1;
 	}
-	while (*name && *f == *name) {
-		f++;
-		name++;
-	}
-	return !*name && f[0] == '.' && f[1] == 's' && f[2] == 'q' && f[3] == 'l' &&
-	       !f[4];
+	nl = strlen(name);
+	if (strncmp(f, name, nl) != 0)
+		return 0;
+	f += nl;
+	return f[0] == '.' && f[1] == 's' && f[2] == 'q' && f[3] == 'l' && !f[4];
 }

@@ -146,6 +146,26 @@ int set_sql_reserve(migc_set *set, size_t size, migc_error *err)
 	return 0;
 }
 
+int set_reserve_entries(migc_set *set, size_t count, migc_error *err)
+{
+	struct entry **p;
+
+	if (set->count || count <= set->cap)
+		return 0;
+	if (count > SIZE_MAX / sizeof(struct entry))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	p = realloc(set->items, count * sizeof(*p));
+	if (!p)
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	set->items = p;
+	set->cap = count;
+	/* alignment may take up to 15 bytes an entry */
+	if (migc_arena_reserve(&set->entries,
+			       count * ((sizeof(struct entry) + 15) & ~(size_t)15)))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	return 0;
+}
+
 int set_keep_arena(migc_set *set, struct migc_arena *a, migc_error *err)
 {
 	if (set->kept.head)

@@ -11,6 +11,7 @@
 
 #include "migc.h"
 #include "model.h"
+#include "set_internal.h"
 #include "unit.h"
 #include "util.h"
 
@@ -532,6 +533,47 @@ static void filename_agrees_with_its_parts(void)
 	CHECK_INT(migc_version_span("12x"), 0);
 }
 
+/* A bundle's entries, reserved up front, come from one block: evenly
+ * spaced (growing the arena from 16 KiB put the first ~50 in a block of
+ * their own), their borrowed strings used where they are. */
+static void reserved_entries_are_one_block(void)
+{
+	static char versions[300][8];
+	static const char sum[] = "0123456789abcdef0123456789abcdef";
+	const char *first, *second;
+	migc_error err;
+	migc_set *s = NULL;
+	size_t i;
+
+	CHECK_INT(migc_set_new(&s, &err), 0);
+	CHECK_INT(set_reserve_entries(s, 300, &err), 0);
+	for (i = 0; s && i < 300; i++) {
+		struct set_entry_in in;
+
+		memset(&in, 0, sizeof(in));
+		snprintf(versions[i], sizeof(versions[i]), "%04zu", i + 1);
+		in.kind = MIGC_KIND_VERSIONED;
+		in.version = versions[i];
+		in.name = "n";
+		in.filename = "file.sql";
+		in.sql = "";
+		in.borrowed = 1;
+		in.checksum_at = sum;
+		CHECK_INT(set_add_entry(s, &in, &err), 0);
+	}
+	CHECK_INT(migc_set_finish(s, &err), 0);
+	first = (const char *)migc_set_get(s, 0);
+	second = (const char *)migc_set_get(s, 1);
+	for (i = 0; i < 300; i++) {
+		const migc_migration *m = migc_set_get(s, i);
+
+		CHECK((const char *)m == first + i * (size_t)(second - first));
+		CHECK(m->version == versions[i]);
+		CHECK(m->checksum == sum);
+	}
+	migc_set_free(s);
+}
+
 /* Bundle ids are recorded in databases: a known set must keep its id
  * (computed before the id's text was formatted by hand: kind 0 and 1,
  * flags 0 and 3, with and without a down checksum). */
@@ -742,6 +784,7 @@ int main(void)
 	RUN(set_refuses_duplicates_and_case_clashes);
 	RUN(bundle_id_depends_on_content_and_order);
 	RUN(filename_agrees_with_its_parts);
+	RUN(reserved_entries_are_one_block);
 	RUN(bundle_id_golden);
 	RUN(bundle_id_of_many_migrations);
 	RUN(content_check_finds_a_bad_byte_anywhere);
