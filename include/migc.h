@@ -184,7 +184,8 @@ int migc_filename_parse(migc_filename *out, const char *filename,
 			migc_error *err);
 
 /*
- * One migration. Read-only: the strings belong to the set it came from.
+ * One migration. Read-only: the strings belong to the set it came from
+ * (a set loaded from a bundle uses the bundle's own: migc_bundle_load).
  * `sql` is the canonical content, NUL-terminated, `sql_len` bytes long.
  */
 typedef struct migc_migration {
@@ -366,7 +367,11 @@ struct migc_bundle {
  * Load a bundle into a set: check its ABI, re-hash every migration and its
  * bundle id, and refuse (MIGC_ECORRUPT) anything that does not match, or
  * whose SQL or strings an entry places beyond the bundle's stream or
- * string table.
+ * string table. The set's SQL is its own (copied out of the rows), but its
+ * versions, names, file names and checksums are the bundle's string table,
+ * used in place: `bundle` and its tables must stay unchanged until the set
+ * is freed. A bundle `migc build` generates is constant data of the
+ * program, which always does.
  */
 int migc_bundle_load(migc_set **out, const struct migc_bundle *bundle,
 		     migc_error *err);

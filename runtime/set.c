@@ -43,7 +43,8 @@ struct entry {
 	int down_in_rows;
 	char *dest;
 	/* version, name, filename, down filename, in the entry's own
-	 * allocation (one per migration: a bundle loads thousands) */
+	 * allocation (one per migration: a bundle loads thousands); empty
+	 * when they are borrowed (set_entry_in.borrowed: a bundle's) */
 	char strings[];
 };
 
@@ -145,6 +146,26 @@ int set_sql_reserve(migc_set *set, size_t size, migc_error *err)
 	return 0;
 }
 
+int set_reserve_entries(migc_set *set, size_t count, migc_error *err)
+{
+	struct entry **p;
+
+	if (set->count || count <= set->cap)
+		return 0;
+	if (count > SIZE_MAX / sizeof(struct entry))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	p = realloc(set->items, count * sizeof(*p));
+	if (!p)
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	set->items = p;
+	set->cap = count;
+	/* alignment may take up to 15 bytes an entry */
+	if (migc_arena_reserve(&set->entries,
+			       count * ((sizeof(struct entry) + 15) & ~(size_t)15)))
+		return migc_err(err, MIGC_ENOMEM, "out of memory");
+	return 0;
+}
+
 int set_keep_arena(migc_set *set, struct migc_arena *a, migc_error *err)
 {
 	if (set->kept.head)
@@ -181,19 +202,65 @@ static int take_dest(migc_set *set, const struct set_entry_in *in, char **dest,
 	return 0;
 }
 
+/*
+ * The strings of `in` in entry `e`: where they are when borrowed (a
+ * bundle's, which outlive the set), else copied into e->strings, which
+ * has room for them (`vl`, `nl`, `fl`, `dl`: their lengths).
+ */
+static void entry_take_strings(struct entry *e, const struct set_entry_in *in,
+			       int has_down, size_t vl, size_t nl, size_t fl,
+			       size_t dl)
+{
+	char *df;
+
+	if (in->borrowed) {
+		e->m.version = in->version;
+		e->m.name = in->name;
+		e->m.filename = in->filename;
+		e->m.checksum = in->checksum_at;
+		if (has_down) {
+			e->m.down_filename = in->down_filename ? in->down_filename
+							       : in->filename;
+			e->m.down_checksum = in->down_checksum;
+		}
+		return;
+	}
+	memcpy(e->strings, in->version, vl + 1);
+	memcpy(e->strings + vl + 1, in->name, nl + 1);
+	memcpy(e->strings + vl + nl + 2, in->filename, fl + 1);
+	e->m.version = e->strings;
+	e->m.name = e->strings + vl + 1;
+	e->m.filename = e->strings + vl + nl + 2;
+	memcpy(e->checksum, in->checksum, sizeof(e->checksum));
+	e->checksum[MIGC_CHECKSUM_HEX_LEN] = '\0';
+	e->m.checksum = e->checksum;
+	if (!has_down)
+		return;
+	df = e->strings + vl + nl + fl + 3;
+	memcpy(df, in->down_filename ? in->down_filename : "", dl + 1);
+	e->m.down_filename = in->down_filename ? df : e->m.filename;
+	if (in->down_checksum)
+		migc_strlcpy(e->down_checksum, in->down_checksum,
+			     sizeof(e->down_checksum));
+	else
+		migc_checksum(e->down_checksum, in->down_sql, in->down_len);
+	e->m.down_checksum = e->down_checksum;
+}
+
 int set_add_entry(migc_set *set, const struct set_entry_in *in,
 		  migc_error *err)
 {
 	int has_down = in->down_sql || (in->rows && in->down_in_rows);
-	size_t vl = strlen(in->version), nl = strlen(in->name),
-	       fl = strlen(in->filename),
-	       dl = has_down && in->down_filename ? strlen(in->down_filename) : 0;
+	size_t vl = 0, nl = 0, fl = 0, dl = 0, room = 0;
 	struct entry *e;
 	char *dest;
 	int rc;
 
 	if (set->finished)
 		return migc_err(err, MIGC_EUSAGE, "migc_set_add after migc_set_finish");
+	if (in->borrowed && (!in->checksum_at || (has_down && !in->down_checksum)))
+		return migc_err(err, MIGC_EUSAGE, "%s: borrowed strings without "
+				"their checksums", in->filename);
 	if (set->count == set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 64;
 		struct entry **p = realloc(set->items, cap * sizeof(*p));
@@ -203,7 +270,14 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
 		set->items = p;
 		set->cap = cap;
 	}
-	e = migc_arena_alloc(&set->entries, sizeof(*e) + vl + nl + fl + dl + 4,
+	if (!in->borrowed) {
+		vl = strlen(in->version);
+		nl = strlen(in->name);
+		fl = strlen(in->filename);
+		dl = has_down && in->down_filename ? strlen(in->down_filename) : 0;
+		room = vl + nl + fl + dl + 4;
+	}
+	e = migc_arena_alloc(&set->entries, sizeof(*e) + room,
 			     _Alignof(struct entry));
 	if (!e)
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
@@ -211,36 +285,18 @@ int set_add_entry(migc_set *set, const struct set_entry_in *in,
 	if (rc)
 		return rc;
 	memset(e, 0, sizeof(*e));
-	memcpy(e->strings, in->version, vl + 1);
-	memcpy(e->strings + vl + 1, in->name, nl + 1);
-	memcpy(e->strings + vl + nl + 2, in->filename, fl + 1);
+	entry_take_strings(e, in, has_down, vl, nl, fl, dl);
 	if (has_down) {
-		char *df = e->strings + vl + nl + fl + 3;
-
-		memcpy(df, in->down_filename ? in->down_filename : "", dl + 1);
-		e->m.down_filename = in->down_filename ? df : e->strings + vl + nl + 2;
 		e->m.down_sql = in->down_sql;
 		e->m.down_len = in->down_len;
 		e->m.down_line = in->down_line > 0 ? in->down_line : 1;
-		if (in->down_checksum)
-			migc_strlcpy(e->down_checksum, in->down_checksum,
-				     sizeof(e->down_checksum));
-		else
-			migc_checksum(e->down_checksum, in->down_sql, in->down_len);
-		e->m.down_checksum = e->down_checksum;
 		e->down_owned = in->down_owned;
 	}
 	e->m.sql_line = in->sql_line > 0 ? in->sql_line : 1;
-	memcpy(e->checksum, in->checksum, sizeof(e->checksum));
-	e->checksum[MIGC_CHECKSUM_HEX_LEN] = '\0';
 	e->m.kind = in->kind;
-	e->m.version = e->strings;
-	e->m.name = e->strings + vl + 1;
-	e->m.filename = e->strings + vl + nl + 2;
 	e->m.flags = in->flags;
 	e->m.lock_timeout_ms = in->lock_timeout_ms;
 	e->m.statement_timeout_ms = in->statement_timeout_ms;
-	e->m.checksum = e->checksum;
 	e->m.sql = in->sql;
 	e->m.sql_len = in->sql_len;
 	e->sql_owned = in->sql_owned;
@@ -354,8 +410,6 @@ static int duplicate(migc_error *err, const struct entry *a,
 	return MIGC_EINVALID;
 }
 
-/* Refuse file names that differ only in case: they collide on macOS and
- * Windows checkouts, so one of them would silently vanish there. */
 /* Whether every entry compares below the next one under `order`. */
 static int strictly_sorted(struct entry *const *items, size_t count,
 			   int (*order)(const void *, const void *))
@@ -368,25 +422,38 @@ static int strictly_sorted(struct entry *const *items, size_t count,
 	return 1;
 }
 
-static int check_case_clash(migc_set *set, migc_error *err)
+/*
+ * Refuse file names that differ only in case: they collide on macOS and
+ * Windows checkouts, so one of them would silently vanish there.
+ *
+ * In migc's own layout only repeatable migrations need looking at (a
+ * tenth of the work at every start, where nearly all are versioned): a
+ * versioned file is named <version>_<name>.sql (the compiler parsed it,
+ * the loader checked it), its version digits and dots and then the first
+ * '_', so two such names equal but for case have the same version and
+ * are refused as duplicates before this runs; a repeatable one starts
+ * "R__", never a digit. Another tool's names have other shapes: all are
+ * compared.
+ */
+static int check_case_clash(migc_set *set, size_t first, migc_error *err)
 {
-	struct entry **copy;
-	size_t i;
+	struct entry **copy, **items = set->items + first;
+	size_t i, count = set->count - first;
 	int rc = 0;
 
-	if (set->count < 2)
+	if (count < 2)
 		return 0;
 	/* The common case, file names already in case-insensitive order
 	 * (zero-padded or timestamp versions): no clash, nothing to sort.
 	 * Any tie or inversion takes the sort below, which names the pair. */
-	if (strictly_sorted(set->items, set->count, name_order_nocase))
+	if (strictly_sorted(items, count, name_order_nocase))
 		return 0;
-	copy = malloc(set->count * sizeof(*copy));
+	copy = malloc(count * sizeof(*copy));
 	if (!copy)
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	memcpy(copy, set->items, set->count * sizeof(*copy));
-	qsort(copy, set->count, sizeof(*copy), name_order_nocase);
-	for (i = 1; i < set->count && !rc; i++)
+	memcpy(copy, items, count * sizeof(*copy));
+	qsort(copy, count, sizeof(*copy), name_order_nocase);
+	for (i = 1; i < count && !rc; i++)
 		if (strcasecmp(copy[i - 1]->m.filename, copy[i]->m.filename) == 0)
 			rc = duplicate(err, copy[i - 1], copy[i],
 				       "file names differ only in case",
@@ -468,10 +535,11 @@ int migc_set_finish(migc_set *set, migc_error *err)
 		return duplicate(err, a, b, "duplicate repeatable migration name",
 				 "rename one of them");
 	}
-	rc = check_case_clash(set, err);
+	set->nversioned = versioned_prefix(set);
+	rc = check_case_clash(set, set->layout == MIGC_LAYOUT_MIGC ? set->nversioned : 0,
+			      err);
 	if (rc)
 		return rc;
-	set->nversioned = versioned_prefix(set);
 	set->finished = 1;
 	/* nothing it covers changes after finish: computed once (a start
 	 * needs it twice, to check the bundle and to stamp history rows) */

@@ -47,6 +47,16 @@ struct set_entry_in {
 	const char (*const *rows)[MIGC_BUNDLE_ROW]; /* the stream's chunks */
 	size_t sql_off, down_off;
 	int down_in_rows;
+	/*
+	 * `borrowed`: version, name, filename, down_filename and the
+	 * checksums are used where they are, not copied, and must outlive the
+	 * set: a bundle's string table (static data of the binary), whose
+	 * checksums the loader compared with the SQL's, so each is 32 hex
+	 * digits and a NUL. `checksum` is then unused and `checksum_at` is the
+	 * checksum; down_checksum must be given when there is down SQL.
+	 */
+	int borrowed;
+	const char *checksum_at;
 };
 
 /*
@@ -67,6 +77,15 @@ void set_rows_copy(char *dest, const char (*const *rows)[MIGC_BUNDLE_ROW],
  * set_add_entry() with rows. MIGC_ENOMEM.
  */
 int set_sql_reserve(migc_set *set, size_t size, migc_error *err);
+
+/*
+ * Make room for `count` entries with borrowed strings (a bundle's) before
+ * the first is added: the item array once, and the entries in one block
+ * of the set's arena (one fault per 2 MiB, where growing from 16 KiB cost
+ * ~85 faults of 4 KiB at every start). Nothing happens once entries are
+ * added. MIGC_ENOMEM.
+ */
+int set_reserve_entries(migc_set *set, size_t count, migc_error *err);
 
 /*
  * Keep arena `a` (its blocks; `a` is left empty) until the set is freed:

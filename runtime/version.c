@@ -11,17 +11,19 @@
 #include <string.h>
 
 #include "migc.h"
+#include "model.h"
 
-int migc_version_valid(const char *v)
+size_t migc_version_span(const char *v)
 {
+	const char *p;
 	int digits = 0;
 
 	if (!v || !*v)
 		return 0;
-	for (; *v; v++) {
-		if (*v >= '0' && *v <= '9') {
+	for (p = v; *p; p++) {
+		if (*p >= '0' && *p <= '9') {
 			digits++;
-		} else if (*v == '.') {
+		} else if (*p == '.') {
 			if (!digits)
 				return 0; /* leading or doubled dot */
 			digits = 0;
@@ -29,7 +31,12 @@ int migc_version_valid(const char *v)
 			return 0;
 		}
 	}
-	return digits > 0; /* no trailing dot */
+	return digits > 0 ? (size_t)(p - v) : 0; /* no trailing dot */
+}
+
+int migc_version_valid(const char *v)
+{
+	return migc_version_span(v) != 0;
 }
 
 /* Length of the digit group starting at `s` (stops at '.' or the end). */

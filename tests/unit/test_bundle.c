@@ -4,7 +4,8 @@
  * its row with another, and in one that spans two rows), SQL placed beyond
  * the bundle's stream, strings placed beyond its string table or not ended
  * there, a wrong bundle id, fields that disagree. A good
- * bundle loads into the same set the compiler would build.
+ * bundle loads into the same set the compiler would build, its strings
+ * used where the bundle has them.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -93,6 +94,35 @@ static void good_bundle_loads(void)
 	CHECK_INT(migc_set_get(set, 1)->flags, MIGC_FLAG_NO_TRANSACTION);
 	CHECK_STR(migc_set_source_commit(set), "0123456789abcdef0123456789abcdef01234567");
 	CHECK_INT(migc_set_source_dirty(set), 0);
+	migc_set_free(set);
+}
+
+/* The string of bundle `b`'s table at `off`, where the loader finds it. */
+static const char *table_at(const struct migc_bundle *b, uint32_t off)
+{
+	return b->strings[off / MIGC_BUNDLE_ROW] + off % MIGC_BUNDLE_ROW;
+}
+
+/* A loaded set uses the bundle's strings in place (include/migc.h,
+ * migc_bundle_load): no copy of a version, name, file name or checksum. */
+static void strings_are_the_bundles_own(void)
+{
+	migc_set *set = NULL;
+	migc_error err;
+	size_t i;
+
+	make_bundle();
+	CHECK_INT(migc_bundle_load(&set, &bundle, &err), 0);
+	for (i = 0; set && i < 2; i++) {
+		const migc_migration *m = migc_set_get(set, i);
+		const struct migc_bundle_entry *e = &entries[i];
+
+		CHECK(m->version == table_at(&bundle, e->version_off));
+		CHECK(m->name == table_at(&bundle, e->name_off));
+		CHECK(m->filename == table_at(&bundle, e->filename_off));
+		CHECK(m->checksum == table_at(&bundle, e->checksum_off));
+		CHECK_STR(m->checksum, i ? sum_long : sum_short);
+	}
 	migc_set_free(set);
 }
 
@@ -305,6 +335,7 @@ static void empty_bundle_loads(void)
 int main(void)
 {
 	RUN(good_bundle_loads);
+	RUN(strings_are_the_bundles_own);
 	RUN(flipped_byte_is_corrupt);
 	RUN(sql_beyond_the_stream_is_corrupt);
 	RUN(strings_beyond_the_table_are_corrupt);

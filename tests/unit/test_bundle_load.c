@@ -628,6 +628,49 @@ static void large_bundle_hashed_on_two_threads(void)
 			if (damaged[k][l] >= 0)
 				*stream_byte(rows, off[damaged[k][l]] + 700 * MIGC_BUNDLE_ROW_BYTES + 9) ^= 1;
 	}
+	/* the loader builds the helper's half on trust and takes its verdict
+	 * at the end: per migration, what the loader finds before the SQL's
+	 * check (kind) still comes first, what it finds after (flags against
+	 * the directives) comes after, and an earlier migration first */
+	{
+		static const struct {
+			int flags_at, kind_at, damage_at, named;
+			const char *says;
+		} order[] = {
+			{5, -1, 4, 4, "does not match its checksum"},
+			{4, -1, 4, 4, "does not match its checksum"},
+			{4, -1, -1, 4, "flags do not match"},
+			{-1, 4, 5, 4, "unknown kind"},
+			{-1, 4, 4, 4, "unknown kind"},
+			{3, -1, 5, 3, "flags do not match"},
+		};
+
+		for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+			size_t at = order[k].damage_at >= 0
+				    ? off[order[k].damage_at] + 700 * MIGC_BUNDLE_ROW_BYTES + 9 : 0;
+
+			if (order[k].flags_at >= 0)
+				e[order[k].flags_at].flags = MIGC_FLAG_NO_TRANSACTION;
+			if (order[k].kind_at >= 0)
+				e[order[k].kind_at].kind = 99;
+			if (order[k].damage_at >= 0)
+				*stream_byte(rows, at) ^= 1;
+			for (l = 0; l < NLOADERS; l++) {
+				migc_set *bad = NULL;
+
+				CHECK_INT(loaders[l](&bad, &b, &err), MIGC_ECORRUPT);
+				CHECK_CONTAINS(err.message, names[order[k].named]);
+				CHECK_CONTAINS(err.message, order[k].says);
+				CHECK(bad == NULL);
+			}
+			if (order[k].damage_at >= 0)
+				*stream_byte(rows, at) ^= 1;
+			if (order[k].flags_at >= 0)
+				e[order[k].flags_at].flags = 0;
+			if (order[k].kind_at >= 0)
+				e[order[k].kind_at].kind = MIGC_KIND_VERSIONED;
+		}
+	}
 	/* a malformed checksum in the helper's half: it cannot match */
 	e[4].checksum_off = unit_str("not a checksum");
 	for (l = 0; l < NLOADERS; l++) {

@@ -11,6 +11,7 @@
 
 #include "migc.h"
 #include "model.h"
+#include "set_internal.h"
 #include "unit.h"
 #include "util.h"
 
@@ -487,6 +488,92 @@ static void set_add_owned_takes_the_bytes(void)
 	migc_set_free(a);
 }
 
+/* The loader's file-name check (model.h): the name migc_filename_parse
+ * would take apart into the same kind, version and name, and nothing else;
+ * the version measured and checked in the same pass. */
+static void filename_agrees_with_its_parts(void)
+{
+	static const struct {
+		const char *file, *version, *name;
+		migc_kind kind;
+		int agrees;
+	} cases[] = {
+		{"0001_a.sql", "0001", "a", MIGC_KIND_VERSIONED, 1},
+		{"1.2.3_x y.sql", "1.2.3", "x y", MIGC_KIND_VERSIONED, 1},
+		{"R__views.sql", "", "views", MIGC_KIND_REPEATABLE, 1},
+		{"0001_ab.sql", "0001", "a", MIGC_KIND_VERSIONED, 0},
+		{"0001_a.sql", "0001", "ab", MIGC_KIND_VERSIONED, 0},
+		{"0001_a.sqlx", "0001", "a", MIGC_KIND_VERSIONED, 0},
+		{"0001_a.sq", "0001", "a", MIGC_KIND_VERSIONED, 0},
+		{"0001-a.sql", "0001", "a", MIGC_KIND_VERSIONED, 0},
+		{"00_a.sql", "0001", "a", MIGC_KIND_VERSIONED, 0},
+		{"1._a.sql", "1.", "a", MIGC_KIND_VERSIONED, 0},
+		{".1_a.sql", ".1", "a", MIGC_KIND_VERSIONED, 0},
+		{"1..2_a.sql", "1..2", "a", MIGC_KIND_VERSIONED, 0},
+		{"1a_a.sql", "1a", "a", MIGC_KIND_VERSIONED, 0},
+		{"_a.sql", "", "a", MIGC_KIND_VERSIONED, 0},
+		{"0001_.sql", "0001", "", MIGC_KIND_VERSIONED, 0},
+		{"R__a.sql", "0001", "a", MIGC_KIND_REPEATABLE, 0},
+		{"r__a.sql", "", "a", MIGC_KIND_REPEATABLE, 0},
+		{"0001_a.sql", "0001", "a", MIGC_KIND_REPEATABLE, 0},
+		{"R__a.sql", "", "a", MIGC_KIND_VERSIONED, 0},
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (migc_filename_agrees(cases[i].file, cases[i].kind,
+					 cases[i].version, cases[i].name) != cases[i].agrees)
+			unit_fail(__FILE__, __LINE__, "%s as %s / %s: expected %d",
+				  cases[i].file, cases[i].version, cases[i].name,
+				  cases[i].agrees);
+	CHECK_INT(migc_version_span("20261124093000"), 14);
+	CHECK_INT(migc_version_span("1.2.3"), 5);
+	CHECK_INT(migc_version_span("1.2."), 0);
+	CHECK_INT(migc_version_span(""), 0);
+	CHECK_INT(migc_version_span("12x"), 0);
+}
+
+/* A bundle's entries, reserved up front, come from one block: evenly
+ * spaced (growing the arena from 16 KiB put the first ~50 in a block of
+ * their own), their borrowed strings used where they are. */
+static void reserved_entries_are_one_block(void)
+{
+	static char versions[300][8];
+	static const char sum[] = "0123456789abcdef0123456789abcdef";
+	const char *first, *second;
+	migc_error err;
+	migc_set *s = NULL;
+	size_t i;
+
+	CHECK_INT(migc_set_new(&s, &err), 0);
+	CHECK_INT(set_reserve_entries(s, 300, &err), 0);
+	for (i = 0; s && i < 300; i++) {
+		struct set_entry_in in;
+
+		memset(&in, 0, sizeof(in));
+		snprintf(versions[i], sizeof(versions[i]), "%04zu", i + 1);
+		in.kind = MIGC_KIND_VERSIONED;
+		in.version = versions[i];
+		in.name = "n";
+		in.filename = "file.sql";
+		in.sql = "";
+		in.borrowed = 1;
+		in.checksum_at = sum;
+		CHECK_INT(set_add_entry(s, &in, &err), 0);
+	}
+	CHECK_INT(migc_set_finish(s, &err), 0);
+	first = (const char *)migc_set_get(s, 0);
+	second = (const char *)migc_set_get(s, 1);
+	for (i = 0; i < 300; i++) {
+		const migc_migration *m = migc_set_get(s, i);
+
+		CHECK((const char *)m == first + i * (size_t)(second - first));
+		CHECK(m->version == versions[i]);
+		CHECK(m->checksum == sum);
+	}
+	migc_set_free(s);
+}
+
 /* Bundle ids are recorded in databases: a known set must keep its id
  * (computed before the id's text was formatted by hand: kind 0 and 1,
  * flags 0 and 3, with and without a down checksum). */
@@ -574,6 +661,34 @@ static void bundle_id_of_many_migrations(void)
 	CHECK_INT(migc_set_finish(s, &err), 0);
 	migc_set_bundle_id(s, got); /* finished: kept */
 	CHECK_STR(got, want);
+	migc_set_free(s);
+}
+
+/* In migc's layout the case check looks at repeatable migrations only:
+ * versioned names equal but for case are still refused, as duplicate
+ * versions (dotted ones too), and repeatable ones as a case clash, also
+ * behind many versioned ones. */
+static void case_variants_are_refused_in_every_kind(void)
+{
+	const char *versioned[] = {"0001_a.sql", "0001_A.sql"};
+	const char *dotted[] = {"1.2_Add.sql", "1.2_add.sql", "R__v.sql"};
+	const char *repeatable[] = {"0001_a.sql", "0002_b.sql", "R__Views.sql",
+				    "R__views.sql"};
+	migc_error err;
+	int rc;
+	migc_set *s;
+
+	s = set_of(versioned, 2, &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "duplicate version");
+	migc_set_free(s);
+	s = set_of(dotted, 3, &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "duplicate version");
+	migc_set_free(s);
+	s = set_of(repeatable, 4, &err, &rc);
+	CHECK_INT(rc, MIGC_EINVALID);
+	CHECK_CONTAINS(err.message, "differ only in case");
 	migc_set_free(s);
 }
 
@@ -668,10 +783,13 @@ int main(void)
 	RUN(set_orders_versions_then_repeatables);
 	RUN(set_refuses_duplicates_and_case_clashes);
 	RUN(bundle_id_depends_on_content_and_order);
+	RUN(filename_agrees_with_its_parts);
+	RUN(reserved_entries_are_one_block);
 	RUN(bundle_id_golden);
 	RUN(bundle_id_of_many_migrations);
 	RUN(content_check_finds_a_bad_byte_anywhere);
 	RUN(set_add_owned_takes_the_bytes);
 	RUN(set_finish_in_order_input);
+	RUN(case_variants_are_refused_in_every_kind);
 	return unit_done();
 }
