@@ -127,6 +127,12 @@ void migc_pg_scrub_err(struct migc_conn *c, migc_error *err);
 PGresult *migc_pg_exec_params(struct migc_conn *c, const char *sql,
 			      int nparams, const char *const *params);
 
+/* The driver's lock(), unlock() and interrupt() (driver_pg_tx.c). */
+int migc_pg_lock(struct migc_conn *c, const char *table, int timeout_ms,
+		 migc_error *err);
+int migc_pg_unlock(struct migc_conn *c, migc_error *err);
+void migc_pg_interrupt(struct migc_conn *c);
+
 /* The driver's begin(): BEGIN and the migration lock, polled. */
 int migc_pg_begin(struct migc_conn *c, migc_error *err);
 int migc_pg_commit(struct migc_conn *c, migc_error *err);
