@@ -129,18 +129,6 @@ void migc_engine_event(const migc_options *opts, migc_event_type type,
 	opts->on_event(&ev, opts->event_ctx);
 }
 
-/* A small xorshift generator for jitter; no global state. */
-static unsigned jitter_next(unsigned *state)
-{
-	unsigned x = *state ? *state : 0x9e3779b9u;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*state = x;
-	return x;
-}
-
 static const struct migc_driver *driver_for(const char *url)
 {
 	size_t i;
@@ -214,7 +202,7 @@ static int connect_retry(struct migc_conn **conn, const struct migc_driver *drv,
 				 opts->wait_ms);
 			migc_engine_event(opts, MIGC_EVENT_INFO, NULL, 0, msg);
 		}
-		nap = delay + (long long)(jitter_next(&seed) % (unsigned)(delay / 2 + 1));
+		nap = delay + (long long)(migc_xorshift(&seed) % (unsigned)(delay / 2 + 1));
 		migc_sleep_ms(nap < left ? nap : left);
 		delay = delay * 2 > 2000 ? 2000 : delay * 2;
 	}

@@ -299,17 +299,6 @@ void migc_pg_attempt_ahead(struct migc_conn *c, PGresult **res, int n)
 		PQclear(res[i]);
 }
 
-static unsigned jitter(unsigned *state)
-{
-	unsigned x = *state ? *state : 0x9e3779b9u;
-
-	x ^= x << 13;
-	x ^= x >> 17;
-	x ^= x << 5;
-	*state = x;
-	return x;
-}
-
 static int lock_timed_out(struct migc_conn *c, migc_error *err)
 {
 	char holder[400];
@@ -364,7 +353,7 @@ int migc_pg_begin(struct migc_conn *c, migc_error *err)
 			migc_pg_event(c, MIGC_EVENT_INFO, NULL, msg);
 			c->told_wait = 1;
 		}
-		nap = delay + (long long)(jitter(&c->seed) % (unsigned)(delay / 2 + 1));
+		nap = delay + (long long)(migc_xorshift(&c->seed) % (unsigned)(delay / 2 + 1));
 		migc_sleep_ms(nap < left ? nap : left);
 		delay = delay * 2 > 1000 ? 1000 : delay * 2;
 	}

@@ -311,3 +311,14 @@ void migc_utc_now(char out[32])
 {
 	migc_utc_format(out, time(NULL));
 }
+
+unsigned migc_xorshift(unsigned *state)
+{
+	unsigned x = *state ? *state : 0x9e3779b9u;
+
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	*state = x;
+	return x;
+}

@@ -77,6 +77,10 @@ int migc_duration_parse(long *out_ms, const char *text);
 /* Sleep `ms` milliseconds (returns early when a signal arrives). */
 void migc_sleep_ms(long long ms);
 
+/* The next value of a small xorshift generator (for retry jitter; the
+ * caller keeps the state, 0 starts a fixed sequence). */
+unsigned migc_xorshift(unsigned *state);
+
 /* Monotonic milliseconds, for durations. */
 long long migc_now_ms(void);
 
