@@ -139,14 +139,7 @@ static struct fixture *make_fixture(void)
 	migc_set_finish(set, &err);
 	migc_set_bundle_id(set, f->id);
 	migc_set_free(set);
-	f->b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
-		.strings = unit_strings(), .string_rows = unit_string_rows(),
-		.compiler_version = MIGC_VERSION, .bundle_id = f->id,
-		.source_commit = "", .source_dirty = -1, .count = N,
-		.entries = f->e, .layout = MIGC_LAYOUT_MIGC,
-		.sql = unit_chunks(f->rows, f->b.sql_size),
-		.sql_size = f->b.sql_size,
-		.sql_chunks = unit_chunk_count(f->b.sql_size)};
+	f->b = unit_bundle(f->e, N, f->id, f->rows, f->b.sql_size);
 	return f;
 }
 
@@ -319,13 +312,8 @@ static void down_sql_is_copied_too(void)
 			.down_off = off[2 * i + 1], .down_len = m->down_len,
 			.down_line = 1};
 	}
-	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
-		.strings = unit_strings(), .string_rows = unit_string_rows(),
-		.compiler_version = MIGC_VERSION, .bundle_id = id,
-		.source_commit = "", .source_dirty = -1, .count = 2, .entries = e,
-		.layout = MIGC_LAYOUT_GOLANG_MIGRATE,
-		.sql = unit_chunks(rows, size), .sql_size = size,
-		.sql_chunks = unit_chunk_count(size)};
+	b = unit_bundle(e, 2, id, rows, size);
+	b.layout = MIGC_LAYOUT_GOLANG_MIGRATE;
 	/* 000001: short up SQL, long down SQL; 000002: both long */
 	for (l = 0; rows && l < NLOADERS; l++) {
 		loaded = NULL;
@@ -431,12 +419,9 @@ static void sql_across_chunks(void)
 			.sql_off = off[i], .sql_len = lens[i], .sql_line = 1};
 	for (i = 0; i < M; i++)
 		memcpy(sums[i], migc_set_get(set, (size_t)i)->checksum, 33);
-	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
-		.strings = unit_strings(), .string_rows = unit_string_rows(),
-		.compiler_version = MIGC_VERSION, .bundle_id = id,
-		.source_commit = "", .source_dirty = -1, .count = M, .entries = e,
-		.layout = MIGC_LAYOUT_MIGC, .sql = chunks, .sql_size = total,
-		.sql_chunks = 2};
+	b = unit_bundle(e, M, id, NULL, total);
+	b.sql = chunks;
+	b.sql_chunks = 2;
 	for (l = 0; l < NLOADERS; l++) {
 		migc_set *loaded = NULL;
 
@@ -515,13 +500,7 @@ static void sql_across_a_row_end_at_every_offset(void)
 		CHECK_INT(migc_set_finish(set, &err), 0);
 		migc_set_bundle_id(set, id);
 		migc_set_free(set);
-		b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
-		.strings = unit_strings(), .string_rows = unit_string_rows(),
-			.compiler_version = MIGC_VERSION, .bundle_id = id,
-			.source_commit = "", .source_dirty = -1, .count = 3,
-			.entries = e, .layout = MIGC_LAYOUT_MIGC,
-			.sql = unit_chunks(rows, size), .sql_size = size,
-			.sql_chunks = unit_chunk_count(size)};
+		b = unit_bundle(e, 3, id, rows, size);
 		for (l = 0; l < NLOADERS; l++) {
 			set = NULL;
 			if (loaders[l](&set, &b, &err)) {
@@ -598,13 +577,7 @@ static void large_bundle_hashed_on_two_threads(void)
 		e[i].sql_off = off[i];
 	CHECK_INT(migc_set_finish(set, &err), 0);
 	migc_set_bundle_id(set, id);
-	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
-		.strings = unit_strings(), .string_rows = unit_string_rows(),
-		.compiler_version = MIGC_VERSION, .bundle_id = id,
-		.source_commit = "", .source_dirty = -1, .count = M, .entries = e,
-		.layout = MIGC_LAYOUT_MIGC,
-		.sql = unit_chunks(rows, total), .sql_size = total,
-		.sql_chunks = unit_chunk_count(total)};
+	b = unit_bundle(e, M, id, rows, total);
 	for (k = 0; k < sizeof(damaged) / sizeof(damaged[0]); k++) {
 		for (l = 0; l < 2; l++)
 			if (damaged[k][l] >= 0)
@@ -767,13 +740,7 @@ static void migc_run_runs_and_reports_whole_sql(void)
 	rows = stream_of(sql, lens, M, off, &total);
 	for (i = 0; i < M; i++)
 		e[i].sql_off = off[i];
-	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
-		.strings = unit_strings(), .string_rows = unit_string_rows(),
-		.compiler_version = MIGC_VERSION, .bundle_id = id,
-		.source_commit = "", .source_dirty = -1, .count = M, .entries = e,
-		.layout = MIGC_LAYOUT_MIGC,
-		.sql = unit_chunks(rows, total), .sql_size = total,
-		.sql_chunks = unit_chunk_count(total)};
+	b = unit_bundle(e, M, id, rows, total);
 	snprintf(path, sizeof(path), "%s/run.db", unit_tmpdir("bundle-load"));
 	snprintf(url, sizeof(url), "sqlite:%s", path);
 	migc_options_init(&opts, MIGC_OPTIONS_VERSION);

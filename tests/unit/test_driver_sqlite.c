@@ -82,21 +82,6 @@ static migc_set *one(const char *name, const char *sql)
 	return set;
 }
 
-static long long q_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	long long v = -1;
-
-	if (sqlite3_open(path, &db) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static void test_begin_and_commit_when_locked(void)
 {
 	char path[512];
@@ -130,7 +115,7 @@ static void test_begin_and_commit_when_locked(void)
 	sqlite3_finalize(read);
 	CHECK_INT(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	CHECK_INT(d->commit(db->conn, &err), 0);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'a'"), 1);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'a'"), 1);
 
 	/* and again: the kept statements were reset after each failure */
 	CHECK_INT(d->begin(db->conn, &err), 0);
@@ -172,7 +157,7 @@ static void test_exec_between_statements(void)
 			   "  -- tail\n/* end */\n\n", &err), 0);
 	CHECK_INT(exec_one(db, "CREATE TABLE b(x); -- same line\n\n"
 			   "/* two\nlines */ INSERT INTO b VALUES (1);", &err), 0);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM b"), 1);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM b"), 1);
 
 	/* the line of the failing statement, after comments and blank lines */
 	CHECK_INT(exec_one(db, "CREATE TABLE c(x);\n\n  -- note\n"
@@ -183,7 +168,7 @@ static void test_exec_between_statements(void)
 	/* \v is no blank to SQLite: refused, as it was, never skipped */
 	CHECK_INT(exec_one(db, "CREATE TABLE d(x);\n\v\n", &err), MIGC_EFAILED);
 	CHECK_CONTAINS(err.message, "0001_a.sql:2: unrecognized token");
-	CHECK_INT(q_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'd'"), 0);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM sqlite_master WHERE name = 'd'"), 0);
 	migc_db_free(db);
 }
 
@@ -248,9 +233,9 @@ static void test_threads_each_with_a_db(void)
 		total += r[i].applied;
 	}
 	CHECK_INT(total, MIGRATIONS);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history WHERE state = 'applied'"),
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history WHERE state = 'applied'"),
 		  MIGRATIONS);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 			"AND name GLOB 't[0-9]*'"), MIGRATIONS);
 	migc_set_free(set);
 }

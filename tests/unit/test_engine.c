@@ -101,22 +101,6 @@ static migc_db *open_path(const char *path, const migc_options *o)
 	return db;
 }
 
-/* Run one integer query with the sqlite3 API directly (-1 on error). */
-static long long q_int(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	long long v = -1;
-
-	if (sqlite3_open(path, &db) == SQLITE_OK &&
-	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	sqlite3_close(db);
-	return v;
-}
-
 static int q_exec(const char *path, const char *sql)
 {
 	sqlite3 *db = NULL;
@@ -134,7 +118,7 @@ static int table_exists(const char *path, const char *name)
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_master WHERE "
 		 "name = '%s'", name);
-	return q_int(path, sql) == 1;
+	return unit_sqlite_int(path, sql) == 1;
 }
 
 /* Apply `files` to `path`; returns the code, `*n` how many were applied. */
@@ -222,13 +206,13 @@ static void test_apply_then_rerun_is_a_no_op(void)
 	CHECK_INT(ev.done, 3);
 	CHECK(table_exists(path, "a") && table_exists(path, "b") &&
 	      table_exists(path, "v"));
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history"), 3);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history WHERE "
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history"), 3);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history WHERE "
 			"state = 'applied' AND checksum LIKE 'xxh3-128:%' AND "
 			"applied_by = 'tester@host' AND length(bundle_id) = 32"), 3);
 	CHECK_INT(up_files(path, files, &o, &n, &err), 0);
 	CHECK_INT(n, 0);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history"), 3);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history"), 3);
 	CHECK_INT(verify_files(path, files, &o, &err), 0);
 	CHECK_STR(state_of(path, files, &o, "0002"), "applied");
 	CHECK_STR(state_of(path, files, &o, "v"), "applied");
@@ -380,7 +364,7 @@ static void test_failed_sql_rolls_back(void)
 	CHECK(table_exists(path, "a"));
 	CHECK(!table_exists(path, "t2"));
 	CHECK(!table_exists(path, "c"));
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history"), 1);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history"), 1);
 }
 
 static void test_runtime_error_names_the_statement_line(void)
@@ -434,7 +418,7 @@ static void test_commit_inside_a_migration_is_refused(void)
 	CHECK_CONTAINS(err.message, "0001_a.sql:2: this statement ended the "
 			"migration's transaction");
 	CHECK(!table_exists(path, "b"));
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history"), 0);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history"), 0);
 }
 
 static void test_no_transaction_failure_then_resolve(void)
@@ -457,7 +441,7 @@ static void test_no_transaction_failure_then_resolve(void)
 	CHECK_CONTAINS(err.message, "0002_n.sql:3: no such table: nope");
 	CHECK_CONTAINS(err.hint, "migrate resolve 0002");
 	CHECK(table_exists(path, "n")); /* no transaction: the first part stays */
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history WHERE "
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history WHERE "
 			"version = '0002' AND state = 'failed'"), 1);
 	CHECK_STR(state_of(path, bad, &o, "0002"), "failed");
 	CHECK_INT(up_files(path, bad, &o, &n, &err), MIGC_EDIRTY);
@@ -477,7 +461,7 @@ static void test_no_transaction_failure_then_resolve(void)
 	CHECK_INT(migc_verify(db, set, &o, &err), 0);
 	migc_db_free(db);
 	migc_set_free(set);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history WHERE version = "
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history WHERE version = "
 			"'0002' AND state = 'applied' AND note LIKE 'resolved as "
 			"applied by tester@host at %'"), 1);
 }
@@ -510,9 +494,9 @@ static void test_resolve_pending_runs_it_again(void)
 	migc_db_free(db);
 	migc_set_free(set);
 	CHECK(table_exists(path, "n"));
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history WHERE state = "
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history WHERE state = "
 			"'undone' AND note LIKE 'resolved as pending%'"), 1);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history WHERE state = "
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history WHERE state = "
 			"'applied'"), 1);
 }
 
@@ -549,7 +533,7 @@ static void test_baseline_adopts_a_database(void)
 	db = open_path(path, &o);
 	CHECK_INT(migc_baseline(db, set, "0009", &o, &err), MIGC_ENOTFOUND);
 	CHECK_INT(migc_baseline(db, set, "0002", &o, &err), 0);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history WHERE state = "
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history WHERE state = "
 			"'baseline'"), 2);
 	CHECK_INT(migc_baseline(db, set, "0002", &o, &err), MIGC_EUSAGE);
 	CHECK_CONTAINS(err.message, "already has 2 rows");
@@ -591,8 +575,8 @@ static void test_repeatable_reapplied_when_changed(void)
 	CHECK_INT(verify_files(path, v2, &o, &err), 0);
 	CHECK_INT(up_files(path, v2, &o, &n, &err), 0);
 	CHECK_INT(n, 1);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history WHERE name = 'v'"), 2);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM pragma_table_info('v')"), 2);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history WHERE name = 'v'"), 2);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM pragma_table_info('v')"), 2);
 	CHECK_INT(up_files(path, v2, &o, &n, &err), 0);
 	CHECK_INT(n, 0);
 	/* removing a repeatable is legitimate: a warning, not an error */
@@ -690,7 +674,7 @@ static void test_history_table_name(void)
 	CHECK_INT(n, 3);
 	migc_db_free(db);
 	migc_set_free(set);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM deploy_history"), 3);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM deploy_history"), 3);
 	CHECK(!table_exists(path, "migc_history"));
 }
 
@@ -773,14 +757,14 @@ static void test_urls(void)
 	CHECK_INT(migc_db_open(&db, url, &o, &err), 0);
 	CHECK_INT(migc_up(db, set, &o, &n, &err), 0);
 	migc_db_free(db);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history"), 3);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history"), 3);
 
 	new_db(path);
 	snprintf(url, sizeof(url), "sqlite://%s", path); /* sqlite:///abs */
 	CHECK_INT(migc_db_open(&db, url, &o, &err), 0);
 	CHECK_INT(migc_up(db, set, &o, &n, &err), 0);
 	migc_db_free(db);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history"), 3);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history"), 3);
 	migc_set_free(set);
 }
 
@@ -822,7 +806,7 @@ static void test_run_from_a_bundle(void)
 	new_db(path);
 	snprintf(url, sizeof(url), "sqlite:%s", path);
 	CHECK_INT(migc_run(&b, url, NULL, &err), 0);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM migc_history WHERE "
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM migc_history WHERE "
 			"source_commit = 'abc123'"), 2);
 	CHECK_INT(migc_run(&b, url, NULL, &err), 0);
 	e[1].checksum_off = unit_str(sum1); /* corrupted: the SQL no longer matches */
@@ -927,9 +911,9 @@ static void test_cached_history_statements(void)
 	migc_db_free(db);
 	migc_set_free(set);
 	migc_set_free(set2);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM h1 WHERE state = 'applied'"), 6);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM h2 WHERE state = 'applied'"), 3);
-	CHECK_INT(q_int(path, "SELECT count(*) FROM h1 WHERE version = '0005' "
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM h1 WHERE state = 'applied'"), 6);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM h2 WHERE state = 'applied'"), 3);
+	CHECK_INT(unit_sqlite_int(path, "SELECT count(*) FROM h1 WHERE version = '0005' "
 			"AND duration_ms >= 0 AND note = ''"), 1);
 	CHECK(table_exists(path, "d") && table_exists(path, "e"));
 }
@@ -1078,7 +1062,7 @@ static void test_report_takes_the_newest_row_in_any_order(void)
 	CHECK_INT(up_files(path, s3, &o, &n, &err), 0); /* 0002 after 0003 */
 	CHECK_INT(n, 1);
 	/* ids: 0001 R__b 0003 R__a R__b 0002 */
-	CHECK_INT(q_int(path, "SELECT group_concat(coalesce(nullif(version, ''), "
+	CHECK_INT(unit_sqlite_int(path, "SELECT group_concat(coalesce(nullif(version, ''), "
 			"name), ' ') = '0001 b 0003 a b 0002' FROM (SELECT * FROM "
 			"migc_history ORDER BY id)"), 1);
 	CHECK_STR(state_of(path, s3, &o, "b"), "applied");

@@ -5,6 +5,7 @@
 
 #include "unit.h"
 
+#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -168,4 +169,32 @@ const char (*const *unit_chunks(const void *rows, size_t size))[MIGC_BUNDLE_ROW]
 		pool[used + i] = first + i * MIGC_BUNDLE_CHUNK_ROWS;
 	used += n;
 	return pool + used - n;
+}
+
+struct migc_bundle unit_bundle(const struct migc_bundle_entry *entries,
+			       size_t count, const char *bundle_id,
+			       const void *rows, size_t size)
+{
+	return (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
+		.strings = unit_strings(), .string_rows = unit_string_rows(),
+		.compiler_version = MIGC_VERSION, .bundle_id = bundle_id,
+		.source_commit = "", .source_dirty = -1, .count = count,
+		.entries = entries, .layout = MIGC_LAYOUT_MIGC,
+		.sql = rows ? unit_chunks(rows, size) : NULL, .sql_size = size,
+		.sql_chunks = rows ? unit_chunk_count(size) : 0};
+}
+
+long long unit_sqlite_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	long long v = -1;
+
+	if (sqlite3_open(path, &db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
 }

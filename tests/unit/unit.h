@@ -23,6 +23,10 @@ int unit_huge_advised(const void *p);
  * program stops with a message when it cannot be made. */
 const char *unit_tmpdir(const char *name);
 
+/* One integer query on the SQLite file `path`, with the sqlite3 API
+ * directly (not through migc): the value, or -1 on any error. */
+long long unit_sqlite_int(const char *path, const char *sql);
+
 /*
  * A string table for bundles written by hand (include/migc.h): one per
  * test program, never moved, so a bundle built over it stays valid while
@@ -42,6 +46,16 @@ size_t unit_string_rows(void);
  */
 const char (*const *unit_chunks(const void *rows, size_t size))[MIGC_BUNDLE_ROW];
 size_t unit_chunk_count(size_t size);
+
+/*
+ * A bundle written by hand over unit_strings() and the SQL stream of `size`
+ * bytes in the contiguous `rows` (NULL: no chunk table; the caller sets
+ * .sql and .sql_chunks): migc's layout, no source commit (""), dirty
+ * unknown. Tests change the fields they are about afterwards.
+ */
+struct migc_bundle unit_bundle(const struct migc_bundle_entry *entries,
+			       size_t count, const char *bundle_id,
+			       const void *rows, size_t size);
 
 #define RUN(fn) unit_run(#fn, fn)
 
