@@ -201,7 +201,8 @@ test_prepared_lock_survives_deallocate_all_between_transactions() {
 # as a string are the first two (creating the history table, the first
 # migration). Through PgBouncer (transaction pooling) nothing is prepared
 # and nothing is sent ahead: each attempt is one string, as the pooler may
-# lend another backend to the next transaction.
+# lend another backend to the next transaction. The attempt sent ahead
+# after the last migration is rolled back explicitly.
 server_log_since() { # LINE: the server's log after line LINE
 	tail -n +"$(($1 + 1))" "$PG_DIR/server.log"
 }
@@ -224,6 +225,14 @@ test_two_round_trips_per_migration_direct_not_through_pgbouncer() {
 	expect_eq "$(grep -c 'execute <unnamed>: BEGIN ISOLATION LEVEL READ COMMITTED' <<<"$log")" 4 "attempts sent ahead"
 	expect_eq "$(grep -c 'execute migc_history_[0-9]*_1: SELECT coalesce(max(id), 0)' <<<"$log")" 4 "stamps sent ahead, prepared"
 	expect_eq "$(grep -c 'pg_try_advisory_xact_lock([0-9-]*)' <<<"$log")" 0 "locks sent whole"
+	# the last migration's COMMIT also sent the next attempt ahead; the
+	# loop's last begin() takes it, finds nothing left and rolls it back
+	# itself, not leaving it to the disconnect (a library caller keeping
+	# the connection must not be left holding the lock): the run's last
+	# statement, and its only ROLLBACK
+	expect_eq "$(grep -E 'LOG:  (statement|execute [^:]*):' <<<"$log" | tail -n 1 | sed 's/.*LOG:  //')" \
+		"statement: ROLLBACK" "the run's last statement"
+	expect_eq "$(grep -c 'statement: ROLLBACK' <<<"$log")" 1 "rollbacks"
 	expect_eq "$(q "SELECT string_agg(version || ':' || state, ',' ORDER BY id) FROM migc_history")" \
 		"0001:applied,0002:applied,0003:applied,0004:applied" "history"
 
