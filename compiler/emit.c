@@ -44,6 +44,11 @@ void emit_out_init(struct emit_out *o, FILE *file)
  * is written in order from its start, so the range is [written, written +
  * len). A hint only: where fallocate fails (a pipe, a device, a file
  * system without it) it is not tried again and nothing else changes.
+ * What it gives up: ext4's flush at the rename also made a power loss
+ * right after a build leave the old bundle or the new one; now, as on
+ * file systems without that flush, the new file may read as zeros until
+ * the kernel has written it out (~30 s). migc never promised more (it does
+ * not fsync: a bundle is rebuilt, and a zeroed one does not compile).
  */
 struct emit_track {
 	size_t written; /* bytes written to the file */
