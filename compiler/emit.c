@@ -48,7 +48,7 @@ void emit_out_init(struct emit_out *o, FILE *file)
  * right after a build leave the old bundle or the new one; now, as on
  * file systems without that flush, the new file may read as zeros until
  * the kernel has written it out (~30 s). migc never promised more (it does
- * not fsync: a bundle is rebuilt, and a zeroed one does not compile).
+ * not fsync: a bundle is rebuilt, and a zeroed one does not build).
  */
 struct emit_track {
 	size_t written; /* bytes written to the file */
