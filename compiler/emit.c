@@ -4,12 +4,11 @@
  * on every byte value and tests/e2e/bundle_property.sh compiles the result
  * with gcc and clang.
  */
-#define _GNU_SOURCE /* sync_file_range */
+#define _POSIX_C_SOURCE 200809L
 
 #include "emit.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -31,54 +30,11 @@ void emit_out_init(struct emit_out *o, FILE *file)
 	o->file = file;
 }
 
-/*
- * Blocks allocated before they are written. A build replaces its output
- * by renaming a new file over the old one (outfile.c); ext4 (auto_da_alloc)
- * then allocates every block the new file still has only reserved
- * (delayed allocation) and starts writing it out, and the next rebuild's
- * rename waits for that I/O before it can drop the old file: for a 131 MB
- * bundle the rename took 100-180 ms, alone at the end of the build. So the
- * range a buffer is about to fill is allocated first (fallocate, size
- * kept): the file then has no delayed blocks, the rename nothing to flush,
- * and the pages are written out when the kernel would anyway. The output
- * is written in order from its start, so the range is [written, written +
- * len). A hint only: where fallocate fails (a pipe, a device, a file
- * system without it) it is not tried again and nothing else changes.
- * What it gives up: ext4's flush at the rename also made a power loss
- * right after a build leave the old bundle or the new one; now, as on
- * file systems without that flush, the new file may read as zeros until
- * the kernel has written it out (~30 s). migc never promised more (it does
- * not fsync: a bundle is rebuilt, and a zeroed one does not build).
- */
-struct emit_track {
-	size_t written; /* bytes written to the file */
-	int no_alloc;   /* fallocate failed: do not try again */
-};
-
-static void allocate_ahead(FILE *f, struct emit_track *t, size_t len)
-{
-#if defined(__linux__) && defined(FALLOC_FL_KEEP_SIZE)
-	if (t->no_alloc || !len)
-		return;
-	if (fallocate(fileno(f), FALLOC_FL_KEEP_SIZE, (off_t)t->written,
-		      (off_t)len) != 0)
-		t->no_alloc = 1;
-#else
-	(void)f;
-	(void)len;
-	t->no_alloc = 1;
-#endif
-}
-
 /* Write `b` to `f`: 0, or MIGC_EIO with `*saved_errno` set. */
-static int write_buf(FILE *f, const migc_buf *b, struct emit_track *t,
-		     int *saved_errno)
+static int write_buf(FILE *f, const migc_buf *b, int *saved_errno)
 {
-	allocate_ahead(f, t, b->len);
-	if (fwrite(b->data, 1, b->len, f) == b->len) {
-		t->written += b->len;
+	if (fwrite(b->data, 1, b->len, f) == b->len)
 		return 0;
-	}
 	*saved_errno = errno ? errno : EIO;
 	return MIGC_EIO;
 }
@@ -94,7 +50,6 @@ struct emit_writer {
 	pthread_cond_t cond;
 	FILE *file;
 	migc_buf full;
-	struct emit_track track;
 	int busy; /* `full` is to be written */
 	int stop;
 	int rc, saved_errno;
@@ -112,8 +67,7 @@ static void *writer_main(void *arg)
 			break;
 		pthread_mutex_unlock(&w->lock);
 		if (!w->rc) /* after a failure nothing more is written */
-			w->rc = write_buf(w->file, &w->full, &w->track,
-					  &w->saved_errno);
+			w->rc = write_buf(w->file, &w->full, &w->saved_errno);
 		w->full.len = 0;
 		pthread_mutex_lock(&w->lock);
 		w->busy = 0;
@@ -216,9 +170,7 @@ static int emit_drain(struct emit_out *o)
 	if (o->rc || !o->file || !o->buf.len)
 		return o->rc;
 	if (!o->writer) {
-		struct emit_track t = {0, 1}; /* allocated ahead by the writer only */
-
-		o->rc = write_buf(o->file, &o->buf, &t, &o->saved_errno);
+		o->rc = write_buf(o->file, &o->buf, &o->saved_errno);
 		o->buf.len = 0;
 		return o->rc;
 	}

@@ -16,11 +16,6 @@
 
 #include <limits.h>
 #include <stdint.h>
-#if defined(__linux__)
-#include <linux/fiemap.h>
-#include <linux/fs.h>
-#include <sys/ioctl.h>
-#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -659,52 +654,6 @@ static void test_background_writer_writes_the_same(void)
 	fclose(f[0]);
 }
 
-/*
- * The background writer allocates the blocks it is about to write
- * (emit.c, fallocate): once written, the file has no block the file
- * system has only reserved (ext4's delayed allocation, which a rename over
- * an existing bundle would have to allocate and start writing out, and
- * the next rebuild wait for). Seen with FIEMAP; where the file system has
- * no FIEMAP or no delayed allocation there is nothing to see.
- */
-static void test_writer_leaves_no_delayed_blocks(void)
-{
-#if defined(__linux__) && defined(FS_IOC_FIEMAP)
-	union {
-		struct fiemap map;
-		char bytes[sizeof(struct fiemap) + 64 * sizeof(struct fiemap_extent)];
-	} fm;
-	char path[512], chunk[4000];
-	struct emit_out o;
-	migc_error err;
-	unsigned i, delayed = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/big.c", unit_tmpdir("emit-alloc"));
-	f = fopen(path, "w");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	memset(chunk, 'x', sizeof(chunk));
-	emit_out_init(&o, f);
-	CHECK_INT(emit_out_background(&o), 0);
-	for (i = 0; i < 1000; i++) /* 4 MB: many of the writer's buffers */
-		emit_put(&o, chunk, sizeof(chunk));
-	CHECK_INT(emit_finish(&o, "big.c", &err), 0);
-	emit_out_free(&o);
-	memset(&fm, 0, sizeof(fm));
-	fm.map.fm_length = ~(__u64)0;
-	fm.map.fm_extent_count = 64;
-	if (ioctl(fileno(f), FS_IOC_FIEMAP, &fm.map) == 0) {
-		for (i = 0; i < fm.map.fm_mapped_extents; i++)
-			if (fm.map.fm_extents[i].fe_flags & FIEMAP_EXTENT_DELALLOC)
-				delayed++;
-		CHECK_INT(delayed, 0);
-	}
-	fclose(f);
-#endif
-}
-
 /* ------------------------------------------------------------------ */
 /* Template renderer                                                   */
 /* ------------------------------------------------------------------ */
@@ -956,7 +905,6 @@ int main(int argc, char **argv)
 	RUN(test_printf_numbers_match_snprintf);
 	RUN(test_write_errors_are_reported);
 	RUN(test_background_writer_writes_the_same);
-	RUN(test_writer_leaves_no_delayed_blocks);
 	RUN(test_template_values_and_sections);
 	RUN(test_template_errors_name_the_line);
 	RUN(test_symbol_rules);
