@@ -7,11 +7,15 @@
  * migc_set_finish): the compiler and the runtime agree on what a valid
  * migration is because they run the same code.
  */
+#define _POSIX_C_SOURCE 200809L
+
 #include "load.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bulk.h"
 #include "layout.h"
@@ -25,6 +29,34 @@ struct loaded_file {
 	char *data; /* malloc'd, or in the loader's `text` arena (`borrowed`) */
 	size_t len;
 	int borrowed;
+	struct load_job *ahead; /* prepared during the walk (struct ahead), or NULL */
+};
+
+/*
+ * Preparing native files during the walk. Most of a build of migc's own
+ * layout is the walk (reading the files) and then preparing them (checks
+ * and hash, load_threads.c), which reads all the bytes again, from memory
+ * by then. While the walk reads the next files, a thread of the loader
+ * prepares those it has read, a few files behind it, while their bytes are
+ * still in the cache. The layout is only known after the walk, so this is
+ * done ahead of knowing it: for migc's own layout the results are used
+ * (the same set_prepare() of the same bytes, added in file order, as
+ * before), for another the jobs are dropped. So that another layout still
+ * sees a file's bytes as they were read, only files that preparing does
+ * not change are prepared ahead: no byte order mark and no CR (nothing
+ * for canonicalisation to do); the others, and those of a subdirectory,
+ * are prepared after the walk as before.
+ */
+struct ahead {
+	pthread_t thread;
+	int running;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;      /* a job was queued, or the walk ended */
+	struct load_job **queue;  /* to prepare, in walk order */
+	size_t queued, taken, cap;
+	int walk_done;
+	int sleeping;             /* the thread waits on `cond` */
+	struct migc_arena jobs;   /* the jobs (the walk's thread allocates) */
 };
 
 struct loader {
@@ -39,6 +71,7 @@ struct loader {
 	/* the files' bytes, read into huge-page blocks (bulk.h) rather than
 	 * one malloc (and one page fault per 4 KiB) each; the set keeps them */
 	struct migc_arena text;
+	struct ahead ahead;
 };
 
 static void loader_problem(struct loader *l, const migc_error *problem)
@@ -144,30 +177,49 @@ static int file_wanted(const struct loader *l, const struct loaded_file *f)
  */
 static int add_native_files(struct loader *l, migc_error *err)
 {
-	/* ~800 bytes a file (a parsed name holds two 256-byte arrays): a
-	 * bulk block, one page fault per 2 MiB instead of per 4 KiB */
-	size_t size = (l->count ? l->count : 1) * sizeof(struct load_job);
-	struct load_job *jobs = l->count <= (size_t)-1 / sizeof(*jobs)
-				? migc_bulk_alloc(size) : NULL;
+	/* the jobs prepared during the walk, and one for each other file
+	 * (~800 bytes: a parsed name holds two 256-byte arrays) from the same
+	 * arena of huge-page blocks */
+	struct load_job **jobs = l->count <= (size_t)-1 / sizeof(*jobs)
+				 ? malloc((l->count ? l->count : 1) * sizeof(*jobs)) : NULL;
 	size_t i;
 	int rc = 0;
 
 	if (!jobs)
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	for (i = 0; i < l->count; i++) {
-		jobs[i].filename = l->files[i].filename;
-		jobs[i].display = l->files[i].display;
-		jobs[i].skip = !file_wanted(l, &l->files[i]);
-		if (!jobs[i].skip) {
-			jobs[i].data = l->files[i].data;
-			jobs[i].len = l->files[i].len;
-			jobs[i].borrowed = l->files[i].borrowed;
-			l->files[i].data = NULL;
+	for (i = 0; i < l->count && !rc; i++) {
+		struct loaded_file *f = &l->files[i];
+		struct load_job *j = f->ahead;
+
+		if (!j) {
+			j = migc_arena_alloc(&l->ahead.jobs, sizeof(*j), 16);
+			if (!j) {
+				rc = migc_err(err, MIGC_ENOMEM, "out of memory");
+				break;
+			}
+			memset(j, 0, sizeof(*j));
+			j->filename = f->filename;
+			j->display = f->display;
+			j->skip = !file_wanted(l, f);
+			if (!j->skip) {
+				j->data = f->data;
+				j->len = f->len;
+				j->borrowed = f->borrowed;
+				f->data = NULL;
+			}
 		}
+		f->ahead = NULL;
+		jobs[i] = j;
+	}
+	if (rc) { /* jobs[0, i) are the arena's; the rest stay the files' */
+		while (i--)
+			load_job_free(jobs[i]);
+		free(jobs);
+		return rc;
 	}
 	load_prepare_all(jobs, l->count);
 	for (i = 0; i < l->count && !rc; i++) {
-		struct load_job *j = &jobs[i];
+		struct load_job *j = jobs[i];
 
 		if (j->skip)
 			continue;
@@ -181,9 +233,145 @@ static int add_native_files(struct loader *l, migc_error *err)
 		}
 	}
 	for (i = 0; i < l->count; i++)
-		load_job_free(&jobs[i]);
-	migc_bulk_free(jobs, size);
+		load_job_free(jobs[i]);
+	free(jobs);
 	return rc;
+}
+
+/* The thread waits for this many files at a time (not a wake-up each). */
+#define AHEAD_BATCH 16
+
+/* Take queued jobs and prepare them until the walk has ended and none is
+ * left (the thread, and the walk's thread once the walk is over). */
+static void ahead_drain(struct ahead *a)
+{
+	for (;;) {
+		size_t from, to;
+
+		pthread_mutex_lock(&a->lock);
+		while (a->queued - a->taken < AHEAD_BATCH && !a->walk_done) {
+			a->sleeping = 1;
+			pthread_cond_wait(&a->cond, &a->lock);
+			a->sleeping = 0;
+		}
+		from = a->taken;
+		to = a->queued;
+		a->taken = to;
+		pthread_mutex_unlock(&a->lock);
+		if (from == to)
+			return;
+		/* the queue may be moved by the walk meanwhile: each job
+		 * pointer is read under the lock */
+		for (; from < to; from++) {
+			struct load_job *j;
+
+			pthread_mutex_lock(&a->lock);
+			j = a->queue[from];
+			pthread_mutex_unlock(&a->lock);
+			load_prepare_one(j);
+		}
+	}
+}
+
+static void *ahead_main(void *arg)
+{
+	ahead_drain(arg);
+	return NULL;
+}
+
+/* Start preparing ahead when it can pay: migc's own layout possible (asked
+ * for, or to be detected) and a second processor. */
+static void ahead_start(struct ahead *a, migc_layout asked)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(a, 0, sizeof(*a));
+	if ((asked && asked != MIGC_LAYOUT_MIGC) || cpus < 2)
+		return;
+	if (pthread_mutex_init(&a->lock, NULL) != 0)
+		return;
+	if (pthread_cond_init(&a->cond, NULL) != 0) {
+		pthread_mutex_destroy(&a->lock);
+		return;
+	}
+	if (pthread_create(&a->thread, NULL, ahead_main, a) != 0) {
+		pthread_cond_destroy(&a->cond);
+		pthread_mutex_destroy(&a->lock);
+		return;
+	}
+	a->running = 1;
+}
+
+/* The walk is over: prepare what is left (with the thread), then end it.
+ * Every queued job is prepared when this returns. */
+static void ahead_finish(struct ahead *a)
+{
+	if (!a->running)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->walk_done = 1;
+	pthread_cond_broadcast(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	ahead_drain(a);
+	pthread_join(a->thread, NULL);
+	pthread_cond_destroy(&a->cond);
+	pthread_mutex_destroy(&a->lock);
+	a->running = 0;
+}
+
+/* Queue file `f` (just kept, its bytes in the arena) to be prepared ahead,
+ * when preparing leaves its bytes as they are. Out of memory: not queued. */
+static void ahead_queue(struct loader *l, struct loaded_file *f)
+{
+	struct ahead *a = &l->ahead;
+	const unsigned char *d = (const unsigned char *)f->data;
+	struct load_job *j;
+
+	if (!a->running || strchr(f->filename, '/') ||
+	    (f->len >= 3 && d[0] == 0xEF && d[1] == 0xBB && d[2] == 0xBF) ||
+	    memchr(f->data, '\r', f->len))
+		return;
+	j = migc_arena_alloc(&a->jobs, sizeof(*j), 16);
+	if (!j)
+		return;
+	memset(j, 0, sizeof(*j));
+	j->filename = f->filename;
+	j->display = f->display;
+	j->data = f->data;
+	j->len = f->len;
+	j->borrowed = 1;
+	pthread_mutex_lock(&a->lock);
+	if (a->queued == a->cap) {
+		size_t cap = a->cap ? 2 * a->cap : 1024;
+		struct load_job **q = realloc(a->queue, cap * sizeof(*q));
+
+		if (!q) {
+			pthread_mutex_unlock(&a->lock);
+			return;
+		}
+		a->queue = q;
+		a->cap = cap;
+	}
+	a->queue[a->queued++] = j;
+	if (a->sleeping && a->queued - a->taken >= AHEAD_BATCH)
+		pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	f->ahead = j;
+}
+
+/* Drop the jobs prepared ahead that were not used (after ahead_finish). */
+static void ahead_free(struct loader *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->count; i++) {
+		if (l->files[i].ahead)
+			load_job_free(l->files[i].ahead);
+		l->files[i].ahead = NULL;
+	}
+	free(l->ahead.queue);
+	l->ahead.queue = NULL;
+	migc_arena_clear(&l->ahead.jobs);
 }
 
 /* The walk's visitor: keep the file (the layout is judged on all of them),
@@ -213,6 +401,7 @@ static int keep_file(struct loader *l, const char *filename,
 	f->data = data;
 	f->len = len;
 	f->borrowed = borrowed;
+	f->ahead = NULL;
 	if (!f->filename || !f->display || !f->data) {
 		free(f->filename);
 		free(f->display);
@@ -243,7 +432,12 @@ static char *file_room(void *ctx, size_t size)
 static int on_file_placed(void *ctx, const char *filename, const char *display,
 			  char *data, size_t len, migc_error *err)
 {
-	return keep_file(ctx, filename, display, data, len, 1, err);
+	struct loader *l = ctx;
+	int rc = keep_file(l, filename, display, data, len, 1, err);
+
+	if (!rc)
+		ahead_queue(l, &l->files[l->count - 1]);
+	return rc;
 }
 
 /* Bytes valid only during the call (the git source): kept as a copy. */
@@ -369,7 +563,9 @@ int load_set(migc_set **out, struct migc_source *src, migc_layout layout,
 	v.problem = on_problem;
 	v.dir = on_dir;
 	v.ctx = &l;
+	ahead_start(&l.ahead, layout);
 	rc = src->walk(src, &v, err);
+	ahead_finish(&l.ahead);
 	if (!rc)
 		rc = choose_layout(&l, layout, err);
 	if (!rc)
@@ -385,6 +581,7 @@ int load_set(migc_set **out, struct migc_source *src, migc_layout layout,
 			free(l.files[i].data);
 		l.files[i].data = NULL;
 	}
+	ahead_free(&l);
 	loader_free_files(&l);
 	if (migc_set_layout(l.set) != MIGC_LAYOUT_MIGC)
 		migc_arena_clear(&l.text); /* the set has copies */

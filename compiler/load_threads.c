@@ -4,10 +4,12 @@
  * What migc_set_add() does to a file in migc's own layout (canonicalise,
  * check the content, the directives and transaction control, hash) is most
  * of `migc build` and independent from file to file (set_prepare(),
- * set_internal.h, touches no set and no global state). The loader hands
- * every file to load_prepare_all(), which prepares them on up to
- * LOAD_THREADS_MAX threads (the caller's included) taking the next file
- * from a shared counter, and then adds them to the set in file order
+ * set_internal.h, touches no set and no global state). The loader prepares
+ * some files one by one during the walk (load_prepare_one(); load.c,
+ * struct ahead) and hands every file to load_prepare_all(), which prepares
+ * those not done yet on up to LOAD_THREADS_MAX threads (the caller's
+ * included) taking the next file from a shared counter, and then adds
+ * them all to the set in file order
  * itself (load.c), so the set, the problems reported and their order are
  * exactly those of adding the files one after another.
  */
@@ -22,13 +24,13 @@
 #include <unistd.h>
 
 struct batch {
-	struct load_job *jobs;
+	struct load_job *const *jobs;
 	size_t count;
 	atomic_size_t next;
 };
 
 /* Prepare one file into its job; a failure keeps a copy of its error. */
-static void prepare_one(struct load_job *j)
+void load_prepare_one(struct load_job *j)
 {
 	migc_error e;
 	char *data = j->data;
@@ -42,6 +44,7 @@ static void prepare_one(struct load_job *j)
 		if (j->err)
 			*j->err = e;
 	}
+	j->done = 1;
 }
 
 static void *worker(void *arg)
@@ -50,8 +53,8 @@ static void *worker(void *arg)
 	size_t i;
 
 	while ((i = atomic_fetch_add(&b->next, 1)) < b->count)
-		if (!b->jobs[i].skip)
-			prepare_one(&b->jobs[i]);
+		if (!b->jobs[i]->skip && !b->jobs[i]->done)
+			load_prepare_one(b->jobs[i]);
 	return NULL;
 }
 
@@ -68,7 +71,7 @@ static size_t thread_count(size_t jobs)
 	return t;
 }
 
-void load_prepare_all(struct load_job *jobs, size_t count)
+void load_prepare_all(struct load_job *const *jobs, size_t count)
 {
 	pthread_t tid[LOAD_THREADS_MAX];
 	struct batch b;

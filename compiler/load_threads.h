@@ -26,6 +26,7 @@ struct load_job {
 	size_t len;
 	int borrowed;
 	int skip;
+	int done; /* prepared already (load_prepare_one): skipped by _all */
 	/* out: rc 0 and `prepared`, or rc and a malloc'd copy of the error
 	 * in `err` (NULL when even that copy failed: out of memory) */
 	int rc;
@@ -33,11 +34,14 @@ struct load_job {
 	struct set_prepared prepared;
 };
 
+/* Prepare one job (set_prepare()) on the calling thread; sets `done`. */
+void load_prepare_one(struct load_job *j);
+
 /*
- * Prepare every job that is not `skip` (set_prepare()), on several threads
+ * Prepare every job that is not `skip` nor `done` (set_prepare()), on several threads
  * when there are enough of them. Returns when all are done.
  */
-void load_prepare_all(struct load_job *jobs, size_t count);
+void load_prepare_all(struct load_job *const *jobs, size_t count);
 
 /* Free what a job still holds (its data, a prepared file not added, its
  * error). */

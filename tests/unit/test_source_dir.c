@@ -382,6 +382,126 @@ static void walk_keeps_name_order(void)
 	migc_buf_free(&want);
 }
 
+/*
+ * Files prepared during the walk (load.c, struct ahead) and after it give
+ * the set and the problems, in file order, that preparing every file after
+ * the walk gave: among many native files, some with CR LF or a byte order
+ * mark (prepared after the walk: canonicalising changes them), some
+ * invalid (transaction control, no name), one in a subdirectory. And a
+ * goose directory whose files preparing ahead would have looked at is read
+ * as goose, its CR LF files canonicalised as goose's.
+ */
+static void files_prepared_during_the_walk_give_the_same_set(void)
+{
+	char dir[512], gdir[512]; /* case_dir() returns one buffer */
+	struct migc_source *src = NULL;
+	migc_buf problems = MIGC_BUF_INIT, want = MIGC_BUF_INIT;
+	migc_set *set = NULL;
+	migc_error err;
+	size_t i, n = 0, count = 0;
+	char name[64], sql[128], sub[600];
+
+	snprintf(dir, sizeof(dir), "%s", case_dir("ahead"));
+	snprintf(gdir, sizeof(gdir), "%s", case_dir("ahead-goose"));
+	for (i = 1; i <= 200; i++) {
+		snprintf(name, sizeof(name), "%04zu_m%zu.sql", i, i);
+		if (i % 37 == 0) {
+			write_file(dir, name, "BEGIN;\nSELECT 1;\nCOMMIT;\n");
+			migc_buf_printf(&want, "%s/%s:1: ", dir, name);
+			continue;
+		}
+		if (i % 41 == 0) {
+			snprintf(name, sizeof(name), "%04zu.sql", i);
+			write_file(dir, name, "SELECT 1;\n");
+			migc_buf_printf(&want, "%s/%s: ", dir, name);
+			continue;
+		}
+		snprintf(sql, sizeof(sql), "%sCREATE TABLE t%zu (id int);%s",
+			 i % 5 == 0 ? "\xEF\xBB\xBF" : "", i, i % 3 == 0 ? "\r\n" : "\n");
+		write_file(dir, name, sql);
+		count++;
+	}
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	CHECK_INT(mkdir(sub, 0755), 0);
+	write_file(sub, "0999_x.sql", "SELECT 1;\n");
+	CHECK_INT(migc_source_dir_open(&src, dir, &err), 0);
+	CHECK_INT(load_set(&set, src, (migc_layout)0, report, &problems, &n, &err), MIGC_EINVALID);
+	migc_source_free(src);
+	CHECK(set == NULL);
+	CHECK_INT(n, 5 + 4 + 1); /* 5 transaction control, 4 no name, the directory */
+	{ /* each problem names its file, in file order (the directory's first: it is
+	   * reported before the files are added) */
+		const char *at = problems.data ? problems.data : "", *w = want.data;
+
+		CHECK_CONTAINS(at, "sub: not a regular file (a directory)");
+		while (w && *w) {
+			const char *end = strstr(w, ": ") + 2;
+			char one[700];
+
+			snprintf(one, sizeof(one), "%.*s", (int)(end - w - 2), w);
+			at = strstr(at, one);
+			if (!at) {
+				unit_fail(__FILE__, __LINE__, "no problem for %s in order", one);
+				break;
+			}
+			at += strlen(one);
+			w = end;
+		}
+	}
+	migc_buf_free(&problems);
+	migc_buf_free(&want);
+
+	/* the valid ones alone: the set, CR LF and marks canonicalised */
+	for (i = 1; i <= 200; i++) {
+		if (i % 37 == 0)
+			snprintf(sub, sizeof(sub), "%s/%04zu_m%zu.sql", dir, i, i);
+		else if (i % 41 == 0)
+			snprintf(sub, sizeof(sub), "%s/%04zu.sql", dir, i);
+		else
+			continue;
+		CHECK_INT(unlink(sub), 0);
+	}
+	snprintf(sub, sizeof(sub), "%s/sub/0999_x.sql", dir);
+	CHECK_INT(unlink(sub), 0);
+	snprintf(sub, sizeof(sub), "%s/sub", dir);
+	CHECK_INT(rmdir(sub), 0);
+	CHECK_INT(migc_source_dir_open(&src, dir, &err), 0);
+	CHECK_INT(load_set(&set, src, (migc_layout)0, report, &problems, &n, &err), 0);
+	migc_source_free(src);
+	CHECK_INT(n, 0);
+	CHECK_INT(migc_set_count(set), count);
+	for (i = 0; set && i < migc_set_count(set); i++) {
+		const migc_migration *m = migc_set_get(set, i);
+		char want_sql[64];
+
+		snprintf(want_sql, sizeof(want_sql), "CREATE TABLE t%s (id int);\n", m->version + strspn(m->version, "0"));
+		CHECK_STR(m->sql, want_sql);
+	}
+	migc_set_free(set);
+
+	/* goose: names a native file could have, CR LF in some */
+	for (i = 1; i <= 60; i++) {
+		snprintf(name, sizeof(name), "%05zu_g%zu.sql", i, i);
+		write_file(gdir, name, i % 2 ? "-- +goose Up\r\nSELECT 1;\r\n-- +goose Down\r\nSELECT 2;\r\n"
+					     : "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 2;\n");
+	}
+	set = NULL;
+	CHECK_INT(migc_source_dir_open(&src, gdir, &err), 0);
+	CHECK_INT(load_set(&set, src, (migc_layout)0, report, &problems, &n, &err), 0);
+	migc_source_free(src);
+	CHECK_INT(n, 0);
+	CHECK_INT(migc_set_layout(set), MIGC_LAYOUT_GOOSE);
+	CHECK_INT(migc_set_count(set), 60);
+	for (i = 0; set && i < 60; i++) {
+		const migc_migration *m = migc_set_get(set, i);
+
+		CHECK_STR(m->sql, "SELECT 1;\n");
+		CHECK(m->down_sql != NULL && !strcmp(m->down_sql, "SELECT 2;\n"));
+	}
+	migc_set_free(set);
+	migc_buf_free(&problems);
+}
+
 int main(void)
 {
 	RUN(fits_is_read_into_the_room);
@@ -392,5 +512,6 @@ int main(void)
 	RUN(no_room_given_or_asked_for);
 	RUN(loaded_set_keeps_the_files_bytes);
 	RUN(walk_keeps_name_order);
+	RUN(files_prepared_during_the_walk_give_the_same_set);
 	return unit_done();
 }
