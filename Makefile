@@ -9,6 +9,8 @@
 #   make lint            banned functions, cppcheck
 #   make format          clang-format every C file
 #   make install PREFIX=/usr/local DESTDIR=   (make uninstall with the same)
+#   make SQLITE_LIBS=-lsqlite3   release binaries with the shared SQLite (the
+#                        default links libsqlite3.a when the compiler finds it)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
