@@ -9,6 +9,8 @@
 #   make lint            banned functions, cppcheck
 #   make format          clang-format every C file
 #   make install PREFIX=/usr/local DESTDIR=   (make uninstall with the same)
+#   make SQLITE_LIBS=-lsqlite3   release binaries with the shared SQLite (the
+#                        default links libsqlite3.a when the compiler finds it)
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -29,6 +31,21 @@ DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags sqlite3 libxxhash libpq)
 # PostgreSQL URL is used (runtime/pq_load.c), so a release binary starts
 # without it and runs SQLite where it is not installed.
 RT_LIBS    := $(shell $(PKG_CONFIG) --libs sqlite3)
+# SQLite goes into a release binary statically when the C compiler finds
+# libsqlite3.a (Debian's libsqlite3-dev ships it): the binary then needs only
+# libc and libm at run time, and starts faster (no libsqlite3.so to map and
+# relocate). The price: a SQLite security fix needs the binary rebuilt. The
+# archive needs libm (SQL math functions) after it; libm stays shared (a
+# static glibc libm does not link: ifuncs), and -ldl/-pthread follow in
+# LINK_LIBS. Without the archive it is the shared library, as pkg-config
+# says. `make SQLITE_LIBS=-lsqlite3` chooses the shared one anyway; at
+# `migc build` time MIGC_LINK_LIBS replaces the whole list.
+SQLITE_A   := $(shell $(CC) -print-file-name=libsqlite3.a 2>/dev/null)
+ifneq ($(findstring /,$(SQLITE_A)),)
+SQLITE_LIBS ?= $(filter -L%,$(RT_LIBS)) -Wl,-Bstatic -lsqlite3 -Wl,-Bdynamic -lm
+else
+SQLITE_LIBS ?= $(RT_LIBS)
+endif
 # dlopen() is in libc since glibc 2.34 and on musl; older glibc needs -ldl.
 DL_LIBS    := $(shell printf '\043include <dlfcn.h>\nint main(void) { return dlopen("x", RTLD_NOW) != 0; }\n' | \
 	$(CC) -x c - -o /dev/null >/dev/null 2>&1 || echo -ldl)
@@ -57,7 +74,9 @@ MIGC  = $(BUILD)/migc
 
 # What a release binary links besides libmigc.a; the compiler records it so
 # `migc build --binary` links the same way in-tree and installed.
-LINK_LIBS = $(RT_LIBS) $(DL_LIBS) $(THREAD_LIBS)
+# Order matters with static archives and -Wl,--as-needed: SQLite after
+# libmigc.a, then what SQLite needs (libm, dlopen, threads).
+LINK_LIBS = $(SQLITE_LIBS) $(DL_LIBS) $(THREAD_LIBS)
 
 .PHONY: all deps test unit e2e demo lint format install clean headertest soak bench
 all: $(LIB) $(MIGC)
@@ -67,8 +86,18 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/compiler/%.o: ALL_CFLAGS += $(GIT_CFLAGS) -I$(BUILD)/gen \
-	-DMIGC_LINK_LIBS='"$(LINK_LIBS)"' -DMIGC_SYS_LIBS='"$(DL_LIBS) $(THREAD_LIBS)"' \
+	-DMIGC_LINK_LIBS='"$(strip $(LINK_LIBS))"' -DMIGC_SYS_LIBS='"$(strip $(DL_LIBS) $(THREAD_LIBS))"' \
 	-DMIGC_PREFIX='"$(PREFIX)"'
+
+# LINK_LIBS is compiled into migc (toolchain.h): a stamp that changes with
+# it, so installing libsqlite3-dev (or setting SQLITE_LIBS) takes effect at
+# the next make.
+$(BUILD)/link_libs.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(strip $(LINK_LIBS))' | cmp -s - $@ || echo '$(strip $(LINK_LIBS))' >$@
+$(BUILD)/compiler/toolchain.o $(BUILD)/compiler/cmd_build.o: $(BUILD)/link_libs.stamp
+.PHONY: FORCE
+FORCE:
 
 # The bundle template, compiled into migc as one C string per line.
 $(BUILD)/gen/bundle_template.h: templates/bundle.c.in
@@ -111,7 +140,7 @@ soak: all
 
 # Benchmarks against measured floors (BENCHMARKS.md); QUICK=1 for a short run.
 bench: all
-	@BUILD=$(BUILD) QUICK=$(QUICK) bash tests/bench/run.sh
+	@BUILD=$(BUILD) QUICK=$(QUICK) LINK_LIBS="$(LINK_LIBS)" bash tests/bench/run.sh
 
 deps:
 	@bash .ci/install-deps
@@ -147,7 +176,7 @@ install: all
 	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libmigc.a
 	install -m 644 include/*.h $(DESTDIR)$(PREFIX)/include/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' \
-	    -e 's|@DL_LIBS@|$(DL_LIBS)|' -e 's| *$$||' templates/migc.pc.in \
+	    -e 's|@LINK_LIBS@|$(strip $(LINK_LIBS))|' -e 's| *$$||' templates/migc.pc.in \
 		>$(DESTDIR)$(PREFIX)/lib/pkgconfig/migc.pc
 	chmod 644 $(DESTDIR)$(PREFIX)/lib/pkgconfig/migc.pc
 	install -m 644 templates/man/migc.1 templates/man/migrate.1 $(DESTDIR)$(MANDIR)/man1/

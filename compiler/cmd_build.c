@@ -74,10 +74,18 @@ const char cmd_build_usage[] =
 	"a repository the build still works; the commit is then --source-commit, else\n"
 	"$MIGC_SOURCE_COMMIT, else unknown.\n"
 	"\n"
-	"environment: CC, CFLAGS, LDFLAGS; MIGC_LINK_LIBS replaces the libraries linked\n"
-	"after libmigc.a (e.g. \"-Wl,-Bstatic -lsqlite3 -Wl,-Bdynamic -lm -lpq\" for a\n"
-	"static SQLite); MIGC_SOURCE_COMMIT; MIGC_LIBDIR and MIGC_INCLUDEDIR say where\n"
-	"libmigc.a and migc.h are when they are not next to migc or installed with it.\n";
+	"--binary links, after libmigc.a, the libraries this migc was built with:\n"
+	"    \"" MIGC_LINK_LIBS "\"\n"
+	"SQLite is linked statically when libsqlite3.a was found then (the binary needs\n"
+	"only libc and libm, and starts faster; a SQLite security fix needs the binary\n"
+	"rebuilt, as an image build does anyway), else the shared libsqlite3.\n"
+	"libpq is never linked: it is loaded when a PostgreSQL URL is used.\n"
+	"\n"
+	"environment: CC, CFLAGS, LDFLAGS; MIGC_LINK_LIBS replaces those libraries\n"
+	"(\"-lsqlite3 -lm\" for the shared SQLite, \"-Wl,-Bstatic -lsqlite3 -Wl,-Bdynamic\n"
+	"-lm\" for a static one; -pthread and -ldl are added as needed);\n"
+	"MIGC_SOURCE_COMMIT; MIGC_LIBDIR and MIGC_INCLUDEDIR say where libmigc.a and\n"
+	"migc.h are when they are not next to migc or installed with it.\n";
 
 struct build_opts {
 	const char *dir;

@@ -24,18 +24,13 @@
 #include "tempfile.h"
 #include "util.h"
 
-/* Set by the Makefile: what a release binary links besides libmigc.a (the
- * environment variable MIGC_LINK_LIBS replaces it, e.g. to link SQLite
- * statically), and where `make install` puts migc. */
-#ifndef MIGC_LINK_LIBS
-#define MIGC_LINK_LIBS ""
-#endif
 /* What the runtime needs of the system whatever MIGC_LINK_LIBS says: the
  * progress thread (-pthread) and dlopen() for libpq (-ldl before glibc
  * 2.34, nothing since). */
 #ifndef MIGC_SYS_LIBS
 #define MIGC_SYS_LIBS "-pthread"
 #endif
+/* Set by the Makefile: where `make install` puts migc. */
 #ifndef MIGC_PREFIX
 #define MIGC_PREFIX "/usr/local"
 #endif

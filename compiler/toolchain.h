@@ -7,6 +7,17 @@
 
 #include "migc.h"
 
+/*
+ * What a release binary links besides libmigc.a, set by the Makefile (its
+ * LINK_LIBS): SQLite statically when libsqlite3.a was there when migc was
+ * built ("-Wl,-Bstatic -lsqlite3 -Wl,-Bdynamic -lm ..."), else the shared
+ * library; then -pthread (and -ldl before glibc 2.34). The environment
+ * variable MIGC_LINK_LIBS replaces it.
+ */
+#ifndef MIGC_LINK_LIBS
+#define MIGC_LINK_LIBS "-lsqlite3 -lm -pthread"
+#endif
+
 /* Where the runtime is. */
 struct toolchain {
 	char *library;     /* path of libmigc.a */

@@ -20,7 +20,7 @@
 #include "migc.h"
 #include "history.h"
 
-#define MIGC_DRIVER_VERSION 5
+#define MIGC_DRIVER_VERSION 6
 
 /* A row of a query's result: `values[i]` is column i as text (NULL for SQL
  * NULL). A non-zero return stops the query and is returned by it. */
@@ -179,6 +179,19 @@ struct migc_driver {
 	 * thread and more than once; connect() reports any failure itself,
 	 * so the result is a hint only. May be NULL. */
 	int (*preload)(void);
+
+	/* ---- version 6 ---- */
+
+	/* history_read() for the verify rules and the plan (`up`, `verify`,
+	 * `plan`): every row's id, version, name, kind, checksum and state;
+	 * a driver may leave the other fields empty ("" and 0) in rows whose
+	 * state is applied, baseline or undone, which are read only by
+	 * `status` (PostgreSQL: half the no-op up at 10,000 rows is the
+	 * server sending them). Rows in any other state must be complete
+	 * (the engine reads everything again then anyway). May be NULL: the
+	 * engine calls history_read(). */
+	int (*history_read_brief)(struct migc_conn *conn, const char *table,
+				  struct migc_history *out, migc_error *err);
 };
 
 /* The built-in drivers. */

@@ -451,4 +451,5 @@ const struct migc_driver migc_driver_pg = {
 	.progress = migc_pg_progress,
 	.history_insert_commit = migc_pg_history_insert_commit,
 	.preload = pg_preload,
+	.history_read_brief = migc_pg_history_read_brief,
 };

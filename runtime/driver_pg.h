@@ -164,6 +164,8 @@ int migc_pg_history_ensure(struct migc_conn *c, const char *table,
 			   migc_error *err);
 int migc_pg_history_read(struct migc_conn *c, const char *table,
 			 struct migc_history *out, migc_error *err);
+int migc_pg_history_read_brief(struct migc_conn *c, const char *table,
+			       struct migc_history *out, migc_error *err);
 int migc_pg_history_insert(struct migc_conn *c, const char *table,
 			   const struct migc_history_row *row, long long *id,
 			   migc_error *err);

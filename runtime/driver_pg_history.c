@@ -262,6 +262,20 @@ static const char history_select[] =
 	"checksum::text, state::text, applied_at::timestamptz, "
 	"duration_ms::bigint, bundle_id::text, source_commit::text, "
 	"applied_by::text, note::text, runner::text FROM %s ORDER BY id";
+#define HISTORY_COLUMNS 13
+
+/*
+ * The brief read (driver.h, history_read_brief): the first six columns,
+ * what the verify rules and the plan read. At 10,000 rows the other seven
+ * were half the no-op up's time: the server reading and sending them
+ * (applied_at, bundle_id, source_commit: ~110 bytes a row), libpq parsing
+ * them. The engine reads in full when a row is neither applied, baseline
+ * nor undone.
+ */
+static const char history_select_brief[] =
+	"SELECT id::bigint, version::text, name::text, kind::text, "
+	"checksum::text, state::text FROM %s ORDER BY id";
+#define BRIEF_COLUMNS 6
 
 /*
  * Row i's applied_at as text. A deploy applies many migrations a second,
@@ -299,17 +313,19 @@ static int applied_at(PGresult *r, int i, char **buf, struct last_time *last,
 	return 0;
 }
 
-/* Row `i` of history_select into `row` (strings borrowed from `r`, the
- * time from applied_at()). */
+/* Row `i` of history_select (or of history_select_brief when `brief`:
+ * the fields after state stay empty) into `row` (strings borrowed from
+ * `r`, the time from applied_at()). */
 static int read_row(struct migc_conn *c, const char *table, PGresult *r,
-		    int i, struct migc_history_row *row, char **buf,
+		    int i, int brief, struct migc_history_row *row, char **buf,
 		    struct last_time *last, migc_error *err)
 {
 	memset(row, 0, sizeof(*row));
 	if (migc_pg_bin_int8(PQgetvalue(r, i, 0), PQgetlength(r, i, 0),
 			     &row->id) ||
-	    migc_pg_bin_int8(PQgetvalue(r, i, 7), PQgetlength(r, i, 7),
-			     &row->duration_ms))
+	    (!brief && migc_pg_bin_int8(PQgetvalue(r, i, 7),
+					PQgetlength(r, i, 7),
+					&row->duration_ms)))
 		return migc_err(err, MIGC_EDB, "%s: history table %s: a row "
 				"with a bad id or duration", c->label, table);
 	row->version = PQgetvalue(r, i, 1);
@@ -323,6 +339,8 @@ static int read_row(struct migc_conn *c, const char *table, PGresult *r,
 		return migc_err(err, MIGC_EDB, "%s: history table %s, row %lld: "
 				"unknown state \"%.40s\"", c->label, table,
 				row->id, PQgetvalue(r, i, 5));
+	if (brief)
+		return 0;
 	if (applied_at(r, i, buf, last, &row->applied_at))
 		return migc_err(err, MIGC_EDB, "%s: history table %s, row %lld: "
 				"a bad applied_at", c->label, table, row->id);
@@ -344,8 +362,8 @@ static void result_free(void *r)
  * it is cleared (history.h): nothing is copied; the times are printed
  * one after the other in one buffer (applied_at()).
  */
-int migc_pg_history_read(struct migc_conn *c, const char *table,
-			 struct migc_history *out, migc_error *err)
+static int history_read(struct migc_conn *c, const char *table, int brief,
+			struct migc_history *out, migc_error *err)
 {
 	struct table_name t;
 	migc_buf sql = MIGC_BUF_INIT;
@@ -359,28 +377,43 @@ int migc_pg_history_read(struct migc_conn *c, const char *table,
 		rc = table_exists(c, table, &t, &exists, err);
 	if (rc || !exists)
 		return rc;
-	if (migc_buf_printf(&sql, history_select, t.qualified))
+	if (migc_buf_printf(&sql, brief ? history_select_brief : history_select,
+			    t.qualified))
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
 	r = PQexecParams(c->pg, sql.data, 0, NULL, NULL, NULL, NULL, 1);
 	migc_buf_free(&sql);
-	if (!migc_pg_ok(r) || PQnfields(r) != 13)
+	if (!migc_pg_ok(r) ||
+	    PQnfields(r) != (brief ? BRIEF_COLUMNS : HISTORY_COLUMNS))
 		return migc_pg_fail(c, r, MIGC_EDB, "cannot read the history "
 				    "table", err);
 	n = PQntuples(r);
 	if (migc_history_keep(out, r, result_free) ||
 	    migc_history_reserve_rows(out, out->count + (size_t)n) ||
-	    !(at = migc_history_text(out, ((size_t)n + 1) * MIGC_PG_UTC_MAX)))
+	    (!brief && !(at = migc_history_text(out, ((size_t)n + 1) *
+						     MIGC_PG_UTC_MAX))))
 		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
 	for (i = 0; !rc && i < n; i++) {
 		struct migc_history_row row;
 
-		rc = read_row(c, table, r, i, &row, &at, &last, err);
+		rc = read_row(c, table, r, i, brief, &row, &at, &last, err);
 		if (!rc && migc_history_push_borrowed(out, &row))
 			rc = migc_err(err, MIGC_ENOMEM, "out of memory");
 	}
 	if (rc)
 		migc_history_clear(out);
 	return rc;
+}
+
+int migc_pg_history_read(struct migc_conn *c, const char *table,
+			 struct migc_history *out, migc_error *err)
+{
+	return history_read(c, table, 0, out, err);
+}
+
+int migc_pg_history_read_brief(struct migc_conn *c, const char *table,
+			       struct migc_history *out, migc_error *err)
+{
+	return history_read(c, table, 1, out, err);
 }
 
 int migc_pg_history_stamp(struct migc_conn *c, const char *table,

@@ -537,4 +537,5 @@ const struct migc_driver migc_driver_sqlite = {
 	.runner_alive = migc_sqlite_runner_alive,
 	.query = sqlite_query,
 	.label = sqlite_label,
+	.history_read_brief = migc_sqlite_history_read_brief,
 };

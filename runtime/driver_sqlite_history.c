@@ -161,9 +161,10 @@ static const char *col_text(sqlite3_stmt *stmt, int i)
 	return s ? (const char *)s : "";
 }
 
-/* One row of the SELECT below into `row` (strings borrowed). */
+/* One row of the SELECT below into `row` (strings borrowed); `brief`:
+ * the first six columns only, the other fields stay empty. */
 static int read_row(struct migc_conn *c, const char *table, sqlite3_stmt *stmt,
-		    struct migc_history_row *row, migc_error *err)
+		    int brief, struct migc_history_row *row, migc_error *err)
 {
 	memset(row, 0, sizeof(*row));
 	row->id = sqlite3_column_int64(stmt, 0);
@@ -178,6 +179,8 @@ static int read_row(struct migc_conn *c, const char *table, sqlite3_stmt *stmt,
 		return migc_err(err, MIGC_EDB, "%s: history table %s, row %lld: "
 				"unknown state \"%.40s\"", c->label, table,
 				row->id, col_text(stmt, 5));
+	if (brief)
+		return 0;
 	row->applied_at = (char *)col_text(stmt, 6);
 	row->duration_ms = sqlite3_column_int64(stmt, 7);
 	row->bundle_id = (char *)col_text(stmt, 8);
@@ -202,13 +205,18 @@ static void reserve_rows(struct migc_history *h, long long bound)
 						  : (size_t)bound);
 }
 
-int migc_sqlite_history_read(struct migc_conn *c, const char *table,
-			       struct migc_history *out, migc_error *err)
+/*
+ * The whole history, or (`brief`, driver.h's history_read_brief) the six
+ * columns the verify rules and the plan read: the strings of the other
+ * seven (~110 bytes a row) are then neither read nor copied.
+ */
+static int history_read(struct migc_conn *c, const char *table, int brief,
+			struct migc_history *out, migc_error *err)
 {
 	struct table_name t;
 	sqlite3_stmt *stmt = NULL;
 	char sql[1024];
-	int exists = 0, rc;
+	int exists = 0, rc, bound = brief ? 6 : 13;
 
 	table_name(&t, table);
 	rc = table_exists(c, &t, &exists, err);
@@ -220,9 +228,10 @@ int migc_sqlite_history_read(struct migc_conn *c, const char *table,
 	 * min() or max() so that SQLite answers it with one b-tree descent
 	 * (`max(id) - min(id)` in one subquery would scan the table) */
 	snprintf(sql, sizeof(sql), "SELECT id, version, name, kind, checksum, "
-		 "state, applied_at, duration_ms, bundle_id, source_commit, "
-		 "applied_by, note, runner, (SELECT max(id) FROM %s) - "
+		 "state, %s(SELECT max(id) FROM %s) - "
 		 "(SELECT min(id) FROM %s) + 1 FROM %s ORDER BY id",
+		 brief ? "" : "applied_at, duration_ms, bundle_id, "
+			      "source_commit, applied_by, note, runner, ",
 		 t.qualified, t.qualified, t.qualified);
 	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		return migc_sqlite_db_error(c, err, "cannot read the history table");
@@ -230,9 +239,9 @@ int migc_sqlite_history_read(struct migc_conn *c, const char *table,
 		struct migc_history_row row;
 
 		if (out->count == 0)
-			reserve_rows(out, sqlite3_column_int64(stmt, 13));
+			reserve_rows(out, sqlite3_column_int64(stmt, bound));
 
-		if (read_row(c, table, stmt, &row, err)) {
+		if (read_row(c, table, stmt, brief, &row, err)) {
 			rc = MIGC_EDB;
 			break;
 		}
@@ -249,6 +258,18 @@ int migc_sqlite_history_read(struct migc_conn *c, const char *table,
 	if (rc)
 		migc_history_clear(out);
 	return rc;
+}
+
+int migc_sqlite_history_read(struct migc_conn *c, const char *table,
+			       struct migc_history *out, migc_error *err)
+{
+	return history_read(c, table, 0, out, err);
+}
+
+int migc_sqlite_history_read_brief(struct migc_conn *c, const char *table,
+				     struct migc_history *out, migc_error *err)
+{
+	return history_read(c, table, 1, out, err);
 }
 
 int migc_sqlite_history_insert(struct migc_conn *c, const char *table,

@@ -63,6 +63,16 @@ int migc_engine_check_table(const char *name, migc_error *err);
 /* Read the history (one query) and merge it with the set. */
 int migc_engine_report(migc_report **out, migc_db *db, const migc_set *set,
 		       const migc_options *opts, migc_error *err);
+/*
+ * The same for the verify rules and the plan alone (`up`, `verify`,
+ * `plan`): applied, baseline and undone rows may come without what only
+ * `status` shows (applied_at, duration, applied_by, note...: "" and 0);
+ * see history_read_brief in driver.h. Rows in other states (failed,
+ * running) are complete, as their messages and liveness checks need.
+ */
+int migc_engine_report_brief(migc_report **out, migc_db *db,
+			     const migc_set *set, const migc_options *opts,
+			     migc_error *err);
 
 /* The verify rules over a report; warnings go to opts->on_event. */
 int migc_engine_verify(const migc_report *report, const migc_options *opts,

@@ -176,7 +176,7 @@ int migc_verify(migc_db *db, const migc_set *set, const migc_options *opts_in,
 
 	rc = migc_engine_options(&opts, opts_in, MIGC_PHASE_ALL, err);
 	if (!rc)
-		rc = migc_engine_report(&r, db, set, &opts, err);
+		rc = migc_engine_report_brief(&r, db, set, &opts, err);
 	if (rc)
 		return rc;
 	rc = migc_engine_verify(r, &opts, err);
@@ -247,7 +247,7 @@ int migc_engine_pending(const migc_migration ***out, size_t *count,
 		rc = migc_err(err, MIGC_ENOTFOUND, "target version %s is not "
 			      "in the bundle", opts.target);
 	if (!rc)
-		rc = migc_engine_report(&r, db, set, &opts, err);
+		rc = migc_engine_report_brief(&r, db, set, &opts, err);
 	if (!rc)
 		rc = migc_engine_verify(r, &opts, err);
 	if (!rc)

@@ -382,8 +382,49 @@ static int build_report(struct migc_report *r, const migc_set *set,
 	return rc;
 }
 
-int migc_engine_report(migc_report **out, migc_db *db, const migc_set *set,
-		       const migc_options *opts, migc_error *err)
+/*
+ * Does the brief read (history_read_brief) cover row `h`? Rows in states
+ * other than these carry fields verify reads (a failed row's applied_at,
+ * a running row's runner), so the history is then read in full.
+ */
+static int brief_enough(const struct migc_history_row *h)
+{
+	return h->state == MIGC_H_APPLIED || h->state == MIGC_H_BASELINE ||
+	       h->state == MIGC_H_UNDONE;
+}
+
+/*
+ * The history into r->history: in full, or brief (driver.h), the common
+ * case of `up` and `verify` where every row is applied: then nothing else
+ * is read. A brief read with a row in another state is read again in full,
+ * so every row that verify's messages or the liveness check look at is
+ * complete, whatever the driver left out.
+ */
+static int read_history(struct migc_report *r, migc_db *db,
+			const migc_options *opts, int brief, migc_error *err)
+{
+	const struct migc_driver *d = db->driver;
+	size_t i;
+	int rc;
+
+	if (!brief || d->version < 6 || !d->history_read_brief)
+		return d->history_read(db->conn, opts->history_table,
+				       &r->history, err);
+	rc = d->history_read_brief(db->conn, opts->history_table, &r->history,
+				   err);
+	if (rc)
+		return rc;
+	for (i = 0; i < r->history.count; i++)
+		if (!brief_enough(&r->history.rows[i]))
+			break;
+	if (i == r->history.count)
+		return 0;
+	migc_history_clear(&r->history);
+	return d->history_read(db->conn, opts->history_table, &r->history, err);
+}
+
+static int report(migc_report **out, migc_db *db, const migc_set *set,
+		  const migc_options *opts, int brief, migc_error *err)
 {
 	struct migc_report *r;
 	int rc;
@@ -392,8 +433,7 @@ int migc_engine_report(migc_report **out, migc_db *db, const migc_set *set,
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return migc_err(err, MIGC_ENOMEM, "out of memory");
-	rc = db->driver->history_read(db->conn, opts->history_table,
-				      &r->history, err);
+	rc = read_history(r, db, opts, brief, err);
 	if (!rc) {
 		rc = build_report(r, set, opts->phase);
 		if (rc)
@@ -405,6 +445,19 @@ int migc_engine_report(migc_report **out, migc_db *db, const migc_set *set,
 	}
 	*out = r;
 	return 0;
+}
+
+int migc_engine_report(migc_report **out, migc_db *db, const migc_set *set,
+		       const migc_options *opts, migc_error *err)
+{
+	return report(out, db, set, opts, 0, err);
+}
+
+int migc_engine_report_brief(migc_report **out, migc_db *db,
+			     const migc_set *set, const migc_options *opts,
+			     migc_error *err)
+{
+	return report(out, db, set, opts, 1, err);
 }
 
 int migc_status(migc_report **out, migc_db *db, const migc_set *set,

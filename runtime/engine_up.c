@@ -84,7 +84,7 @@ static int view_refresh(const struct migc_run_ctx *c, struct view *v,
 		return 0;
 	view_reset(v);
 	v->max_id = max_id;
-	rc = migc_engine_report(&v->report, c->db, c->set, c->opts, err);
+	rc = migc_engine_report_brief(&v->report, c->db, c->set, c->opts, err);
 	if (rc)
 		return rc;
 	for (i = 0; i < v->report->count; i++)
@@ -334,7 +334,7 @@ static int nothing_to_do(migc_db *db, const migc_set *set,
 	int done;
 
 	quiet.on_event = NULL;
-	if (migc_engine_report(&r, db, set, &quiet, &ignored))
+	if (migc_engine_report_brief(&r, db, set, &quiet, &ignored))
 		return 0;
 	summarize(out, r, NULL, 0);
 	done = !migc_engine_verify(r, &quiet, &ignored) &&

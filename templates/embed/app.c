@@ -5,8 +5,11 @@
  * Build (see README "Embedding migc in your application"):
  *
  *   migc build migrations -o migrations.c
- *   cc -Iinclude app.c migrations.c libmigc.a \
- *      $(pkg-config --libs sqlite3) -pthread -o app
+ *   cc $(pkg-config --cflags migc) app.c migrations.c \
+ *      $(pkg-config --libs migc) -o app
+ *
+ * (links SQLite the way `migc build --binary` does: statically when
+ * libsqlite3.a was there when migc was built; else -lsqlite3 -pthread.)
  *
  * libpq is not linked: the runtime loads it when a PostgreSQL URL is used.
  *

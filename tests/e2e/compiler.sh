@@ -407,6 +407,64 @@ test_binary_is_runnable() {
 	[ -z "$(ls -A | grep '^\.migrate\.' || true)" ] || fail "temporary file left behind"
 }
 
+# SQLite is linked into a release binary statically by default when the C
+# compiler finds libsqlite3.a (Debian's libsqlite3-dev ships it): the binary
+# needs only libc and libm and still runs up/info/verify on SQLite, whatever
+# the compiler (gcc, clang) and with -Wl,--as-needed (Ubuntu's default).
+# MIGC_LINK_LIBS still replaces the list: "-lsqlite3 -lm" gives a working
+# binary linked with the shared libsqlite3.
+needed() { # BINARY: its NEEDED libraries, one a line
+	readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'
+}
+
+test_binary_links_sqlite_statically_when_the_archive_is_there() {
+	valid_dir
+	binary_env
+	local cc archive ccs="gcc clang"
+	# sanitized, libmigc.a needs the sanitizer runtime of the compiler
+	# that built it
+	[ "${SANITIZE:-}" = 1 ] && ccs=${CC:-cc}
+	for cc in $ccs; do
+		command -v "$cc" >/dev/null || continue
+		archive=$("$cc" -print-file-name=libsqlite3.a)
+		case $archive in
+		/*) ;;
+		*) echo "# $cc finds no libsqlite3.a: the default is the shared library"; continue ;;
+		esac
+		CC=$cc CFLAGS="${CFLAGS:-} -O2 -Wl,--as-needed" run "$MIGC" build migrations --binary "./migrate-$cc"
+		expect_rc 0
+		! needed "./migrate-$cc" | grep -q sqlite ||
+			fail "$cc: the default release binary needs a shared SQLite: $(needed "./migrate-$cc" | tr '\n' ' ')"
+		needed "./migrate-$cc" | grep -qx 'libc\.so\.6' || fail "$cc: no libc in $(needed "./migrate-$cc")"
+		export DATABASE_URL=sqlite:$cc.db
+		run "./migrate-$cc" up
+		expect_rc 0
+		expect_out "3 migrations applied"
+		run "./migrate-$cc" verify
+		expect_rc 0
+		run "./migrate-$cc" info
+		expect_rc 0
+		expect_out "3 (2 versioned, 1 repeatable)"
+		expect_eq "$(sql "$cc.db" 'SELECT count(*) FROM migc_history')" 3 "$cc: history rows"
+	done
+	# `migc build --help` shows the default migc was built with
+	run "$MIGC" build --help
+	case $("${CC:-cc}" -print-file-name=libsqlite3.a) in
+	/*) expect_out "-Wl,-Bstatic -lsqlite3 -Wl,-Bdynamic -lm" ;;
+	*) expect_out "-lsqlite3" ;;
+	esac
+	unset DATABASE_URL
+	MIGC_LINK_LIBS="-lsqlite3 -lm" run "$MIGC" build migrations --binary ./migrate-shared
+	expect_rc 0
+	needed ./migrate-shared | grep -q '^libsqlite3\.so' ||
+		fail "MIGC_LINK_LIBS=-lsqlite3 gave no shared SQLite: $(needed ./migrate-shared | tr '\n' ' ')"
+	DATABASE_URL=sqlite:shared.db run ./migrate-shared up
+	expect_rc 0
+	expect_out "3 migrations applied"
+	DATABASE_URL=sqlite:shared.db run ./migrate-shared verify
+	expect_rc 0
+}
+
 test_binary_and_bundle_together() {
 	valid_dir
 	binary_env

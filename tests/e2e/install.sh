@@ -7,7 +7,9 @@
 #  - the installed migc, moved elsewhere as a whole and run from another
 #    directory, builds a release binary with the installed libmigc.a and
 #    migc.h (not the build tree's), and that binary runs;
-#  - `pkg-config --cflags --libs migc` builds templates/embed/app.c;
+#  - `pkg-config --cflags --libs migc` builds templates/embed/app.c, and
+#    links SQLite the way `migc build --binary` does (statically when
+#    libsqlite3.a was there at build time);
 #  - the man pages render without a warning (groff -ww, man -l), and agree
 #    with the help texts: every command, option, environment variable and
 #    exit code of `migc COMMAND --help` and `migrate COMMAND --help` is in
@@ -143,6 +145,17 @@ test_pkg_config_builds_the_embedding_example() {
 	expect_rc 0
 	expect_out "app: database is ready"
 	expect_err "app: applied 0002_posts.sql"
+	# the same libraries as `migc build --binary`: SQLite statically when
+	# libsqlite3.a was there when migc was built, else the shared one
+	run pkg-config --libs migc
+	case $(${CC:-cc} -print-file-name=libsqlite3.a) in
+	/*)
+		expect_out "-lmigc -Wl,-Bstatic -lsqlite3 -Wl,-Bdynamic -lm"
+		! readelf -d app | grep -q 'NEEDED.*libsqlite3' ||
+			fail "the embedding app needs a shared SQLite: $(readelf -d app | grep NEEDED)"
+		;;
+	*) expect_out "-lsqlite3" ;;
+	esac
 }
 
 test_man_pages_render_without_warnings() {

@@ -118,6 +118,71 @@ test_history_read_matches_the_servers_text() {
 	expect_out "database is up to date at version 0003"
 }
 
+# `up`, `verify` and `plan` read only what the verify rules and the plan
+# use (id, version, name, kind, checksum, state) while every row is
+# applied, baseline or undone; applied_at, applied_by, duration and the
+# rest are for `status` (at 10,000 rows they were half a no-op up's time).
+# A row in another state has its time in the message and its runner
+# checked: then the history is read again in full, and the messages are
+# those of a full read. Seen in the server's statement log ("brief" or
+# "full" per history SELECT) and in what each command prints.
+history_reads() { # LINE: the history SELECTs after LINE of the server's log
+	server_log_since "$1" | grep -o 'SELECT id::bigint, .* FROM "migc_history" ORDER BY id' |
+		sed -e 's/.*applied_at.*/full/' -e 's/^SELECT.*/brief/' | tr '\n' ' '
+}
+
+test_up_and_verify_read_the_history_brief_unless_a_row_failed() {
+	local from
+	newdb
+	q "ALTER DATABASE $DB SET log_statement = 'all'"
+	basic
+	run ./migrate up
+	expect_rc 0
+	# a baseline row, an undone one, and one newer than the bundle (its
+	# file name comes from the brief read)
+	q "UPDATE migc_history SET state = 'baseline' WHERE version = '0001'"
+	q "INSERT INTO migc_history (version, name, kind, checksum, state, applied_by) VALUES
+		('0009', 'undone_one', 'versioned', 'xxh3-128:00', 'undone', 'ops@old'),
+		('0010', 'from_the_future', 'versioned', 'xxh3-128:00', 'applied', 'ops@next')"
+	from=$(wc -l <"$PG_DIR/server.log")
+	run ./migrate up
+	expect_rc 0
+	expect_err "0010_from_the_future.sql: applied, but newer than the bundle's newest version 0003"
+	run ./migrate up --strict
+	expect_rc 3
+	expect_err "0010_from_the_future.sql: applied, but newer than the bundle's newest version 0003"
+	run ./migrate plan
+	expect_rc 0
+	run ./migrate verify
+	expect_rc 0
+	# up --strict reads twice (before the lock, then under it); verify
+	# prints its summary from a status (a full read)
+	expect_eq "$(history_reads "$from")" "brief brief brief brief brief full " "history reads"
+	run ./migrate status --format json
+	expect_rc 0
+	json '[m["state"] for m in d["migrations"]] == ["baseline", "applied", "applied", "future", "applied"]'
+	json 'all(m["applied_at"].endswith("Z") and m["applied_by"] for m in d["migrations"])'
+
+	q "DELETE FROM migc_history WHERE version = '0010'"
+	q "UPDATE migc_history SET state = 'failed', applied_at = '2026-01-02 03:04:05+00' WHERE version = '0003'"
+	from=$(wc -l <"$PG_DIR/server.log")
+	run ./migrate up
+	expect_rc 6
+	expect_err "0003_index.sql: left failed by an earlier run (at 2026-01-02T03:04:05Z)"
+	run ./migrate verify
+	expect_rc 6
+	expect_err "0003_index.sql: left failed by an earlier run (at 2026-01-02T03:04:05Z)"
+	# up: before the lock and under it, each brief, then in full
+	expect_eq "$(history_reads "$from")" "brief full brief full brief full full " "history reads with a failed row"
+	run ./migrate resolve 0003 --applied
+	expect_rc 0
+	from=$(wc -l <"$PG_DIR/server.log")
+	run ./migrate up
+	expect_rc 0
+	expect_out "database is up to date at version 0003"
+	expect_eq "$(history_reads "$from")" "brief " "history reads once resolved"
+}
+
 # A migration that is only comments (a fresh `migc new` file not filled in
 # yet, an empty goose section) runs as nothing: PostgreSQL answers an empty
 # query, which is not an error.

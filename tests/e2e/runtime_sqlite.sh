@@ -352,6 +352,47 @@ test_resolve_applied() {
 	expect_out "database is up to date at version 0001"
 }
 
+# `up`, `verify` and `plan` read the history brief (id, version, name,
+# kind, checksum, state) while every row is applied, baseline or undone,
+# and in full when one is failed or running: the messages are the same
+# either way (a history-only row's file name, a failed row's time), and
+# `status` still shows every field.
+test_brief_history_reads_give_the_same_messages() {
+	basic
+	export DATABASE_URL=sqlite:app.db
+	run ./migrate up
+	expect_rc 0
+	sql app.db "UPDATE migc_history SET state = 'baseline' WHERE version = '0001';
+		INSERT INTO migc_history (version, name, kind, checksum, state, applied_at, applied_by) VALUES
+		('0009', 'undone_one', 'versioned', 'xxh3-128:00', 'undone', '2026-01-01T00:00:00Z', 'ops@old'),
+		('0010', 'from_the_future', 'versioned', 'xxh3-128:00', 'applied', '2026-01-01T00:00:00Z', 'ops@next')"
+	run ./migrate up
+	expect_rc 0
+	expect_err "0010_from_the_future.sql: applied, but newer than the bundle's newest version 0002"
+	run ./migrate verify --strict
+	expect_rc 3
+	expect_err "0010_from_the_future.sql: applied, but newer than the bundle's newest version 0002"
+	run ./migrate plan
+	expect_rc 0
+	run ./migrate status --format json
+	expect_rc 0
+	json '[m["state"] for m in d["migrations"]] == ["baseline", "applied", "future", "applied"]'
+	json 'all(m["applied_at"].endswith("Z") and m["applied_by"] for m in d["migrations"])'
+	sql app.db "DELETE FROM migc_history WHERE version = '0010';
+		UPDATE migc_history SET state = 'failed', applied_at = '2026-01-02T03:04:05Z' WHERE version = '0002'"
+	run ./migrate up
+	expect_rc 6
+	expect_err "0002_add_name.sql: left failed by an earlier run (at 2026-01-02T03:04:05Z)"
+	run ./migrate verify
+	expect_rc 6
+	expect_err "0002_add_name.sql: left failed by an earlier run (at 2026-01-02T03:04:05Z)"
+	run ./migrate resolve 0002 --applied
+	expect_rc 0
+	run ./migrate up
+	expect_rc 0
+	expect_out "database is up to date at version 0002"
+}
+
 test_exit_7_corrupted_bundle() {
 	mig m 0001_a.sql 'CREATE TABLE corruption_marker_table (x);'
 	build m ./migrate
