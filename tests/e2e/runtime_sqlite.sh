@@ -137,7 +137,7 @@ test_json_outputs() {
 	json 'd["command"] == "verify" and d["ok"] and d["problems"] == []'
 	run ./migrate info --format json
 	expect_rc 0
-	json 'd["command"] == "info" and d["migrations"] == 3 and d["versioned"] == 2 and d["abi"] == 4 and d["layout"] == "migc"'
+	json 'd["command"] == "info" and d["migrations"] == 3 and d["versioned"] == 2 and d["abi"] == 5 and d["layout"] == "migc"'
 	json 'len(d["bundle_id"]) == 32 and d["newest_version"] == "0002"'
 }
 
