@@ -20,9 +20,8 @@
  * before migc_bundle_load() returns.
  *
  * Each entry is a fixed-width record in the bundle's record table,
- * decoded by migc_bundle_entry_get() (bundle_record.c) where a pass needs
- * it: decoding is a few loads, cheaper than keeping a decoded copy of
- * 10,000 entries. A record that cannot be decoded, or whose table is
+ * decoded (bundle_record.h, inline) where a pass needs it: a few loads,
+ * cheaper than keeping a decoded copy of 10,000 entries. A record that cannot be decoded, or whose table is
  * shorter than the count says, is refused naming the record.
  *
  * An entry's strings (version, name, file names, checksums, provenance)
@@ -37,6 +36,7 @@
 #include <string.h>
 
 #include "bundle.h"
+#include "bundle_record.h"
 #include "layout.h"
 #include "model.h"
 #include "set_internal.h"
@@ -205,7 +205,7 @@ static int reserve_size(size_t *out, size_t *total, const struct migc_bundle *b,
 		struct migc_bundle_entry e;
 		size_t a;
 
-		if (migc_bundle_entry_get(&e, b, i, NULL))
+		if (record_get(&e, b, i))
 			continue;
 		a = assembled(b, &e);
 		bytes = saturated_add(bytes, entry_sql_bytes(&e));
@@ -463,7 +463,7 @@ static void *hash_half_run(void *arg)
 		struct entry_view v;
 
 		/* a malformed entry is the loader's to report, in order */
-		if (migc_bundle_entry_get(&e, h->b, i, NULL) ||
+		if (record_get(&e, h->b, i) ||
 		    entry_strings(h->b, &e, i, &v, NULL))
 			continue;
 		if (check_entry_sql(h->b, &e, &v, 0, &h->err)) {
@@ -492,7 +492,7 @@ static void hash_half_start(struct hash_half *h, const struct migc_bundle *b,
 	for (i = 0; i < b->count && half < mine; i++) {
 		struct migc_bundle_entry e;
 
-		if (!migc_bundle_entry_get(&e, b, i, NULL))
+		if (!record_get(&e, b, i))
 			half += entry_sql_bytes(&e);
 	}
 	h->first = i;
@@ -528,7 +528,7 @@ static int load_verdict(const struct migc_bundle *b, const struct hash_half *h,
 	    (h->failed == stop && !late))
 		return rc;
 	/* the helper skips those */
-	if (migc_bundle_entry_get(&e, b, h->failed, NULL) ||
+	if (record_get(&e, b, h->failed) ||
 	    entry_strings(b, &e, h->failed, &v, NULL))
 		return rc;
 	return check_entry_sql(b, &e, &v, 0, err);
@@ -620,7 +620,8 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 		struct entry_view v;
 
 		late = 0; /* what fails up to its SQL's check comes first */
-		rc = migc_bundle_entry_get(&rec, b, i, err);
+		if (record_get(&rec, b, i)) /* the decoder says why */
+			rc = migc_bundle_entry_get(&rec, b, i, err);
 		if (!rc)
 			rc = entry_strings(b, e, i, &v, err);
 		if (!rc)
