@@ -422,10 +422,11 @@ int migc_bundle_entry_get(struct migc_bundle_entry *out,
 
 /*
  * Load a bundle into a set: check its ABI, decode and check every record,
- * re-hash every migration and its
- * bundle id, and refuse (MIGC_ECORRUPT) anything that does not match, or
- * whose SQL or strings a record places beyond the bundle's stream or
- * string table. The set's SQL is its own (copied out of the rows), but its
+ * re-hash every migration and its bundle id, and refuse (MIGC_ECORRUPT)
+ * anything that does not match, a record table shorter or longer than
+ * `count` says, or a record that places SQL or strings beyond the
+ * bundle's stream or string table (naming the migration, or the record
+ * when its file name is what is damaged). The set's SQL is its own (copied out of the rows), but its
  * versions, names, file names and checksums are the bundle's string table,
  * used in place: `bundle` and its tables must stay unchanged until the set
  * is freed. A bundle `migc build` generates is constant data of the

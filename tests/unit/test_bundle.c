@@ -304,6 +304,10 @@ static void header_damage_is_corrupt(void)
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 	CHECK_CONTAINS(err.message, "bundle ABI 2");
 	make_bundle();
+	bundle.abi = 4; /* an array of structs: refused before `records` is read */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "bundle ABI 4 is not the runtime's ABI 5");
+	make_bundle();
 	bundle_id[0] = bundle_id[0] == 'a' ? 'b' : 'a';
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 	CHECK_CONTAINS(err.message, "bundle id");
