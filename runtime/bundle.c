@@ -21,8 +21,9 @@
  *
  * Each entry is a fixed-width record in the bundle's record table,
  * decoded (bundle_record.h, inline) where a pass needs it: a few loads,
- * cheaper than keeping a decoded copy of 10,000 entries. A record that cannot be decoded, or whose table is
- * shorter than the count says, is refused naming the record.
+ * cheaper than keeping a decoded copy of 10,000 entries. A record that
+ * cannot be decoded, or a table shorter than the count says, is refused
+ * naming the record.
  *
  * An entry's strings (version, name, file names, checksums, provenance)
  * are offsets into the bundle's string table; each is looked up once and
@@ -112,8 +113,9 @@ static int table_optional(const struct migc_bundle *b, uint32_t off,
 }
 
 /*
- * Find the strings of `e`, entry `i`. A damaged offset is refused naming the file,
- * or the entry's number when the file name itself is what is damaged.
+ * Find the strings of `e`, entry `i`. A damaged offset is refused naming
+ * the file, or the entry's number when the file name itself is what is
+ * damaged.
  * `err` may be NULL (the hashing helper only skips such an entry: the
  * loader reports it, in order).
  */
@@ -176,8 +178,6 @@ static size_t assembled(const struct migc_bundle *b,
 
 	return up > (size_t)-1 - down ? (size_t)-1 : up + down;
 }
-
-
 
 static size_t saturated_add(size_t a, size_t b)
 {
