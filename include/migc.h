@@ -291,8 +291,8 @@ void migc_set_free(migc_set *set);
 /* ------------------------------------------------------------------ */
 
 /*
- * Bump MIGC_BUNDLE_ABI whenever the layout of the structs below changes;
- * the runtime refuses a bundle with another ABI number.
+ * Bump MIGC_BUNDLE_ABI whenever the layout below changes (the structs or
+ * the records); the runtime refuses a bundle with another ABI number.
  *
  * All SQL of a bundle is one stream, stored as rows of 4096 chars: row i
  * holds bytes [i*4095, (i+1)*4095) of the stream, NUL-terminated (each row
@@ -314,18 +314,54 @@ void migc_set_free(migc_set *set);
  * is strings[off / MIGC_BUNDLE_ROW][off % MIGC_BUNDLE_ROW]. A string never
  * crosses a row's end and is NUL-terminated where it is, so it is usable
  * in place. Offset 0 (MIGC_BUNDLE_NO_STRING) stands for no string (NULL),
- * so a field left out of an initializer is missing, never "" by accident:
- * the table's first byte is never a string. Entries hold no
- * pointers: the array is constant data the loader needs no relocation for
- * (ABI 3 had ~4 string pointers per migration, each a load-time relocation
- * and a literal to compile).
+ * so a field left out is missing, never "" by accident: the table's first
+ * byte is never a string.
+ *
+ * The entries (ABI 5) are records of MIGC_BUNDLE_RECORD (80) bytes each,
+ * kept in rows of 4096 chars as the strings are: MIGC_BUNDLE_ROW_RECORDS
+ * (51) records to a row, from the row's first byte, none crossing a row's
+ * end (the row's last 16 bytes are unused, zero in a generated bundle).
+ * Entry i's record is the 80 bytes from
+ * records[i / MIGC_BUNDLE_ROW_RECORDS] + i % MIGC_BUNDLE_ROW_RECORDS * 80,
+ * and `record_rows` is exactly as many rows as `count` records take (0
+ * when there are none). A record holds no pointers (constant data, no
+ * load-time relocation) and, unlike ABI 4's array of structs, does not
+ * depend on a compiler's struct layout: every field is an unsigned
+ * little-endian integer of a fixed width at a fixed place:
+ *
+ *   offset  width  field (struct migc_bundle_entry)
+ *        0      2  kind               migc_kind
+ *        2      2  flags              MIGC_FLAG_*
+ *        4      4  version_off        string table offsets (see above)
+ *        8      4  name_off
+ *       12      4  filename_off
+ *       16      4  checksum_off
+ *       20      4  added_commit_off
+ *       24      4  down_filename_off
+ *       28      4  down_checksum_off
+ *       32      4  sql_line           at most INT_MAX
+ *       36      4  down_line          at most INT_MAX
+ *       40      8  added_time         two's complement (signed)
+ *       48      8  sql_off            in the SQL stream
+ *       56      8  sql_len
+ *       64      8  down_off
+ *       72      8  down_len
+ *
+ * Why records in string rows: the 10,000 struct initializers of a 100 MB
+ * bundle were a quarter of clang's time compiling it; the same bytes as
+ * string literals cost nothing measurable (BENCHMARKS.md, session 6).
+ * migc_bundle_record_put() writes a record, migc_bundle_entry_get() reads
+ * one back: a program writing or reading a bundle by hand uses those.
  */
-#define MIGC_BUNDLE_ABI 4
+#define MIGC_BUNDLE_ABI 5
 #define MIGC_BUNDLE_ROW 4096
 #define MIGC_BUNDLE_ROW_BYTES (MIGC_BUNDLE_ROW - 1)
 #define MIGC_BUNDLE_CHUNK_ROWS 1024
 #define MIGC_BUNDLE_NO_STRING 0
+#define MIGC_BUNDLE_RECORD 80
+#define MIGC_BUNDLE_ROW_RECORDS (MIGC_BUNDLE_ROW_BYTES / MIGC_BUNDLE_RECORD)
 
+/* One entry, as a record says it (the fields are described above). */
 struct migc_bundle_entry {
 	int kind;             /* migc_kind */
 	unsigned flags;       /* MIGC_FLAG_* */
@@ -352,8 +388,10 @@ struct migc_bundle {
 	const char *bundle_id;        /* migc_set_bundle_id() of the content */
 	const char *source_commit;    /* "" when unknown */
 	int source_dirty;             /* 1 dirty, 0 clean, -1 unknown */
-	size_t count;
-	const struct migc_bundle_entry *entries;
+	size_t count;                 /* how many entries (records) */
+	const char (*records)[MIGC_BUNDLE_ROW]; /* the entries' records (see
+					    * above); NULL when count is 0 */
+	size_t record_rows;           /* how many rows `records` has */
 	int layout;                   /* migc_layout the files were read as */
 	const char (*const *sql)[MIGC_BUNDLE_ROW]; /* the SQL stream's chunks
 					    * of rows (see above) */
@@ -364,10 +402,31 @@ struct migc_bundle {
 };
 
 /*
- * Load a bundle into a set: check its ABI, re-hash every migration and its
- * bundle id, and refuse (MIGC_ECORRUPT) anything that does not match, or
- * whose SQL or strings an entry places beyond the bundle's stream or
- * string table. The set's SQL is its own (copied out of the rows), but its
+ * Write entry `e` as a record into `rec` (MIGC_BUNDLE_RECORD bytes, see
+ * above). MIGC_EINVALID, `rec` untouched, when a field does not fit its
+ * width (a negative kind or line, flags over 16 bits, ...).
+ */
+int migc_bundle_record_put(char *rec, const struct migc_bundle_entry *e,
+			   migc_error *err);
+
+/*
+ * Read entry `index` of `bundle` from its record into *out. MIGC_ECORRUPT,
+ * naming the record, when `index` is not below `count`, the record is
+ * beyond `record_rows`, or a field cannot be what it says (a line over
+ * INT_MAX, an offset over SIZE_MAX). Whether the offsets lie inside the
+ * string table and the stream, and the rest, migc_bundle_load() checks.
+ */
+int migc_bundle_entry_get(struct migc_bundle_entry *out,
+			  const struct migc_bundle *bundle, size_t index,
+			  migc_error *err);
+
+/*
+ * Load a bundle into a set: check its ABI, decode and check every record,
+ * re-hash every migration and its bundle id, and refuse (MIGC_ECORRUPT)
+ * anything that does not match, a record table shorter or longer than
+ * `count` says, or a record that places SQL or strings beyond the
+ * bundle's stream or string table (naming the migration, or the record
+ * when its file name is what is damaged). The set's SQL is its own (copied out of the rows), but its
  * versions, names, file names and checksums are the bundle's string table,
  * used in place: `bundle` and its tables must stay unchanged until the set
  * is freed. A bundle `migc build` generates is constant data of the

@@ -19,6 +19,12 @@
  * use when the bundle is loaded deferred (bundle.h, the command line), or
  * before migc_bundle_load() returns.
  *
+ * Each entry is a fixed-width record in the bundle's record table,
+ * decoded (bundle_record.h, inline) where a pass needs it: a few loads,
+ * cheaper than keeping a decoded copy of 10,000 entries. A record that
+ * cannot be decoded, or a table shorter than the count says, is refused
+ * naming the record.
+ *
  * An entry's strings (version, name, file names, checksums, provenance)
  * are offsets into the bundle's string table; each is looked up once and
  * checked to lie inside the table (entry_strings), and used in place: every
@@ -31,6 +37,7 @@
 #include <string.h>
 
 #include "bundle.h"
+#include "bundle_record.h"
 #include "layout.h"
 #include "model.h"
 #include "set_internal.h"
@@ -106,16 +113,16 @@ static int table_optional(const struct migc_bundle *b, uint32_t off,
 }
 
 /*
- * Find entry `i`'s strings. A damaged offset is refused naming the file,
- * or the entry's number when the file name itself is what is damaged.
+ * Find the strings of `e`, entry `i`. A damaged offset is refused naming
+ * the file, or the entry's number when the file name itself is what is
+ * damaged.
  * `err` may be NULL (the hashing helper only skips such an entry: the
  * loader reports it, in order).
  */
-static int entry_strings(const struct migc_bundle *b, size_t i,
+static int entry_strings(const struct migc_bundle *b,
+			 const struct migc_bundle_entry *e, size_t i,
 			 struct entry_view *v, migc_error *err)
 {
-	const struct migc_bundle_entry *e = &b->entries[i];
-
 	v->filename = table_string(b, e->filename_off);
 	if (!v->filename) {
 		char where[64]; /* only now: 10,000 snprintfs were 4 % of a start */
@@ -172,19 +179,42 @@ static size_t assembled(const struct migc_bundle *b,
 	return up > (size_t)-1 - down ? (size_t)-1 : up + down;
 }
 
-/* What assembling every SQL of `b` takes; 0 or MIGC_ENOMEM. */
-static int reserve_size(size_t *out, const struct migc_bundle *b, migc_error *err)
+static size_t saturated_add(size_t a, size_t b)
 {
-	size_t i, size = 0;
+	return a > (size_t)-1 - b ? (size_t)-1 : a + b;
+}
+
+/* The SQL bytes entry `e` holds, up and down (what the helper hashes). */
+static size_t entry_sql_bytes(const struct migc_bundle_entry *e)
+{
+	return saturated_add(e->sql_len, has_down(e) ? e->down_len : 0);
+}
+
+/*
+ * What assembling every SQL of `b` takes, and how many SQL bytes its
+ * entries hold (*total, saturated: for hash_half_start); 0 or
+ * MIGC_ENOMEM. A record that cannot be decoded counts nothing: the loader
+ * refuses it, in order.
+ */
+static int reserve_size(size_t *out, size_t *total, const struct migc_bundle *b,
+			migc_error *err)
+{
+	size_t i, size = 0, bytes = 0;
 
 	for (i = 0; i < b->count; i++) {
-		size_t a = assembled(b, &b->entries[i]);
+		struct migc_bundle_entry e;
+		size_t a;
 
+		if (record_get(&e, b, i))
+			continue;
+		a = assembled(b, &e);
+		bytes = saturated_add(bytes, entry_sql_bytes(&e));
 		if (a > (size_t)-1 - size)
 			return migc_err(err, MIGC_ENOMEM, "bundle too large");
 		size += a;
 	}
 	*out = size;
+	*total = bytes;
 	return 0;
 }
 
@@ -429,12 +459,14 @@ static void *hash_half_run(void *arg)
 	size_t i;
 
 	for (i = h->first; i < h->b->count; i++) {
+		struct migc_bundle_entry e;
 		struct entry_view v;
 
 		/* a malformed entry is the loader's to report, in order */
-		if (entry_strings(h->b, i, &v, NULL))
+		if (record_get(&e, h->b, i) ||
+		    entry_strings(h->b, &e, i, &v, NULL))
 			continue;
-		if (check_entry_sql(h->b, &h->b->entries[i], &v, 0, &h->err)) {
+		if (check_entry_sql(h->b, &e, &v, 0, &h->err)) {
 			h->failed = i;
 			break;
 		}
@@ -442,25 +474,27 @@ static void *hash_half_run(void *arg)
 	return NULL;
 }
 
-/* Start the helper when `b` holds enough SQL to be worth it. */
-static void hash_half_start(struct hash_half *h, const struct migc_bundle *b)
+/* Start the helper when `b` holds enough SQL to be worth it: `total`
+ * bytes in all (reserve_size). */
+static void hash_half_start(struct hash_half *h, const struct migc_bundle *b,
+			    size_t total)
 {
-	size_t i, total = 0, half = 0, mine;
+	size_t i, half = 0, mine;
 
 	memset(h, 0, sizeof(*h));
 	h->b = b;
 	h->first = h->failed = b->count;
-	for (i = 0; i < b->count; i++)
-		total += b->entries[i].sql_len +
-			 (has_down(&b->entries[i]) ? b->entries[i].down_len : 0);
 	if (total < MIGC_HASH_SPLIT || b->count < 2)
 		return;
 	/* the loader also builds the set: it hashes that much less */
 	mine = total / 2 > b->count / 2 * MIGC_HASH_ENTRY_BYTES
 	       ? total / 2 - b->count / 2 * MIGC_HASH_ENTRY_BYTES : total / 4;
-	for (i = 0; i < b->count && half < mine; i++)
-		half += b->entries[i].sql_len +
-			(has_down(&b->entries[i]) ? b->entries[i].down_len : 0);
+	for (i = 0; i < b->count && half < mine; i++) {
+		struct migc_bundle_entry e;
+
+		if (!record_get(&e, b, i))
+			half += entry_sql_bytes(&e);
+	}
 	h->first = i;
 	h->failed = b->count;
 	h->running = pthread_create(&h->thread, NULL, hash_half_run, h) == 0;
@@ -487,14 +521,46 @@ static void hash_half_join(struct hash_half *h)
 static int load_verdict(const struct migc_bundle *b, const struct hash_half *h,
 			size_t stop, int late, int rc, migc_error *err)
 {
+	struct migc_bundle_entry e;
 	struct entry_view v;
 
 	if (h->failed >= b->count || h->failed > stop ||
 	    (h->failed == stop && !late))
 		return rc;
-	if (entry_strings(b, h->failed, &v, NULL)) /* the helper skips those */
+	/* the helper skips those */
+	if (record_get(&e, b, h->failed) ||
+	    entry_strings(b, &e, h->failed, &v, NULL))
 		return rc;
-	return check_entry_sql(b, &b->entries[h->failed], &v, 0, err);
+	return check_entry_sql(b, &e, &v, 0, err);
+}
+
+/*
+ * Whether `b`'s record table has exactly the rows its count of records
+ * takes: a shorter one is refused naming the first record it lacks (a
+ * truncated table must not be read past), a longer one as not matching
+ * the count.
+ */
+static int record_table_fits(const struct migc_bundle *b, migc_error *err)
+{
+	size_t rows = b->count / MIGC_BUNDLE_ROW_RECORDS +
+		      (b->count % MIGC_BUNDLE_ROW_RECORDS != 0);
+	char what[128];
+
+	if (b->record_rows == rows && (b->records || !rows))
+		return 0;
+	if (b->record_rows < rows || !b->records) {
+		size_t first = b->records ? b->record_rows * MIGC_BUNDLE_ROW_RECORDS : 0;
+		char where[64];
+
+		snprintf(where, sizeof(where), "record #%zu", first + 1);
+		snprintf(what, sizeof(what), "beyond the bundle's record table "
+			 "(%zu rows for %zu migrations)", b->records ? b->record_rows : 0,
+			 b->count);
+		return corrupt(err, what, where);
+	}
+	snprintf(what, sizeof(what), "the record table has %zu rows, its %zu "
+		 "migrations take %zu", b->record_rows, b->count, rows);
+	return corrupt(err, what, NULL);
 }
 
 /* Load `b` into a new set, its long SQL deferred (bundle.h). */
@@ -504,7 +570,7 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 	struct hash_half half;
 	migc_set *set = NULL;
 	migc_layout layout;
-	size_t i = 0, reserve = 0;
+	size_t i = 0, reserve = 0, total = 0;
 	int rc, late = 0;
 
 	*out = NULL;
@@ -519,7 +585,7 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 	/* a bundle written by hand may leave the layout 0: migc's own */
 	layout = b->layout ? (migc_layout)b->layout : MIGC_LAYOUT_MIGC;
 	if (!b->compiler_version || !is_hex32(b->bundle_id) ||
-	    (b->count && !b->entries) || !b->sql || !b->strings ||
+	    !b->sql || !b->strings ||
 	    !b->string_rows || !migc_layout_name(layout))
 		return corrupt(err, "bundle header is malformed", NULL);
 	/* the stream ends where its size says: as many chunks as its rows
@@ -532,10 +598,12 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 	if (!table_ends_rows(b))
 		return corrupt(err, "a row of the string table does not end in a NUL",
 			       NULL);
-	rc = reserve_size(&reserve, b, err);
+	rc = record_table_fits(b, err);
+	if (!rc)
+		rc = reserve_size(&reserve, &total, b, err);
 	if (rc)
 		return rc;
-	hash_half_start(&half, b);
+	hash_half_start(&half, b, total);
 	rc = migc_set_new(&set, err);
 	if (!rc)
 		rc = set_sql_reserve(set, reserve, err);
@@ -546,12 +614,16 @@ static int load(migc_set **out, const struct migc_bundle *b, migc_error *err)
 	if (!rc)
 		rc = migc_set_set_layout(set, layout, err);
 	for (i = 0; !rc && i < b->count; i++) {
-		const struct migc_bundle_entry *e = &b->entries[i];
+		struct migc_bundle_entry rec;
+		const struct migc_bundle_entry *e = &rec;
 		struct set_entry_in in;
 		struct entry_view v;
 
 		late = 0; /* what fails up to its SQL's check comes first */
-		rc = entry_strings(b, i, &v, err);
+		if (record_get(&rec, b, i)) /* the decoder says why */
+			rc = migc_bundle_entry_get(&rec, b, i, err);
+		if (!rc)
+			rc = entry_strings(b, e, i, &v, err);
 		if (!rc)
 			rc = check_entry(e, &v, layout, err);
 		if (rc)

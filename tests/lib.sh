@@ -78,6 +78,20 @@ build() {
 		fail "migc build $1 failed: $(cat "$T/.build.out")"
 }
 
+# bundle_dump FILE.c: print the entries `migc build` wrote into the bundle
+# FILE.c, one line each (tests/bundle_dump.c says the format): its records
+# are bytes since bundle ABI 5, which grep cannot read.
+bundle_dump() {
+	local exe="$T/.bundle_dump.$$" san=""
+	# under SANITIZE=1 libmigc.a is instrumented: link the runtimes
+	[ "${SANITIZE:-}" = 1 ] && san="-fsanitize=address,undefined"
+	cc -std=c11 $san -I"$MIGC_ROOT/include" -o "$exe" "$MIGC_ROOT/tests/bundle_dump.c" "$1" \
+		"$BUILD/libmigc.a" $(pkg-config --libs sqlite3) -pthread -ldl >"$T/.bundle_dump.err" 2>&1 ||
+		fail "bundle_dump: compiling $1 failed: $(cat "$T/.bundle_dump.err")"
+	"$exe" || fail "bundle_dump: $1: the records do not decode"
+	rm -f "$exe"
+}
+
 # json PYTHON-EXPR: evaluate EXPR with the last stdout parsed as `d`.
 json() {
 	python3 -c '

@@ -151,9 +151,15 @@ int main(int argc, char **argv)
 	}
 	migc_set_free(set);
 	for (i = 0; i < b->count; i++) {
-		const struct migc_bundle_entry *e = &b->entries[i];
+		struct migc_bundle_entry rec;
+		const struct migc_bundle_entry *e = &rec;
 		char path[4096];
 		FILE *f;
+
+		if (migc_bundle_entry_get(&rec, b, i, &err) != 0) {
+			fprintf(stderr, "record: %s\n", err.message);
+			return 1;
+		}
 
 		snprintf(path, sizeof(path), "%s/%s", argv[1],
 			 b->strings[e->filename_off / MIGC_BUNDLE_ROW] +

@@ -98,7 +98,8 @@ test_build_of_an_empty_directory_is_an_empty_bundle() {
 	run "$MIGC" build migrations -o out.c
 	expect_rc 0
 	grep -q '\.count = 0,' out.c || fail "count is not 0"
-	grep -q '\.entries = NULL,' out.c || fail "entries is not NULL"
+	grep -q '\.records = NULL,' out.c || fail "records is not NULL"
+	grep -q '\.record_rows = 0,' out.c || fail "record_rows is not 0"
 	cc -std=c11 -Wall -Wextra -Werror -pedantic -I"$MIGC_ROOT/include" -c out.c -o out.o ||
 		fail "the empty bundle does not compile"
 }
@@ -109,7 +110,9 @@ test_build_of_a_large_file() {
 		>migrations/0001_big.sql
 	run "$MIGC" build migrations -o out.c
 	expect_rc 0
-	grep -q '\.sql_len = 5200000,' out.c || fail "sql_len is not the file size"
+	bundle_dump out.c >dump.txt
+	grep -q '^1 0001_big.sql kind=1 flags=0 sql_off=0 sql_len=5200000 line=1 ' dump.txt ||
+		fail "sql_len is not the file size: $(cat dump.txt)"
 }
 
 test_build_replaces_the_output_atomically() {
@@ -361,7 +364,7 @@ test_many_files_problems_in_file_order() {
 	run "$MIGC" build migrations -o b.c
 	expect_rc 0
 	cmp a.c b.c || fail "two builds of 298 files differ"
-	got=$(grep -o '^	{ /\* [0-9]*_m[0-9]*\.sql \*/$' a.c | cut -d' ' -f3 | tr '\n' ' ')
+	got=$(grep -o '^	"[^"]*",\{0,1\} /\* [0-9]*_m[0-9]*\.sql \*/$' a.c | sed 's/.* \/\* \(.*\) \*\/$/\1/' | tr '\n' ' ')
 	want=$(cd migrations && printf '%s ' *.sql)
 	expect_eq "$got" "$want" "the files in the bundle"
 }

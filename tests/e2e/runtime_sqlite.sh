@@ -137,7 +137,7 @@ test_json_outputs() {
 	json 'd["command"] == "verify" and d["ok"] and d["problems"] == []'
 	run ./migrate info --format json
 	expect_rc 0
-	json 'd["command"] == "info" and d["migrations"] == 3 and d["versioned"] == 2 and d["abi"] == 4 and d["layout"] == "migc"'
+	json 'd["command"] == "info" and d["migrations"] == 3 and d["versioned"] == 2 and d["abi"] == 5 and d["layout"] == "migc"'
 	json 'len(d["bundle_id"]) == 32 and d["newest_version"] == "0002"'
 }
 
@@ -411,6 +411,39 @@ PY
 		expect_err "migrate: error: "
 	done
 	[ ! -e app.db ] || fail "a corrupted bundle touched the database"
+}
+
+# A record damaged in the binary (bundle ABI 5) is refused with exit 7,
+# naming its migration, before the database is touched. The record is
+# found by the layout include/migc.h documents, computed here apart from
+# the C encoder: the 48 bytes from its sql_line field on.
+test_exit_7_damaged_record() {
+	mig m 0001_a.sql 'CREATE TABLE a (x);'
+	mig m 0002_b.sql 'CREATE TABLE b (x);'
+	build m ./migrate
+	"$MIGC" build m -o bundle.c >/dev/null || fail "migc build -o failed"
+	bundle_dump bundle.c >dump.txt
+	grep -q '^2 0002_b.sql kind=1 flags=0 sql_off=20 sql_len=20 line=1 ' dump.txt ||
+		fail "unexpected entries: $(cat dump.txt)"
+	run ./migrate info
+	expect_rc 0
+	python3 - <<'PY'
+import struct
+data = bytearray(open("migrate", "rb").read())
+# sql_line, down_line, added_time, sql_off, sql_len, down_off, down_len
+tail = struct.pack("<IIqQQQQ", 1, 0, 0, 20, 20, 0, 0)
+i = data.find(tail)
+assert i >= 0 and data.find(tail, i + 1) < 0, "record 2 not found once"
+start = i - 32
+assert struct.unpack_from("<HH", data, start) == (1, 0), "kind and flags"
+data[start + 56 + 2] ^= 0x01  # sql_len + 64 KiB: past the stream
+open("migrate", "wb").write(bytes(data))
+PY
+	run ./migrate up --url sqlite:app.db
+	expect_rc 7
+	expect_err "0002_b.sql"
+	expect_err "beyond"
+	[ ! -e app.db ] || fail "a damaged record touched the database"
 }
 
 test_baseline() {

@@ -3,7 +3,8 @@
  * SQL whose bytes no longer match the checksum (in a migration that shares
  * its row with another, and in one that spans two rows), SQL placed beyond
  * the bundle's stream, strings placed beyond its string table or not ended
- * there, a wrong bundle id, fields that disagree. A good
+ * there, a wrong bundle id, fields that disagree, records damaged in their
+ * bytes or a record table that does not match its count. A good
  * bundle loads into the same set the compiler would build, its strings
  * used where the bundle has them.
  */
@@ -22,6 +23,7 @@
 static char rows[2][MIGC_BUNDLE_ROW];
 static struct migc_bundle_entry entries[2];
 static struct migc_bundle bundle;
+static const char (*records)[MIGC_BUNDLE_ROW]; /* entries' (unit_records) */
 static char sum_short[33], sum_long[33], bundle_id[33];
 
 /* Stream byte `at`, as the loader finds it. */
@@ -72,12 +74,16 @@ static void make_bundle(void)
 	bundle = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
 		.compiler_version = MIGC_VERSION, .bundle_id = bundle_id,
 		.source_commit = "0123456789abcdef0123456789abcdef01234567",
-		.source_dirty = 0, .count = 2, .entries = entries,
-		.layout = MIGC_LAYOUT_MIGC,
+		.source_dirty = 0, .count = 2, .layout = MIGC_LAYOUT_MIGC,
 		.sql = unit_chunks(rows, SHORT_LEN + LONG_LEN),
 		.sql_size = SHORT_LEN + LONG_LEN, .sql_chunks = 1,
 		.strings = unit_strings(),
 		.string_rows = unit_string_rows()};
+	if (!records)
+		records = unit_records(entries, 2);
+	bundle.records = records;
+	bundle.record_rows = unit_record_rows(2);
+	unit_rerecord(&bundle, entries);
 }
 
 static void good_bundle_loads(void)
@@ -126,10 +132,16 @@ static void strings_are_the_bundles_own(void)
 	migc_set_free(set);
 }
 
+/* Load `bundle`, its records written from `entries` as a test left them
+ * (unless the test points it at records of its own). */
 static int load_err(migc_error *err)
 {
 	migc_set *set = NULL;
-	int rc = migc_bundle_load(&set, &bundle, err);
+	int rc;
+
+	if (bundle.records == records && bundle.count <= 2)
+		unit_rerecord(&bundle, entries);
+	rc = migc_bundle_load(&set, &bundle, err);
 
 	migc_set_free(set);
 	return rc;
@@ -292,6 +304,10 @@ static void header_damage_is_corrupt(void)
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 	CHECK_CONTAINS(err.message, "bundle ABI 2");
 	make_bundle();
+	bundle.abi = 4; /* an array of structs: refused before `records` is read */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "bundle ABI 4 is not the runtime's ABI 5");
+	make_bundle();
 	bundle_id[0] = bundle_id[0] == 'a' ? 'b' : 'a';
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
 	CHECK_CONTAINS(err.message, "bundle id");
@@ -305,6 +321,174 @@ static void header_damage_is_corrupt(void)
 	make_bundle();
 	entries[0].sql_len = 5; /* no longer the bytes the checksum covers */
 	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+}
+
+/*
+ * A record is the bytes include/migc.h documents: little-endian fields of
+ * fixed widths at fixed places, whatever the compiler's struct layout.
+ * The encoder writes them, the decoder reads the same entry back, and the
+ * encoder refuses what a field cannot hold.
+ */
+static void record_layout_is_the_documented_one(void)
+{
+	static const unsigned char want[MIGC_BUNDLE_RECORD] = {
+		0x02, 0x00, 0x05, 0x00,                         /* kind, flags */
+		0x01, 0x02, 0x03, 0x04, 0x11, 0x12, 0x13, 0x14, /* version, name */
+		0x21, 0x22, 0x23, 0x24, 0x31, 0x32, 0x33, 0x34, /* file, checksum */
+		0x41, 0x42, 0x43, 0x44, 0x51, 0x52, 0x53, 0x54, /* commit, down file */
+		0x61, 0x62, 0x63, 0x64,                         /* down checksum */
+		0xff, 0xff, 0xff, 0x7f, 0x07, 0x00, 0x00, 0x00, /* lines */
+		0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, /* added_time -2 */
+		0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x00, /* sql_off */
+		0x10, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* sql_len */
+		0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, /* down_off */
+		0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* down_len */
+	};
+	const struct migc_bundle_entry e = {.kind = MIGC_KIND_REPEATABLE,
+		.flags = 5, .version_off = 0x04030201, .name_off = 0x14131211,
+		.filename_off = 0x24232221, .checksum_off = 0x34333231,
+		.added_commit_off = 0x44434241, .down_filename_off = 0x54535251,
+		.down_checksum_off = 0x64636261, .sql_line = 0x7fffffff,
+		.down_line = 7, .added_time = -2, .sql_off = (size_t)0x07060504030201ull,
+		.sql_len = 16, .down_off = 0x01000000, .down_len = 255};
+	static char row[1][MIGC_BUNDLE_ROW];
+	struct migc_bundle b = {.count = 2, .records = (const char(*)[MIGC_BUNDLE_ROW])row,
+				.record_rows = 1};
+	struct migc_bundle_entry got, bad;
+	migc_error err;
+
+	memset(row, 0, sizeof(row));
+	CHECK_INT(migc_bundle_record_put(row[0] + MIGC_BUNDLE_RECORD, &e, &err), 0);
+	CHECK(memcmp(row[0] + MIGC_BUNDLE_RECORD, want, sizeof(want)) == 0);
+	CHECK_INT(MIGC_BUNDLE_ROW_RECORDS, 51);
+	memset(&got, 0, sizeof(got));
+	CHECK_INT(migc_bundle_entry_get(&got, &b, 1, &err), 0);
+	CHECK(got.kind == e.kind && got.flags == e.flags &&
+	      got.version_off == e.version_off && got.name_off == e.name_off &&
+	      got.filename_off == e.filename_off && got.checksum_off == e.checksum_off &&
+	      got.added_commit_off == e.added_commit_off &&
+	      got.down_filename_off == e.down_filename_off &&
+	      got.down_checksum_off == e.down_checksum_off &&
+	      got.sql_line == e.sql_line && got.down_line == e.down_line &&
+	      got.added_time == -2 && got.sql_off == e.sql_off &&
+	      got.sql_len == e.sql_len && got.down_off == e.down_off &&
+	      got.down_len == e.down_len);
+	/* beyond the count, or the rows */
+	CHECK_INT(migc_bundle_entry_get(&got, &b, 2, &err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "record #3");
+	b.count = MIGC_BUNDLE_ROW_RECORDS + 1;
+	CHECK_INT(migc_bundle_entry_get(&got, &b, MIGC_BUNDLE_ROW_RECORDS, &err),
+		  MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "record #52");
+	/* a line over INT_MAX cannot be read back */
+	row[0][MIGC_BUNDLE_RECORD + 35] = (char)0x80;
+	CHECK_INT(migc_bundle_entry_get(&got, &b, 1, &err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "record #2");
+	CHECK_CONTAINS(err.message, "out of range");
+	/* what a field cannot hold is refused, the record left as it was */
+	memset(row, 0, sizeof(row));
+	bad = e;
+	bad.kind = -1;
+	CHECK_INT(migc_bundle_record_put(row[0], &bad, &err), MIGC_EINVALID);
+	bad = e;
+	bad.flags = 0x10000;
+	CHECK_INT(migc_bundle_record_put(row[0], &bad, &err), MIGC_EINVALID);
+	bad = e;
+	bad.sql_line = -1;
+	CHECK_INT(migc_bundle_record_put(row[0], &bad, &err), MIGC_EINVALID);
+	CHECK(row[0][0] == 0 && row[0][32] == 0);
+}
+
+/* Byte `at` of record `i` of `bundle`, in a copy of its table the test
+ * may damage (load_err then leaves it as it is). */
+static char *record_byte(size_t i, size_t at)
+{
+	static char copy[1][MIGC_BUNDLE_ROW];
+
+	memcpy(copy, bundle.records, sizeof(copy));
+	bundle.records = (const char(*)[MIGC_BUNDLE_ROW])copy;
+	return copy[0] + i * MIGC_BUNDLE_RECORD + at;
+}
+
+/*
+ * A damaged record is refused (MIGC_ECORRUPT) naming its migration, or the
+ * record when what names the migration is what is damaged: an unknown
+ * kind or flag, a string offset past the table, SQL placed past the
+ * stream, a line out of range, and a record table shorter or longer than
+ * the count says (a truncated table is not read past).
+ */
+static void damaged_records_are_corrupt(void)
+{
+	migc_error err;
+
+	make_bundle();
+	entries[0].kind = 7;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0001_a.sql");
+	CHECK_CONTAINS(err.message, "unknown kind");
+	make_bundle();
+	entries[1].flags = 0x80;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0002_long.sql");
+	CHECK_CONTAINS(err.message, "unknown flags");
+
+	/* the bytes themselves, as a patched binary would have them */
+	make_bundle();
+	*record_byte(1, 15) = 0x7f; /* filename_off's high byte */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "migration #2");
+	CHECK_CONTAINS(err.message, "string table");
+	make_bundle();
+	*record_byte(0, 11) = 0x01; /* name_off: 16 MiB on */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0001_a.sql");
+	CHECK_CONTAINS(err.message, "string table");
+	make_bundle();
+	*record_byte(1, 56 + 2) = 0x01; /* sql_len + 64 KiB */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0002_long.sql");
+	CHECK_CONTAINS(err.message, "beyond");
+	make_bundle();
+	*record_byte(1, 48 + 7) = 0x40; /* sql_off far past the stream */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "0002_long.sql");
+	CHECK_CONTAINS(err.message, "beyond");
+	make_bundle();
+	*record_byte(1, 1) = 0x01; /* kind 257 */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "unknown kind");
+	make_bundle();
+	*record_byte(1, 3) = 0x01; /* flags bit 8 */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "unknown flags");
+	make_bundle();
+	*record_byte(1, 35) = (char)0x80; /* sql_line over INT_MAX */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "record #2");
+	CHECK_CONTAINS(err.message, "out of range");
+
+	/* the table against the count */
+	make_bundle();
+	bundle.count = MIGC_BUNDLE_ROW_RECORDS + 1; /* a second row it lacks */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "record #52");
+	CHECK_CONTAINS(err.message, "record table");
+	make_bundle();
+	bundle.record_rows = 0;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "record #1");
+	make_bundle();
+	bundle.records = NULL;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "record #1");
+	make_bundle();
+	bundle.record_rows = 2;
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "record table has 2 rows");
+	make_bundle();
+	bundle.count = 1; /* a record more than the count: refused by the id */
+	CHECK_INT(load_err(&err), MIGC_ECORRUPT);
+	CHECK_CONTAINS(err.message, "bundle id");
 }
 
 static void empty_bundle_loads(void)
@@ -341,6 +525,8 @@ int main(void)
 	RUN(strings_beyond_the_table_are_corrupt);
 	RUN(file_name_that_disagrees_is_corrupt);
 	RUN(header_damage_is_corrupt);
+	RUN(record_layout_is_the_documented_one);
+	RUN(damaged_records_are_corrupt);
 	RUN(empty_bundle_loads);
 	return unit_done();
 }

@@ -222,6 +222,7 @@ static void directives_must_still_match_the_flags(void)
 	if (!f || !f->rows)
 		return;
 	f->e[3].flags = 0; /* the file says no-transaction, past its first row */
+	unit_rerecord(&f->b, f->e);
 	for (l = 0; l < NLOADERS; l++) {
 		CHECK_INT(loaders[l](&set, &f->b, &err), MIGC_ECORRUPT);
 		CHECK_CONTAINS(err.message, "0004_m.sql");
@@ -347,11 +348,13 @@ static void down_sql_is_copied_too(void)
 		}
 		/* a down SQL placed past the stream */
 		e[1].down_off = size - 10;
+		unit_rerecord(&b, e);
 		loaded = NULL;
 		CHECK_INT(loaders[l](&loaded, &b, &err), MIGC_ECORRUPT);
 		CHECK_CONTAINS(err.message, files[3]);
 		CHECK_CONTAINS(err.message, "beyond");
 		e[1].down_off = off[3];
+		unit_rerecord(&b, e);
 	}
 	migc_set_free(set);
 	for (i = 0; i < 4; i++)
@@ -520,6 +523,7 @@ static void sql_across_a_row_end_at_every_offset(void)
 		}
 		/* the directive says what the flags do not */
 		e[1].flags = 0;
+		unit_rerecord(&b, e);
 		for (l = 0; l < NLOADERS; l++) {
 			set = NULL;
 			CHECK_INT(loaders[l](&set, &b, &err), MIGC_ECORRUPT);
@@ -626,6 +630,7 @@ static void large_bundle_hashed_on_two_threads(void)
 				e[order[k].flags_at].flags = MIGC_FLAG_NO_TRANSACTION;
 			if (order[k].kind_at >= 0)
 				e[order[k].kind_at].kind = 99;
+			unit_rerecord(&b, e);
 			if (order[k].damage_at >= 0)
 				*stream_byte(rows, at) ^= 1;
 			for (l = 0; l < NLOADERS; l++) {
@@ -642,10 +647,12 @@ static void large_bundle_hashed_on_two_threads(void)
 				e[order[k].flags_at].flags = 0;
 			if (order[k].kind_at >= 0)
 				e[order[k].kind_at].kind = MIGC_KIND_VERSIONED;
+			unit_rerecord(&b, e);
 		}
 	}
 	/* a malformed checksum in the helper's half: it cannot match */
 	e[4].checksum_off = unit_str("not a checksum");
+	unit_rerecord(&b, e);
 	for (l = 0; l < NLOADERS; l++) {
 		migc_set *bad = NULL;
 
@@ -656,6 +663,7 @@ static void large_bundle_hashed_on_two_threads(void)
 	/* a file name beyond the string table in the helper's half: the
 	 * loader names the migration by number, in order */
 	e[4].filename_off = (uint32_t)(unit_string_rows() * MIGC_BUNDLE_ROW);
+	unit_rerecord(&b, e);
 	for (l = 0; l < NLOADERS; l++) {
 		migc_set *bad = NULL;
 

@@ -800,7 +800,8 @@ static void test_run_from_a_bundle(void)
 	b = (struct migc_bundle){.abi = MIGC_BUNDLE_ABI,
 		.strings = unit_strings(), .string_rows = unit_string_rows(),
 		.compiler_version = MIGC_VERSION, .bundle_id = id,
-		.source_commit = "abc123", .count = 2, .entries = e,
+		.source_commit = "abc123", .count = 2, .records = unit_records(e, 2),
+		.record_rows = unit_record_rows(2),
 		.sql = unit_chunks(stream, strlen(stream[0])),
 		.sql_size = strlen(stream[0]), .sql_chunks = 1};
 	new_db(path);
@@ -810,6 +811,7 @@ static void test_run_from_a_bundle(void)
 			"source_commit = 'abc123'"), 2);
 	CHECK_INT(migc_run(&b, url, NULL, &err), 0);
 	e[1].checksum_off = unit_str(sum1); /* corrupted: the SQL no longer matches */
+	unit_rerecord(&b, e);
 	CHECK_INT(migc_run(&b, url, NULL, &err), MIGC_ECORRUPT);
 }
 

@@ -171,6 +171,79 @@ const char (*const *unit_chunks(const void *rows, size_t size))[MIGC_BUNDLE_ROW]
 	return pool + used - n;
 }
 
+/* Every record table unit_records() handed out, freed at exit. */
+static char (**record_tables)[MIGC_BUNDLE_ROW];
+static size_t record_table_count;
+
+static void record_tables_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < record_table_count; i++)
+		free(record_tables[i]);
+	free(record_tables);
+	record_tables = NULL;
+	record_table_count = 0;
+}
+
+size_t unit_record_rows(size_t count)
+{
+	return (count + MIGC_BUNDLE_ROW_RECORDS - 1) / MIGC_BUNDLE_ROW_RECORDS;
+}
+
+/* Write `count` entries into `rows` with the library's encoder. */
+static void records_put(char (*rows)[MIGC_BUNDLE_ROW],
+			const struct migc_bundle_entry *entries, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		migc_error err;
+
+		if (migc_bundle_record_put(rows[i / MIGC_BUNDLE_ROW_RECORDS] +
+					   i % MIGC_BUNDLE_ROW_RECORDS * MIGC_BUNDLE_RECORD,
+					   &entries[i], &err)) {
+			fprintf(stderr, "unit_records: entry %zu: %s\n", i, err.message);
+			exit(2);
+		}
+	}
+}
+
+const char (*unit_records(const struct migc_bundle_entry *entries,
+			  size_t count))[MIGC_BUNDLE_ROW]
+{
+	char (**more)[MIGC_BUNDLE_ROW];
+	char (*rows)[MIGC_BUNDLE_ROW];
+
+	if (!count)
+		return NULL;
+	rows = calloc(unit_record_rows(count), sizeof(*rows));
+	more = realloc(record_tables, (record_table_count + 1) * sizeof(*more));
+	if (!rows || !more) {
+		fprintf(stderr, "unit_records: out of memory\n");
+		exit(2);
+	}
+	if (!record_tables)
+		atexit(record_tables_free);
+	record_tables = more;
+	record_tables[record_table_count++] = rows;
+	records_put(rows, entries, count);
+	return (const char(*)[MIGC_BUNDLE_ROW])rows;
+}
+
+void unit_rerecord(struct migc_bundle *b, const struct migc_bundle_entry *entries)
+{
+	size_t i;
+
+	for (i = 0; i < record_table_count; i++)
+		if ((const char(*)[MIGC_BUNDLE_ROW])record_tables[i] == b->records) {
+			records_put(record_tables[i], entries, b->count);
+			return;
+		}
+	fprintf(stderr, "unit_rerecord: the bundle's records are not unit_records()'\n");
+	exit(2);
+}
+
 struct migc_bundle unit_bundle(const struct migc_bundle_entry *entries,
 			       size_t count, const char *bundle_id,
 			       const void *rows, size_t size)
@@ -179,7 +252,8 @@ struct migc_bundle unit_bundle(const struct migc_bundle_entry *entries,
 		.strings = unit_strings(), .string_rows = unit_string_rows(),
 		.compiler_version = MIGC_VERSION, .bundle_id = bundle_id,
 		.source_commit = "", .source_dirty = -1, .count = count,
-		.entries = entries, .layout = MIGC_LAYOUT_MIGC,
+		.records = unit_records(entries, count),
+		.record_rows = unit_record_rows(count), .layout = MIGC_LAYOUT_MIGC,
 		.sql = rows ? unit_chunks(rows, size) : NULL, .sql_size = size,
 		.sql_chunks = rows ? unit_chunk_count(size) : 0};
 }

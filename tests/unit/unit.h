@@ -48,10 +48,25 @@ const char (*const *unit_chunks(const void *rows, size_t size))[MIGC_BUNDLE_ROW]
 size_t unit_chunk_count(size_t size);
 
 /*
- * A bundle written by hand over unit_strings() and the SQL stream of `size`
- * bytes in the contiguous `rows` (NULL: no chunk table; the caller sets
- * .sql and .sql_chunks): migc's layout, no source commit (""), dirty
- * unknown. Tests change the fields they are about afterwards.
+ * A bundle's record table (include/migc.h) holding `count` entries,
+ * written with the library's one encoder (migc_bundle_record_put), in rows
+ * that live as long as the program (NULL when `count` is 0);
+ * unit_record_rows() is its `record_rows`. A test that changes an entry
+ * afterwards calls unit_rerecord() to write the entries again into the
+ * records of `b` (which must come from unit_records), so a bundle sees the
+ * change as ABI 4's array of structs did.
+ */
+const char (*unit_records(const struct migc_bundle_entry *entries,
+			  size_t count))[MIGC_BUNDLE_ROW];
+size_t unit_record_rows(size_t count);
+void unit_rerecord(struct migc_bundle *b, const struct migc_bundle_entry *entries);
+
+/*
+ * A bundle written by hand over unit_strings(), the records of `count`
+ * `entries` (unit_records) and the SQL stream of `size` bytes in the
+ * contiguous `rows` (NULL: no chunk table; the caller sets .sql and
+ * .sql_chunks): migc's layout, no source commit (""), dirty unknown.
+ * Tests change the fields they are about afterwards.
  */
 struct migc_bundle unit_bundle(const struct migc_bundle_entry *entries,
 			       size_t count, const char *bundle_id,
