@@ -45,7 +45,10 @@ struct loaded_file {
  * sees a file's bytes as they were read, only files that preparing does
  * not change are prepared ahead: no byte order mark and no CR (nothing
  * for canonicalisation to do); the others, and those of a subdirectory,
- * are prepared after the walk as before.
+ * are prepared after the walk as before. When the layout is to be
+ * detected, the thread also classifies each file it prepares for
+ * layout_detect (layout_classify_file()) while the bytes are in the cache,
+ * rather than reading all of them again, from memory, after the walk.
  */
 struct ahead {
 	pthread_t thread;
@@ -56,6 +59,7 @@ struct ahead {
 	size_t queued, taken, cap;
 	int walk_done;
 	int sleeping;             /* the thread waits on `cond` */
+	int classify;             /* the layout is to be detected */
 	struct migc_arena jobs;   /* the jobs (the walk's thread allocates) */
 };
 
@@ -268,6 +272,10 @@ static void ahead_drain(struct ahead *a)
 			pthread_mutex_lock(&a->lock);
 			j = a->queue[from];
 			pthread_mutex_unlock(&a->lock);
+			if (a->classify) { /* before preparing: it takes the data */
+				layout_classify_file(&j->cls, j->filename, j->data, j->len);
+				j->classified = 1;
+			}
 			load_prepare_one(j);
 		}
 	}
@@ -288,6 +296,7 @@ static void ahead_start(struct ahead *a, migc_layout asked)
 	memset(a, 0, sizeof(*a));
 	if ((asked && asked != MIGC_LAYOUT_MIGC) || cpus < 2)
 		return;
+	a->classify = !asked;
 	if (pthread_mutex_init(&a->lock, NULL) != 0)
 		return;
 	if (pthread_cond_init(&a->cond, NULL) != 0) {
@@ -476,30 +485,34 @@ static void loader_free_files(struct loader *l)
 	migc_buf_free(&l->dirs);
 }
 
-/* The layout the kept files show. */
+/* The layout the kept files show: each file classified by the thread
+ * preparing ahead (struct ahead), or here. */
 static int detect_files(struct loader *l, migc_layout *found, migc_error *err)
 {
-	const char **paths, **data;
-	size_t *lens, i;
+	const char **paths;
+	struct layout_file_class *classes;
+	size_t i;
 	int rc = 0;
 
 	paths = malloc((l->count + 1) * sizeof(*paths));
-	data = malloc((l->count + 1) * sizeof(*data));
-	lens = malloc((l->count + 1) * sizeof(*lens));
-	if (!paths || !data || !lens)
+	classes = malloc((l->count + 1) * sizeof(*classes));
+	if (!paths || !classes)
 		rc = migc_err(err, MIGC_ENOMEM, "out of memory");
 	for (i = 0; !rc && i < l->count; i++) {
-		paths[i] = l->files[i].filename;
-		data[i] = l->files[i].data;
-		lens[i] = l->files[i].len;
+		const struct loaded_file *f = &l->files[i];
+
+		paths[i] = f->filename;
+		if (f->ahead && f->ahead->classified)
+			classes[i] = f->ahead->cls;
+		else
+			layout_classify_file(&classes[i], f->filename, f->data, f->len);
 	}
 	if (!rc)
-		rc = layout_detect(found, l->count, paths, data, lens, err);
+		rc = layout_detect_classified(found, l->count, paths, classes, err);
 	if (rc && rc != MIGC_ENOMEM)
 		migc_err_prefix(err, "%s", l->src->where);
 	free(paths);
-	free(data);
-	free(lens);
+	free(classes);
 	return rc;
 }
 

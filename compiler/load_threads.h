@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 
+#include "layout.h"
 #include "migc.h"
 #include "set_internal.h"
 
@@ -27,6 +28,10 @@ struct load_job {
 	int borrowed;
 	int skip;
 	int done; /* prepared already (load_prepare_one): skipped by _all */
+	/* the file's layout class, when `classified` (load.c, struct ahead:
+	 * taken while the bytes are in the cache, for layout detection) */
+	int classified;
+	struct layout_file_class cls;
 	/* out: rc 0 and `prepared`, or rc and a malloc'd copy of the error
 	 * in `err` (NULL when even that copy failed: out of memory) */
 	int rc;

@@ -500,44 +500,98 @@ static enum family classify(const char *path, const char *d, size_t len,
 	return F_NONE;
 }
 
-int layout_detect(migc_layout *out, size_t n, const char *const *paths,
-		  const char *const *data, const size_t *lens, migc_error *err)
+void layout_classify_file(struct layout_file_class *out, const char *path,
+			  const char *data, size_t len)
+{
+	int sqlx = 0;
+	enum family f = classify(path, data ? data : "", data ? len : 0, &sqlx);
+
+	out->family = (unsigned char)f;
+	out->sqlx = (unsigned char)sqlx;
+	out->plain = 0;
+	if (f == F_NONE) {
+		/* <version>_<name>.sql: sqlx's simple form beside pairs */
+		size_t vl = strspn(path, "0123456789"), pl = strlen(path);
+
+		out->plain = vl && path[vl] == '_' && has_suffix(path, pl, ".sql");
+	}
+}
+
+/* What detect_step() has combined of the files so far, in path order. */
+struct detect_state {
+	enum family seen;
+	const char *first; /* the first file of `seen` */
+	int sqlx, plain;
+};
+
+/* Combine one more file into `st`; two families fail naming both files. */
+static int detect_step(struct detect_state *st, const char *path,
+		       const struct layout_file_class *c, migc_error *err)
+{
+	enum family f = (enum family)c->family;
+
+	st->sqlx |= c->sqlx;
+	st->plain |= c->plain;
+	if (f == F_NONE || f == st->seen)
+		return 0;
+	if (st->seen != F_NONE) {
+		migc_err(err, MIGC_EINVALID, "%s belongs to a %s directory but %s to a %s one",
+			 st->first, family_names[st->seen], path, family_names[f]);
+		migc_err_where(err, path, 0);
+		migc_err_hint(err, "one directory holds one tool's layout: choose with "
+			      "--layout NAME (" LAYOUT_LIST ")");
+		return MIGC_EINVALID;
+	}
+	st->seen = f;
+	st->first = path;
+	return 0;
+}
+
+/* The layout of the files combined into `st`. */
+static migc_layout detect_result(const struct detect_state *st)
 {
 	static const migc_layout of_family[] = {
 		MIGC_LAYOUT_MIGC, MIGC_LAYOUT_PRISMA, MIGC_LAYOUT_DIESEL,
 		MIGC_LAYOUT_FLYWAY, MIGC_LAYOUT_GOLANG_MIGRATE, MIGC_LAYOUT_GOOSE,
 		MIGC_LAYOUT_DBMATE,
 	};
-	enum family seen = F_NONE, f;
-	size_t i, first = 0;
-	int sqlx = 0, plain = 0;
+
+	/* golang-migrate has only pairs; sqlx mixes them with simple files */
+	if (st->seen == F_UPDOWN && (st->sqlx || st->plain))
+		return MIGC_LAYOUT_SQLX;
+	return of_family[st->seen];
+}
+
+int layout_detect_classified(migc_layout *out, size_t n,
+			     const char *const *paths,
+			     const struct layout_file_class *classes,
+			     migc_error *err)
+{
+	struct detect_state st = {F_NONE, NULL, 0, 0};
+	size_t i;
+	int rc;
+
+	for (i = 0; i < n; i++)
+		if ((rc = detect_step(&st, paths[i], &classes[i], err)) != 0)
+			return rc;
+	*out = detect_result(&st);
+	return 0;
+}
+
+int layout_detect(migc_layout *out, size_t n, const char *const *paths,
+		  const char *const *data, const size_t *lens, migc_error *err)
+{
+	struct detect_state st = {F_NONE, NULL, 0, 0};
+	struct layout_file_class c;
+	size_t i;
+	int rc;
 
 	for (i = 0; i < n; i++) {
-		f = classify(paths[i], data && data[i] ? data[i] : "",
-			     data && data[i] && lens ? lens[i] : 0, &sqlx);
-		if (f == F_NONE) {
-			/* <version>_<name>.sql: sqlx's simple form beside pairs */
-			size_t vl = strspn(paths[i], "0123456789"), pl = strlen(paths[i]);
-
-			plain |= vl && paths[i][vl] == '_' && has_suffix(paths[i], pl, ".sql");
-			continue;
-		}
-		if (f == seen)
-			continue;
-		if (seen != F_NONE) {
-			migc_err(err, MIGC_EINVALID, "%s belongs to a %s directory but %s to a %s one",
-				 paths[first], family_names[seen], paths[i], family_names[f]);
-			migc_err_where(err, paths[i], 0);
-			migc_err_hint(err, "one directory holds one tool's layout: choose with "
-				      "--layout NAME (" LAYOUT_LIST ")");
-			return MIGC_EINVALID;
-		}
-		seen = f;
-		first = i;
+		layout_classify_file(&c, paths[i], data ? data[i] : NULL,
+				     data && data[i] && lens ? lens[i] : 0);
+		if ((rc = detect_step(&st, paths[i], &c, err)) != 0)
+			return rc;
 	}
-	*out = of_family[seen];
-	/* golang-migrate has only pairs; sqlx mixes them with simple files */
-	if (seen == F_UPDOWN && (sqlx || plain))
-		*out = MIGC_LAYOUT_SQLX;
+	*out = detect_result(&st);
 	return 0;
 }

@@ -102,6 +102,33 @@ int layout_name_parse(migc_layout layout, const char *path,
 int layout_detect(migc_layout *out, size_t n, const char *const *paths,
 		  const char *const *data, const size_t *lens, migc_error *err);
 
+/*
+ * What one file says about the layout (layout_detect()'s rules applied to
+ * that file alone): so that a caller reading many files can classify each
+ * while its bytes are in the cache, and combine the results after
+ * (layout_detect_classified()).
+ */
+struct layout_file_class {
+	unsigned char family; /* the tool the file belongs to, 0 for none */
+	unsigned char sqlx;   /* an up/down file starting "-- no-transaction" */
+	unsigned char plain;  /* a <digits>_<name>.sql of no tool (sqlx's
+			       * simple form beside pairs) */
+};
+
+/* Classify file `path` with its raw or canonical content (`data` may be
+ * NULL: no content; a leading BOM is skipped). */
+void layout_classify_file(struct layout_file_class *out, const char *path,
+			  const char *data, size_t len);
+
+/*
+ * layout_detect() from the files' classes (layout_classify_file()), in
+ * the same (path) order: the same result and the same errors.
+ */
+int layout_detect_classified(migc_layout *out, size_t n,
+			     const char *const *paths,
+			     const struct layout_file_class *classes,
+			     migc_error *err);
+
 /* The sections of one file, as offsets into its (canonical) content. */
 struct layout_sections {
 	size_t up_off, up_len;

@@ -346,6 +346,88 @@ static void detect_mixed_layouts_fail_naming_both_files(void)
 	CHECK_CONTAINS(err.message, "2024_b/migration.sql");
 }
 
+/* Classify each file alone, then combine (the loader's way). */
+static int detect_classified(migc_layout *out, const char *const *paths,
+			     const char *const *data, size_t n, migc_error *err)
+{
+	struct layout_file_class c[16];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		layout_classify_file(&c[i], paths[i], data[i], strlen(data[i]));
+	migc_error_clear(err);
+	return layout_detect_classified(out, n, paths, c, err);
+}
+
+static void classify_file_alone_skips_the_bom_and_notes_sqlx_hints(void)
+{
+	struct layout_file_class plain, bare, bom, goose, goose_bom, pair, none;
+
+	layout_classify_file(&plain, "0002_b.sql", "SELECT 1;\n", 10);
+	CHECK_INT(plain.family, 0);
+	CHECK_INT(plain.plain, 1);
+	CHECK_INT(plain.sqlx, 0);
+	layout_classify_file(&bare, "0001_a.sql", "-- no-transaction\n", 18);
+	layout_classify_file(&bom, "0001_a.sql", "\xEF\xBB\xBF-- no-transaction\n", 21);
+	CHECK(bare.family != 0);
+	CHECK_INT(bare.sqlx, 1);
+	CHECK_INT(bom.family, bare.family);
+	CHECK_INT(bom.sqlx, 1);
+	layout_classify_file(&pair, "0001_a.up.sql", "SELECT 1;\n", 10);
+	CHECK_INT(pair.family, bare.family);
+	CHECK_INT(pair.sqlx, 0);
+	CHECK_INT(pair.plain, 0);
+	layout_classify_file(&goose, "0003_c.sql", "-- +goose Up\nSELECT 1;\n", 23);
+	layout_classify_file(&goose_bom, "0003_c.sql", "\xEF\xBB\xBF-- +goose Up\nSELECT 1;\n", 26);
+	CHECK(goose.family != 0 && goose.family != bare.family);
+	CHECK_INT(goose_bom.family, goose.family);
+	CHECK_INT(goose.plain, 0);
+	/* no content: judged by the name alone */
+	layout_classify_file(&none, "V1__a.sql", NULL, 0);
+	CHECK(none.family != 0);
+	layout_classify_file(&none, "notes.txt", NULL, 0);
+	CHECK_INT(none.family, 0);
+	CHECK_INT(none.plain, 0);
+}
+
+static void detect_from_classes_matches_detect(void)
+{
+	static const char *mixed[] = {"0001_a.up.sql", "0001_a.down.sql", "0002_b.sql"};
+	static const char *updown[] = {"0001_a.up.sql", "0001_a.down.sql"};
+	static const char *none[] = {"", "", ""};
+	static const char *sqlx_bom[] = {"\xEF\xBB\xBF-- no-transaction\nSELECT 1;\n", ""};
+	static const char *paths[] = {"0001_a.sql", "0002_b.sql", "0003_c.sql", "V4__d.sql"};
+	static const char *data[] = {"SELECT 1;\n", "-- +goose Up\nSELECT 1;\n",
+				     "-- migrate:up\nSELECT 1;\n", ""};
+	migc_layout l = MIGC_LAYOUT_MIGC, l2 = MIGC_LAYOUT_MIGC;
+	migc_error err, err2;
+	const char *first, *second;
+
+	/* sqlx: a plain file beside pairs, or a BOM-prefixed marker */
+	CHECK_INT(detect_classified(&l, mixed, none, 3, &err), 0);
+	CHECK_INT(l, MIGC_LAYOUT_SQLX);
+	CHECK_INT(detect_classified(&l, updown, none, 2, &err), 0);
+	CHECK_INT(l, MIGC_LAYOUT_GOLANG_MIGRATE);
+	CHECK_INT(detect_classified(&l, updown, sqlx_bom, 2, &err), 0);
+	CHECK_INT(l, MIGC_LAYOUT_SQLX);
+	CHECK_INT(detect(&l2, updown, sqlx_bom, 2, &err2), 0);
+	CHECK_INT(l2, MIGC_LAYOUT_SQLX);
+	CHECK_INT(layout_detect_classified(&l, 0, NULL, NULL, &err), 0);
+	CHECK_INT(l, MIGC_LAYOUT_MIGC);
+	/* a conflict names the first file of the first tool, then the first
+	 * file of another, with the same message as layout_detect() */
+	CHECK_INT(detect_classified(&l, paths, data, 4, &err), MIGC_EINVALID);
+	CHECK_INT(detect(&l2, paths, data, 4, &err2), MIGC_EINVALID);
+	CHECK_STR(err.message, err2.message);
+	CHECK_STR(err.hint, err2.hint);
+	first = strstr(err.message, "0002_b.sql");
+	second = strstr(err.message, "0003_c.sql");
+	CHECK(first && second && first < second);
+	CHECK(!strstr(err.message, "V4__d.sql"));
+	CHECK_CONTAINS(err.message, "goose");
+	CHECK_CONTAINS(err.message, "dbmate");
+}
+
 /* ---- sections ---- */
 
 static int split(migc_layout layout, enum layout_role role, const char *text,
@@ -638,6 +720,8 @@ int main(void)
 	RUN(detect_each_tool_from_names_and_markers);
 	RUN(detect_empty_directory_is_migc);
 	RUN(detect_mixed_layouts_fail_naming_both_files);
+	RUN(classify_file_alone_skips_the_bom_and_notes_sqlx_hints);
+	RUN(detect_from_classes_matches_detect);
 	RUN(goose_sections_keep_statement_blocks_whole);
 	RUN(goose_no_transaction_and_up_only);
 	RUN(goose_refusals_carry_the_line);
